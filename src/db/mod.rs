@@ -1,0 +1,239 @@
+//! Opening the SQLite database, its pragmas, and the schema migrations.
+//!
+//! The schema version lives in `PRAGMA user_version`. All pending migrations run in one transaction, so an
+//! upgrade either completes or leaves the file as it was. A database written by a newer fairdraw is refused
+//! before anything is written to it (it is first opened read-only to read its version). Foreign keys are on,
+//! the journal mode is WAL and `synchronous=FULL`, because a ceremony step reported as done must survive a
+//! power cut, not just a crash.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+
+/// The migrations, in order. Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
+/// Append-only: a released migration never changes.
+pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_registers.sql")];
+
+/// The schema version this program writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a statement waits for another process's lock before giving up with a "busy" error.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open fairdraw database.
+pub struct Db {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish()
+    }
+}
+
+/// The default database file: `fairdraw.sqlite3` in the OS per-user data directory
+/// (`~/.local/share/fairdraw` on Linux, `%APPDATA%\fairdraw\fairdraw\data` on Windows).
+pub fn default_path() -> Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("cn", "fairdraw", "fairdraw").ok_or_else(|| {
+        Error::other(
+            crate::error::ErrorCode::Io,
+            "无法确定当前用户的数据目录，请用 --db 指定数据库文件",
+            "cannot determine the per-user data directory; give the database file with --db",
+        )
+    })?;
+    Ok(dirs.data_dir().join("fairdraw.sqlite3"))
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Db> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+        }
+        if path.exists() {
+            check_version_read_only(&path)?;
+        }
+        let conn = Connection::open(&path).map_err(|e| map_open_error(&path, e))?;
+        let mut db = Db { conn, path };
+        db.configure()?;
+        db.migrate_to(SCHEMA_VERSION)?;
+        Ok(db)
+    }
+
+    /// Opens a private in-memory database (for tests and dry runs).
+    pub fn open_in_memory() -> Result<Db> {
+        let conn = Connection::open_in_memory()?;
+        let mut db = Db {
+            conn,
+            path: PathBuf::from(":memory:"),
+        };
+        db.configure()?;
+        db.migrate_to(SCHEMA_VERSION)?;
+        Ok(db)
+    }
+
+    /// Opens `path` and migrates it only up to `version` (used by tests that build an old database).
+    #[doc(hidden)]
+    pub fn open_at_version(path: impl AsRef<Path>, version: i64) -> Result<Db> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path).map_err(|e| map_open_error(&path, e))?;
+        let mut db = Db { conn, path };
+        db.configure()?;
+        db.migrate_to(version)?;
+        Ok(db)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // WAL cannot be used for in-memory databases; SQLite silently keeps "memory" there.
+        let _mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| self.map_err(e))?;
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(())
+    }
+
+    /// Applies the migrations from the current version up to `target`, all in one transaction.
+    fn migrate_to(&mut self, target: i64) -> Result<()> {
+        let path = self.path.clone();
+        let current = user_version(&self.conn)?;
+        if current > SCHEMA_VERSION {
+            return Err(Error::NewerSchema {
+                path,
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if current >= target {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| map_open_error(&path, e))?;
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        let current = user_version(&tx)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+            tx.execute_batch(sql).map_err(|e| {
+                Error::other(
+                    crate::error::ErrorCode::Database,
+                    format!("数据库结构升级到版本 {} 失败，已回滚：{e}", i + 1),
+                    format!("upgrading the database schema to version {} failed and was rolled back: {e}", i + 1),
+                )
+            })?;
+        }
+        tx.pragma_update(None, "user_version", target)?;
+        tx.commit().map_err(|e| map_open_error(&path, e))?;
+        Ok(())
+    }
+
+    /// The connection, for reading.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The connection, for writing (transactions need `&mut`).
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The file this database lives in (`:memory:` for an in-memory one).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        user_version(&self.conn)
+    }
+
+    /// Maps a SQLite error to a busy/corrupt error naming this database where it is one of those.
+    pub fn map_err(&self, e: rusqlite::Error) -> Error {
+        map_open_error(&self.path, e)
+    }
+}
+
+fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Reads the schema version without writing anything, so that a newer database is left byte-for-byte intact.
+fn check_version_read_only(path: &Path) -> Result<()> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| map_open_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let found = user_version(&conn).map_err(|e| match e {
+        Error::Db(e) => map_open_error(path, e),
+        other => other,
+    })?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::NewerSchema {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Turns SQLite's busy/corrupt/not-a-database errors into errors that name the file.
+pub(crate) fn map_open_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+            Error::Busy {
+                path: path.to_path_buf(),
+            }
+        }
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) | Some(rusqlite::ErrorCode::NotADatabase) => {
+            Error::Corrupt {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            }
+        }
+        _ => Error::Db(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_database_has_current_schema_and_yongzhou_departments() {
+        let db = Db::open_in_memory().unwrap();
+        assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
+        let n: i64 = db
+            .conn()
+            .query_row("SELECT count(*) FROM department", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 17);
+        let fk: i64 = db
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn file_database_uses_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("a.sqlite3")).unwrap();
+        let mode: String = db
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}
