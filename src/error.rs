@@ -98,11 +98,7 @@ pub enum Error {
     NotFound { what: String, key: String },
     /// Any other error that already carries its message in both languages.
     #[error("{en}")]
-    Other {
-        code: ErrorCode,
-        zh: String,
-        en: String,
-    },
+    Other { code: ErrorCode, zh: String, en: String },
 }
 
 impl Error {
@@ -156,13 +152,7 @@ impl Error {
     /// The message for a user, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            Error::Io { path, source } => tr!(
-                lang,
-                "{}：文件读写失败：{}",
-                "{}: {}",
-                path.display(),
-                source
-            ),
+            Error::Io { path, source } => tr!(lang, "{}：文件读写失败：{}", "{}: {}", path.display(), source),
             Error::Db(e) => match self.code() {
                 ErrorCode::Busy => tr!(
                     lang,

@@ -4,6 +4,7 @@
 //! This crate has no UI and no Tauri dependency: everything a headless ceremony needs lives here, and the
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
+pub mod codes;
 pub mod db;
 pub mod error;
 pub mod i18n;

@@ -25,9 +25,9 @@ fn date_to_sql(d: Option<NaiveDate>) -> Option<String> {
 fn date_from_sql(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
     match s {
         None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))),
+        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d").map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        }),
     }
 }
 
@@ -61,7 +61,8 @@ pub fn list_departments(conn: &Connection) -> Result<Vec<Department>> {
 
 /// Finds a department by its code or its exact name.
 pub fn find_department(conn: &Connection, code_or_name: &str) -> Result<Option<Department>> {
-    let mut stmt = conn.prepare_cached("SELECT code, name FROM department WHERE code = ?1 OR name = ?1 LIMIT 1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT code, name FROM department WHERE code = ?1 OR name = ?1 LIMIT 1")?;
     Ok(stmt
         .query_row([code_or_name], |r| {
             Ok(Department {
@@ -149,7 +150,11 @@ pub fn upsert_entity(conn: &Connection, e: &Entity) -> Result<Upsert> {
             e.code, e.name, e.entity_type, e.industry, e.address, e.authority, e.region, e.town, established,
             e.status, risk, tags, last
         ])?;
-    Ok(if updated == 1 { Upsert::Updated } else { Upsert::Unchanged })
+    Ok(if updated == 1 {
+        Upsert::Updated
+    } else {
+        Upsert::Unchanged
+    })
 }
 
 /// All entities ordered by code.
@@ -191,8 +196,7 @@ pub fn set_last_inspected(conn: &Connection, code: &str, date: NaiveDate) -> Res
 // ---------------------------------------------------------------------------------------------------------
 // Inspectors
 
-const INSPECTOR_COLUMNS: &str =
-    "staff_no, name, department, certificate_no, certificate_valid_until, qualifications, expert, region, status";
+const INSPECTOR_COLUMNS: &str = "staff_no, name, department, certificate_no, certificate_valid_until, qualifications, expert, region, status";
 
 fn inspector_from_row(r: &Row<'_>) -> rusqlite::Result<Inspector> {
     Ok(Inspector {
@@ -234,27 +238,34 @@ pub fn upsert_inspector(conn: &Connection, i: &Inspector) -> Result<Upsert> {
         .execute(params![
             i.staff_no, i.name, i.department, i.certificate_no, valid, quals, expert, i.region, i.status
         ])?;
-    Ok(if updated == 1 { Upsert::Updated } else { Upsert::Unchanged })
+    Ok(if updated == 1 {
+        Upsert::Updated
+    } else {
+        Upsert::Unchanged
+    })
 }
 
 /// All inspectors ordered by staff number.
 pub fn list_inspectors(conn: &Connection) -> Result<Vec<Inspector>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {INSPECTOR_COLUMNS} FROM inspector ORDER BY staff_no"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INSPECTOR_COLUMNS} FROM inspector ORDER BY staff_no"
+    ))?;
     let rows = stmt.query_map([], inspector_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// One inspector by staff number.
 pub fn get_inspector(conn: &Connection, staff_no: &str) -> Result<Option<Inspector>> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {INSPECTOR_COLUMNS} FROM inspector WHERE staff_no = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {INSPECTOR_COLUMNS} FROM inspector WHERE staff_no = ?1"
+    ))?;
     Ok(stmt.query_row([staff_no], inspector_from_row).optional()?)
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Items
 
-const ITEM_COLUMNS: &str =
-    "code, name, department, legal_basis, subject, object, method, ratio_frequency, inspector_requirements, notes";
+const ITEM_COLUMNS: &str = "code, name, department, legal_basis, subject, object, method, ratio_frequency, inspector_requirements, notes";
 
 fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
     Ok(Item {
@@ -278,8 +289,16 @@ pub fn upsert_item(conn: &Connection, i: &Item) -> Result<Upsert> {
             "INSERT OR IGNORE INTO item ({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         ))?
         .execute(params![
-            i.code, i.name, i.department, i.legal_basis, i.subject, i.object, i.method, i.ratio_frequency,
-            i.inspector_requirements, i.notes
+            i.code,
+            i.name,
+            i.department,
+            i.legal_basis,
+            i.subject,
+            i.object,
+            i.method,
+            i.ratio_frequency,
+            i.inspector_requirements,
+            i.notes
         ])?;
     if inserted == 1 {
         return Ok(Upsert::Added);
@@ -296,7 +315,11 @@ pub fn upsert_item(conn: &Connection, i: &Item) -> Result<Upsert> {
             i.code, i.name, i.department, i.legal_basis, i.subject, i.object, i.method, i.ratio_frequency,
             i.inspector_requirements, i.notes
         ])?;
-    Ok(if updated == 1 { Upsert::Updated } else { Upsert::Unchanged })
+    Ok(if updated == 1 {
+        Upsert::Updated
+    } else {
+        Upsert::Unchanged
+    })
 }
 
 /// All items ordered by code.
@@ -390,6 +413,9 @@ mod tests {
         let d0 = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         assert!(set_last_inspected(db.conn(), &e.code, d1).unwrap());
         assert!(!set_last_inspected(db.conn(), &e.code, d0).unwrap());
-        assert_eq!(get_entity(db.conn(), &e.code).unwrap().unwrap().last_inspected, Some(d1));
+        assert_eq!(
+            get_entity(db.conn(), &e.code).unwrap().unwrap().last_inspected,
+            Some(d1)
+        );
     }
 }

@@ -65,7 +65,12 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
             let v = registers::list_inspectors(conn)?;
             let lines = v
                 .iter()
-                .map(|i| format!("{}\t{}\t{}\t{}\t{}", i.staff_no, i.name, i.department, i.certificate_no, i.status))
+                .map(|i| {
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        i.staff_no, i.name, i.department, i.certificate_no, i.status
+                    )
+                })
                 .collect();
             (serde_json::to_value(&v).unwrap_or_default(), lines)
         }

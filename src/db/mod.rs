@@ -122,12 +122,20 @@ impl Db {
             .map_err(|e| map_open_error(&path, e))?;
         // Re-read inside the write lock: another process may have migrated meanwhile.
         let current = user_version(&tx)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .take(target as usize)
+            .skip(current as usize)
+        {
             tx.execute_batch(sql).map_err(|e| {
                 Error::other(
                     crate::error::ErrorCode::Database,
                     format!("数据库结构升级到版本 {} 失败，已回滚：{e}", i + 1),
-                    format!("upgrading the database schema to version {} failed and was rolled back: {e}", i + 1),
+                    format!(
+                        "upgrading the database schema to version {} failed and was rolled back: {e}",
+                        i + 1
+                    ),
                 )
             })?;
         }
@@ -191,11 +199,9 @@ fn check_version_read_only(path: &Path) -> Result<()> {
 /// Turns SQLite's busy/corrupt/not-a-database errors into errors that name the file.
 pub(crate) fn map_open_error(path: &Path, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
-            Error::Busy {
-                path: path.to_path_buf(),
-            }
-        }
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => Error::Busy {
+            path: path.to_path_buf(),
+        },
         Some(rusqlite::ErrorCode::DatabaseCorrupt) | Some(rusqlite::ErrorCode::NotADatabase) => {
             Error::Corrupt {
                 path: path.to_path_buf(),
