@@ -1,0 +1,3 @@
+//! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
+
+mod cli_basics;
