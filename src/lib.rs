@@ -4,6 +4,7 @@
 //! This crate has no UI and no Tauri dependency: everything a headless ceremony needs lives here, and the
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
+pub mod bundle;
 pub mod codes;
 pub mod db;
 pub mod draw;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod registers;
+pub mod taskfile;
 
 pub use error::{Error, ErrorCode, Result};
 pub use i18n::Lang;

@@ -4,7 +4,9 @@
 //! Exit codes: 0 success; 1 failure (bad input, infeasible draw, refused step); 2 usage error; 3 a
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
+mod draw;
 mod list;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +40,10 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 pub enum Command {
     /// List a register (部门 / 检查对象 / 执法检查人员 / 抽查事项).
     List(list::Args),
+    /// Run a complete draw from a task file and write its record bundle (摇号).
+    Draw(draw::Args),
+    /// Re-check a record bundle: MATCH or the first difference (复核).
+    Verify(verify::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -73,6 +79,8 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::List(args) => list::run(&ctx, args),
+        Command::Draw(args) => draw::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

@@ -17,7 +17,7 @@ use super::inputs::{
     fp_inputs, fp_inspectors, fp_population, fp_recusals,
 };
 use super::outcome::{ExclusionReason, IneligibleReason, StratumSummary};
-use super::rules::{Groups, Quota, Rules, StrataBy};
+use super::rules::{Groups, Quota, Rules, Scope, StrataBy};
 use super::text::parse_date;
 
 /// The stratum key and risk-class scope value of an entity without a class or region.
@@ -244,24 +244,34 @@ fn risk_key(e: &DrawEntity) -> &str {
     if e.risk_class.is_empty() { UNCLASSIFIED } else { &e.risk_class }
 }
 
+/// Which scope filter (§6.1) an entity fails, if any.
+fn scope_fault(s: &Scope, e: &DrawEntity) -> Option<String> {
+    if !s.regions.is_empty() && !contains(&s.regions, &e.region) {
+        Some(format!("region {:?}", e.region))
+    } else if !s.industries.is_empty() && !contains(&s.industries, &e.industry) {
+        Some(format!("industry {:?}", e.industry))
+    } else if !s.entity_types.is_empty() && !contains(&s.entity_types, &e.entity_type) {
+        Some(format!("entity_type {:?}", e.entity_type))
+    } else if !s.risk_classes.is_empty() && !contains(&s.risk_classes, risk_key(e)) {
+        Some(format!("risk_class {:?}", risk_key(e)))
+    } else if !s.tags_any.is_empty() && !e.tags.iter().any(|t| contains(&s.tags_any, t)) {
+        Some(format!("tags {:?}", e.tags))
+    } else {
+        None
+    }
+}
+
+impl Scope {
+    /// Whether an entity satisfies every filter of the scope (§6.1); used to build a population.
+    pub fn admits(&self, e: &DrawEntity) -> bool {
+        scope_fault(self, e).is_none()
+    }
+}
+
 /// §6.1: the first entity (canonical order) outside the scope is an input error.
 fn check_scope(rules: &Rules, population: &[DrawEntity]) -> Result<(), DrawError> {
-    let s = &rules.scope;
     for e in population {
-        let fault = if !s.regions.is_empty() && !contains(&s.regions, &e.region) {
-            Some(format!("region {:?}", e.region))
-        } else if !s.industries.is_empty() && !contains(&s.industries, &e.industry) {
-            Some(format!("industry {:?}", e.industry))
-        } else if !s.entity_types.is_empty() && !contains(&s.entity_types, &e.entity_type) {
-            Some(format!("entity_type {:?}", e.entity_type))
-        } else if !s.risk_classes.is_empty() && !contains(&s.risk_classes, risk_key(e)) {
-            Some(format!("risk_class {:?}", risk_key(e)))
-        } else if !s.tags_any.is_empty() && !e.tags.iter().any(|t| contains(&s.tags_any, t)) {
-            Some(format!("tags {:?}", e.tags))
-        } else {
-            None
-        };
-        if let Some(detail) = fault {
+        if let Some(detail) = scope_fault(&rules.scope, e) {
             return Err(DrawError::input(
                 InputCode::OutOfScope,
                 Place::Entity {
