@@ -122,7 +122,15 @@ impl RowLines {
             let line = lines.get(*row).copied().unwrap_or(*row as u64 + 2);
             let msg = |lang| {
                 let problem = draw::input_problem(ie.code, &ie.detail, lang);
-                tr!(lang, "{} 第 {} 行 {} 列：{}", "{} line {}, column {}: {}", file, line, field, problem)
+                tr!(
+                    lang,
+                    "{} 第 {} 行 {} 列：{}",
+                    "{} line {}, column {}: {}",
+                    file,
+                    line,
+                    field,
+                    problem
+                )
             };
             return Error::other(ErrorCode::Invalid, msg(Lang::Zh), msg(Lang::En));
         }
@@ -140,7 +148,11 @@ const FILES: [&str; 6] = [
 ];
 
 fn invalid(file: &str, zh: String, en: String) -> Error {
-    Error::other(ErrorCode::Invalid, format!("{file}：{zh}"), format!("{file}: {en}"))
+    Error::other(
+        ErrorCode::Invalid,
+        format!("{file}：{zh}"),
+        format!("{file}: {en}"),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -153,19 +165,33 @@ pub fn write(path: &Path, json: &BundleJson, frozen: &Frozen) -> Result<()> {
         return Err(Error::other(
             ErrorCode::Invalid,
             format!("{}：已存在，摇号记录不会覆盖已有文件", path.display()),
-            format!("{}: already exists; a record never replaces an existing file", path.display()),
+            format!(
+                "{}: already exists; a record never replaces an existing file",
+                path.display()
+            ),
         ));
     }
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = parent.join(format!(".{name}.partial"));
-    let result = if is_zip(path) { write_zip(&tmp, json, frozen) } else { write_dir(&tmp, json, frozen) };
+    let result = if is_zip(path) {
+        write_zip(&tmp, json, frozen)
+    } else {
+        write_dir(&tmp, json, frozen)
+    };
     let result = result.and_then(|()| fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
     if result.is_err() {
-        let _ = if tmp.is_dir() { fs::remove_dir_all(&tmp) } else { fs::remove_file(&tmp) };
+        let _ = if tmp.is_dir() {
+            fs::remove_dir_all(&tmp)
+        } else {
+            fs::remove_file(&tmp)
+        };
     }
     result
 }
@@ -287,13 +313,16 @@ pub fn write_recusals(w: &mut dyn Write, recusals: &[Recusal]) -> io::Result<()>
     let mut c = csv_writer(w);
     c.write_record(RECUSAL_COLUMNS).map_err(csv_io)?;
     for r in recusals {
-        c.write_record([&r.staff_no, &r.entity_code, &r.reason]).map_err(csv_io)?;
+        c.write_record([&r.staff_no, &r.entity_code, &r.reason])
+            .map_err(csv_io)?;
     }
     c.flush()
 }
 
 /// Column names of `targets.csv` (for people; not used by verification).
-pub const TARGET_COLUMNS: [&str; 8] = ["order", "code", "name", "region", "stratum", "group", "leader", "members"];
+pub const TARGET_COLUMNS: [&str; 8] = [
+    "order", "code", "name", "region", "stratum", "group", "leader", "members",
+];
 
 fn write_targets(w: &mut dyn Write, json: &BundleJson, frozen: &Frozen) -> io::Result<()> {
     let person = |staff: &str| match frozen.inspector(staff) {
@@ -305,7 +334,10 @@ fn write_targets(w: &mut dyn Write, json: &BundleJson, frozen: &Frozen) -> io::R
     for (i, t) in json.outcome.targets.iter().enumerate() {
         let entity = frozen.entity(&t.code);
         let group = t.group.and_then(|n| json.outcome.groups.get(n as usize - 1));
-        let leader = group.and_then(|g| g.leader.as_deref()).map(person).unwrap_or_default();
+        let leader = group
+            .and_then(|g| g.leader.as_deref())
+            .map(person)
+            .unwrap_or_default();
         let members = group
             .map(|g| g.members.iter().map(|m| person(m)).collect::<Vec<_>>().join("、"))
             .unwrap_or_default();
@@ -376,10 +408,17 @@ enum Source {
 }
 
 impl Source {
-    fn open(&mut self, bundle: &Path, name: &str, f: &mut dyn FnMut(&mut dyn Read) -> Result<()>) -> Result<()> {
+    fn open(
+        &mut self,
+        bundle: &Path,
+        name: &str,
+        f: &mut dyn FnMut(&mut dyn Read) -> Result<()>,
+    ) -> Result<()> {
         match self {
             Source::Zip(z) => {
-                let mut entry = z.by_name(name).map_err(|e| missing(bundle, name, &e.to_string()))?;
+                let mut entry = z
+                    .by_name(name)
+                    .map_err(|e| missing(bundle, name, &e.to_string()))?;
                 f(&mut entry)
             }
             Source::Dir(dir) => {
@@ -424,7 +463,8 @@ impl Bundle {
         let mut json: Option<BundleJson> = None;
         source.open(path, "bundle.json", &mut |r| {
             let mut text = String::new();
-            r.read_to_string(&mut text).map_err(|e| Error::io(path.join("bundle.json"), e))?;
+            r.read_to_string(&mut text)
+                .map_err(|e| Error::io(path.join("bundle.json"), e))?;
             json = Some(parse_bundle_json(&text)?);
             Ok(())
         })?;
@@ -460,7 +500,11 @@ impl Bundle {
 /// Parses `bundle.json`, refusing another format identifier.
 pub fn parse_bundle_json(text: &str) -> Result<BundleJson> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
-        invalid("bundle.json", format!("不是有效的 JSON：{e}"), format!("not valid JSON: {e}"))
+        invalid(
+            "bundle.json",
+            format!("不是有效的 JSON：{e}"),
+            format!("not valid JSON: {e}"),
+        )
     })?;
     let format = value.get("format").and_then(Value::as_str).unwrap_or("");
     if format != FORMAT {
@@ -470,8 +514,13 @@ pub fn parse_bundle_json(text: &str) -> Result<BundleJson> {
             format!("format is {format:?}; this program reads {FORMAT}"),
         ));
     }
-    serde_json::from_value(value)
-        .map_err(|e| invalid("bundle.json", format!("内容不符合格式：{e}"), format!("not of the required form: {e}")))
+    serde_json::from_value(value).map_err(|e| {
+        invalid(
+            "bundle.json",
+            format!("内容不符合格式：{e}"),
+            format!("not of the required form: {e}"),
+        )
+    })
 }
 
 /// Reads CSV rows with an exact header, calling `row` for each record with its line number.
@@ -481,11 +530,18 @@ fn read_csv(
     columns: &[&str],
     mut row: impl FnMut(&csv::StringRecord, u64) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(r);
     let mut record = csv::StringRecord::new();
     let csv_err = |e: csv::Error| {
         let line = e.position().map(|p| p.line()).unwrap_or(0);
-        invalid(file, format!("第 {line} 行无法读取：{e}"), format!("line {line} cannot be read: {e}"))
+        invalid(
+            file,
+            format!("第 {line} 行无法读取：{e}"),
+            format!("line {line} cannot be read: {e}"),
+        )
     };
     if !reader.read_record(&mut record).map_err(csv_err)? || record.iter().ne(columns.iter().copied()) {
         return Err(invalid(
@@ -500,7 +556,11 @@ fn read_csv(
             return Err(invalid(
                 file,
                 format!("第 {line} 行有 {} 列，应为 {} 列", record.len(), columns.len()),
-                format!("line {line} has {} columns, expected {}", record.len(), columns.len()),
+                format!(
+                    "line {line} has {} columns, expected {}",
+                    record.len(),
+                    columns.len()
+                ),
             ));
         }
         row(&record, line)?;
@@ -509,7 +569,11 @@ fn read_csv(
 }
 
 fn cell_error(file: &str, line: u64, column: &str, zh: String, en: String) -> Error {
-    invalid(file, format!("第 {line} 行 {column} 列：{zh}"), format!("line {line}, column {column}: {en}"))
+    invalid(
+        file,
+        format!("第 {line} 行 {column} 列：{zh}"),
+        format!("line {line}, column {column}: {en}"),
+    )
 }
 
 fn list_cell(file: &str, line: u64, column: &str, cell: &str) -> Result<Vec<String>> {
@@ -623,7 +687,11 @@ pub struct Difference {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Verdict {
     /// Everything recomputed equals the record.
-    Match { fp_inputs: Hash32, seed: Hash32, fp_outcome: Hash32 },
+    Match {
+        fp_inputs: Hash32,
+        seed: Hash32,
+        fp_outcome: Hash32,
+    },
     /// The first difference, in the order of §12: fingerprints, commitment, seed, outcome, fp_outcome.
     Mismatch(Difference),
 }

@@ -65,7 +65,11 @@ impl Default for RawRecusals {
 }
 
 fn invalid(file: &str, zh: String, en: String) -> Error {
-    Error::other(ErrorCode::Invalid, format!("{file}：{zh}"), format!("{file}: {en}"))
+    Error::other(
+        ErrorCode::Invalid,
+        format!("{file}：{zh}"),
+        format!("{file}: {en}"),
+    )
 }
 
 impl TaskFile {
@@ -78,8 +82,13 @@ impl TaskFile {
 
     /// Parses task JSON; `file` names it in errors and `base` resolves a recusal CSV path.
     pub fn parse(text: &str, base: &Path, file: &str) -> Result<TaskFile> {
-        let raw: RawTask = serde_json::from_str(text)
-            .map_err(|e| invalid(file, format!("格式不符合要求：{e}"), format!("not of the required form: {e}")))?;
+        let raw: RawTask = serde_json::from_str(text).map_err(|e| {
+            invalid(
+                file,
+                format!("格式不符合要求：{e}"),
+                format!("not of the required form: {e}"),
+            )
+        })?;
         let rules = Rules::from_value(raw.rules).map_err(|e| {
             let err = e.into_error(&BTreeMap::new());
             invalid(file, err.message(crate::Lang::Zh), err.message(crate::Lang::En))
@@ -100,7 +109,11 @@ impl TaskFile {
                 "at least one witness is needed (witnesses)".into(),
             ));
         }
-        if let Some((i, _)) = raw.witnesses.iter().enumerate().find(|(_, w)| w.entropy.is_empty() || w.name.is_empty())
+        if let Some((i, _)) = raw
+            .witnesses
+            .iter()
+            .enumerate()
+            .find(|(_, w)| w.entropy.is_empty() || w.name.is_empty())
         {
             return Err(invalid(
                 file,

@@ -59,7 +59,12 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
         print!("{}", summary_text(ctx.lang, &summary, &run.record));
         println!(
             "{}",
-            tr!(ctx.lang, "摇号记录已写入 {}", "record written to {}", args.out.display())
+            tr!(
+                ctx.lang,
+                "摇号记录已写入 {}",
+                "record written to {}",
+                args.out.display()
+            )
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -144,7 +149,12 @@ pub fn summary_text(lang: Lang, s: &FreezeSummary, record: &BundleJson) -> Strin
             _ => d.clone(),
         })
         .collect();
-    line(tr!(lang, "部门（牵头在前）：{}", "departments (lead first): {}", depts.join("、")));
+    line(tr!(
+        lang,
+        "部门（牵头在前）：{}",
+        "departments (lead first): {}",
+        depts.join("、")
+    ));
     let inel: Vec<String> = s
         .ineligible_inspectors
         .iter()
@@ -157,7 +167,11 @@ pub fn summary_text(lang: Lang, s: &FreezeSummary, record: &BundleJson) -> Strin
         "inspectors {}, eligible {} (not eligible: {})",
         s.inspectors,
         s.eligible_inspectors,
-        if inel.is_empty() { "-".to_string() } else { inel.join(", ") }
+        if inel.is_empty() {
+            "-".to_string()
+        } else {
+            inel.join(", ")
+        }
     ));
     line(tr!(
         lang,
@@ -170,7 +184,12 @@ pub fn summary_text(lang: Lang, s: &FreezeSummary, record: &BundleJson) -> Strin
     line(tr!(lang, "输入指纹 {}", "fp_inputs {}", s.fingerprints.inputs));
     line(tr!(lang, "承诺值 {}", "commitment {}", record.commitment));
     line(tr!(lang, "种子 {}", "seed {}", record.seed));
-    line(tr!(lang, "结果指纹 {}", "fp_outcome {}", record.fingerprints.outcome));
+    line(tr!(
+        lang,
+        "结果指纹 {}",
+        "fp_outcome {}",
+        record.fingerprints.outcome
+    ));
     let unassigned = &record.outcome.unassigned;
     if !unassigned.is_empty() {
         line(tr!(

@@ -52,8 +52,9 @@ impl Serialize for Hash32 {
 impl<'de> Deserialize<'de> for Hash32 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Hash32, D::Error> {
         let s = String::deserialize(d)?;
-        Hash32::from_hex(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected 64 lower-case hex digits, found {s:?}")))
+        Hash32::from_hex(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("expected 64 lower-case hex digits, found {s:?}"))
+        })
     }
 }
 
@@ -175,7 +176,10 @@ mod tests {
         e.bool(true);
         e.bool(false);
         e.strs(&["a".into(), "bc".into()]);
-        assert_eq!(hex::encode(e.pending()), "00010000016d0100000000020000000161000000026263");
+        assert_eq!(
+            hex::encode(e.pending()),
+            "00010000016d0100000000020000000161000000026263"
+        );
     }
 
     #[test]

@@ -44,14 +44,22 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
     debug_assert_eq!(targets.len(), frozen.k as usize);
 
     // §8.3 and §9.
-    let groups = if frozen.k > 0 { form_groups(frozen, seed) } else { Vec::new() };
+    let groups = if frozen.k > 0 {
+        form_groups(frozen, seed)
+    } else {
+        Vec::new()
+    };
     let conflicts = Conflicts::new(frozen, &groups, &targets);
     let assignment = assign(targets.len(), groups.len(), |h, t| conflicts.conflict(h, t));
 
     // §10.
     let code = |e: u32| frozen.population[e as usize].code.clone();
     let key = |si: usize| frozen.strata[si].key.clone();
-    let staff = |p: u32| frozen.inspectors[frozen.pool.index[p as usize] as usize].staff_no.clone();
+    let staff = |p: u32| {
+        frozen.inspectors[frozen.pool.index[p as usize] as usize]
+            .staff_no
+            .clone()
+    };
     let leader_required = frozen.rules.inspectors.leader.required;
     let outcome = Outcome {
         algorithm: ALGORITHM.to_string(),
@@ -59,7 +67,10 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
         excluded: frozen
             .excluded
             .iter()
-            .map(|&(e, reason)| Excluded { code: code(e), reason })
+            .map(|&(e, reason)| Excluded {
+                code: code(e),
+                reason,
+            })
             .collect(),
         strata: frozen.strata(),
         targets: targets
@@ -92,7 +103,11 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
             .enumerate()
             .map(|(h, (members, list))| GroupEntry {
                 number: h as u32 + 1,
-                leader: if leader_required { members.first().map(|&p| staff(p)) } else { None },
+                leader: if leader_required {
+                    members.first().map(|&p| staff(p))
+                } else {
+                    None
+                },
                 members: members.iter().map(|&p| staff(p)).collect(),
                 targets: list.iter().map(|&t| code(targets[t as usize].0)).collect(),
             })
@@ -132,7 +147,11 @@ pub(crate) fn fisher_yates_prefix(a: &[u32], l: usize, rng: &mut WordStream) -> 
     for i in 0..l {
         let j = i + rng.uniform((n - i) as u64) as usize;
         let vi = moved.remove(&i).unwrap_or(a[i]);
-        let vj = if j == i { vi } else { moved.get(&j).copied().unwrap_or(a[j]) };
+        let vj = if j == i {
+            vi
+        } else {
+            moved.get(&j).copied().unwrap_or(a[j])
+        };
         out.push(vj);
         if j != i {
             moved.insert(j, vi);
@@ -153,7 +172,11 @@ fn form_groups(frozen: &Frozen, seed: &Hash32) -> Vec<Vec<u32>> {
     let mut candidates: Vec<u32> = Vec::with_capacity(pool.index.len());
     let mut draw_from = |cond: &dyn Fn(usize) -> bool, group: &mut Vec<u32>| {
         candidates.clear();
-        candidates.extend((0..pool.index.len()).filter(|&p| !drawn[p] && cond(p)).map(|p| p as u32));
+        candidates.extend(
+            (0..pool.index.len())
+                .filter(|&p| !drawn[p] && cond(p))
+                .map(|p| p as u32),
+        );
         debug_assert!(!candidates.is_empty(), "feasibility guarantees a candidate");
         if candidates.is_empty() {
             return;
@@ -223,7 +246,11 @@ impl Conflicts {
         let target_region = targets
             .iter()
             .map(|&(e, _)| {
-                if same_region { pool.region_of(&frozen.population[e as usize].region) } else { NO_REGION }
+                if same_region {
+                    pool.region_of(&frozen.population[e as usize].region)
+                } else {
+                    NO_REGION
+                }
             })
             .collect();
         let explicit = targets
@@ -245,7 +272,8 @@ impl Conflicts {
 
     fn conflict(&self, h: usize, t: usize) -> bool {
         let r = self.target_region[t];
-        (r != NO_REGION && self.region_groups[r as usize * self.g + h]) || self.explicit[t].contains(&(h as u32))
+        (r != NO_REGION && self.region_groups[r as usize * self.g + h])
+            || self.explicit[t].contains(&(h as u32))
     }
 }
 
@@ -268,7 +296,10 @@ mod tests {
     fn sparse_fisher_yates_equals_the_plain_one() {
         for n in [1usize, 2, 5, 17, 100, 1000] {
             let a: Vec<u32> = (0..n as u32).map(|x| x * 3).collect();
-            for l in [0, 1, 2, n / 10, n / 8, n / 8 + 1, n / 2, n].into_iter().filter(|&l| l <= n) {
+            for l in [0, 1, 2, n / 10, n / 8, n / 8 + 1, n / 2, n]
+                .into_iter()
+                .filter(|&l| l <= n)
+            {
                 let key = subseed(&Hash32([n as u8; 32]), "stratum", &l.to_string());
                 let sparse = fisher_yates_prefix(&a, l, &mut WordStream::new(&key));
                 let full = fisher_yates_full(&a, l, &mut WordStream::new(&key));
@@ -287,12 +318,24 @@ mod tests {
         //   i=3: uniform(2): x = 0xc70d778bccef36a8 = 14343251830567286440; x mod 2 = 0 → j = 3
         //   i=4: uniform(1): consumes 0x8d4857517c5941da, returns 0 → j = 4
         let a = [10u32, 11, 12, 13, 14];
-        assert_eq!(fisher_yates_prefix(&a, 5, &mut WordStream::new(&Hash32([0; 32]))), [10, 11, 14, 13, 12]);
-        assert_eq!(fisher_yates_prefix(&a, 3, &mut WordStream::new(&Hash32([0; 32]))), [10, 11, 14]);
+        assert_eq!(
+            fisher_yates_prefix(&a, 5, &mut WordStream::new(&Hash32([0; 32]))),
+            [10, 11, 14, 13, 12]
+        );
+        assert_eq!(
+            fisher_yates_prefix(&a, 3, &mut WordStream::new(&Hash32([0; 32]))),
+            [10, 11, 14]
+        );
         // Drawing from a large array goes the sparse way and must give the same three.
         let mut big: Vec<u32> = (0..5).map(|x| x + 10).collect();
         big.extend(100..1000);
         let mut r = WordStream::new(&Hash32([0; 32]));
-        assert_eq!(fisher_yates_prefix(&big, 2, &mut r)[..2], [big[(10393729187455219830u64 % 905) as usize], big[1 + (2935650227004792128u64 % 904) as usize]]);
+        assert_eq!(
+            fisher_yates_prefix(&big, 2, &mut r)[..2],
+            [
+                big[(10393729187455219830u64 % 905) as usize],
+                big[1 + (2935650227004792128u64 % 904) as usize]
+            ]
+        );
     }
 }

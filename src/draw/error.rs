@@ -50,7 +50,11 @@ pub enum Place {
     /// A member of the rules, as a path such as `rules.scope.regions`.
     Rules(String),
     /// A field of a row (0-based, in the order the rows were given).
-    Row { table: Table, row: usize, field: &'static str },
+    Row {
+        table: Table,
+        row: usize,
+        field: &'static str,
+    },
     /// The `index`-th witness entropy (0-based).
     Entropy(usize),
     /// The list of entropies as a whole.
@@ -160,19 +164,35 @@ pub enum Infeasible {
     /// `quota.total` exceeds the number of non-excluded entities (§7.2).
     CountExceedsPopulation { total: u32, size: u64 },
     /// A `per_stratum` count exceeds its stratum's size (§7.2).
-    CountExceedsStratum { stratum: StratumName, count: u32, size: u32 },
+    CountExceedsStratum {
+        stratum: StratumName,
+        count: u32,
+        size: u32,
+    },
     /// The group size is too small for one inspector per department (plus leader and expert) (§8.2).
     GroupSize { group_size: u32, needed: u32 },
     /// Too few eligible leader candidates in the lead department (§8.2).
-    Leaders { department: String, needed: u32, available: u32 },
+    Leaders {
+        department: String,
+        needed: u32,
+        available: u32,
+    },
     /// Too few eligible experts (§8.2).
     Experts { needed: u32, available: u32 },
     /// A department has too few eligible inspectors (§8.2).
-    Department { department: String, needed: u32, available: u32 },
+    Department {
+        department: String,
+        needed: u32,
+        available: u32,
+    },
     /// Too few eligible inspectors for all groups (§8.2).
     Inspectors { needed: u32, available: u32 },
     /// Recusal leaves a possible target without any possible group (§8.4).
-    Recusal { code: String, name: String, lacking: Lack },
+    Recusal {
+        code: String,
+        name: String,
+        lacking: Lack,
+    },
 }
 
 impl Infeasible {
@@ -217,7 +237,9 @@ impl DrawError {
     pub fn to_json(&self) -> Value {
         match self {
             DrawError::Input(e) => match &e.place {
-                Place::Entity { code, .. } => json!({"kind": "input", "code": e.code.as_str(), "entity": code}),
+                Place::Entity { code, .. } => {
+                    json!({"kind": "input", "code": e.code.as_str(), "entity": code})
+                }
                 p => json!({"kind": "input", "code": e.code.as_str(), "field": p.path()}),
             },
             DrawError::Infeasible(i) => {
@@ -351,9 +373,22 @@ fn input_message(e: &InputError, lang: Lang) -> String {
                 problem
             )
         }
-        Place::Entropy(i) => tr!(lang, "第 {} 位见证人的随机数：{}", "entropy of witness {}: {}", i + 1, problem),
+        Place::Entropy(i) => tr!(
+            lang,
+            "第 {} 位见证人的随机数：{}",
+            "entropy of witness {}: {}",
+            i + 1,
+            problem
+        ),
         Place::Entropies => problem,
-        Place::Entity { code, name } => tr!(lang, "检查对象 {} {}：{}", "entity {} {}: {}", code, name, problem),
+        Place::Entity { code, name } => tr!(
+            lang,
+            "检查对象 {} {}：{}",
+            "entity {} {}: {}",
+            code,
+            name,
+            problem
+        ),
     }
 }
 
@@ -464,8 +499,14 @@ mod tests {
                 key: "B".into(),
             },
         });
-        assert_eq!(e.message(Lang::Zh, &names), "风险分类 B 层没有规定抽查比例（也没有默认比例）");
-        assert_eq!(e.to_json(), json!({"kind": "infeasible", "code": "no_ratio", "stratum": "B"}));
+        assert_eq!(
+            e.message(Lang::Zh, &names),
+            "风险分类 B 层没有规定抽查比例（也没有默认比例）"
+        );
+        assert_eq!(
+            e.to_json(),
+            json!({"kind": "infeasible", "code": "no_ratio", "stratum": "B"})
+        );
         let e = DrawError::Infeasible(Infeasible::Department {
             department: "D13".into(),
             needed: 3,
@@ -497,7 +538,10 @@ mod tests {
             },
             "cafe\u{301}",
         );
-        assert_eq!(e.to_json(), json!({"kind": "input", "code": "not_nfc", "field": "population[3].name"}));
+        assert_eq!(
+            e.to_json(),
+            json!({"kind": "input", "code": "not_nfc", "field": "population[3].name"})
+        );
         assert_eq!(Error::from(e).code(), ErrorCode::Invalid);
     }
 }

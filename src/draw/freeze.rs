@@ -129,7 +129,10 @@ impl Pool {
     /// Positions in `P` of the inspectors explicitly recused from entity `e`.
     pub(crate) fn explicit_of(&self, e: u32) -> impl Iterator<Item = u32> + '_ {
         let start = self.explicit.partition_point(|&(x, _)| x < e);
-        self.explicit[start..].iter().take_while(move |&&(x, _)| x == e).map(|&(_, p)| p)
+        self.explicit[start..]
+            .iter()
+            .take_while(move |&&(x, _)| x == e)
+            .map(|&(_, p)| p)
     }
 }
 
@@ -207,7 +210,13 @@ impl CanonicalInputs {
         // k ≤ population size < 2^32, which canonicalisation guarantees.
         let k = k as u32;
         let (ineligible, eligible) = eligibility(rules, &self.inspectors);
-        let pool = pool(rules, &self.inspectors, &self.population, &self.recusals, eligible);
+        let pool = pool(
+            rules,
+            &self.inspectors,
+            &self.population,
+            &self.recusals,
+            eligible,
+        );
         let g = if k == 0 {
             0
         } else {
@@ -241,7 +250,11 @@ fn contains(sorted: &[String], x: &str) -> bool {
 }
 
 fn risk_key(e: &DrawEntity) -> &str {
-    if e.risk_class.is_empty() { UNCLASSIFIED } else { &e.risk_class }
+    if e.risk_class.is_empty() {
+        UNCLASSIFIED
+    } else {
+        &e.risk_class
+    }
 }
 
 /// Which scope filter (§6.1) an entity fails, if any.
@@ -298,7 +311,11 @@ fn exclusions(rules: &Rules, population: &[DrawEntity]) -> Excluded {
     let mut list = Vec::new();
     let mut flag = vec![false; population.len()];
     for (i, e) in population.iter().enumerate() {
-        let reason = if x.entities.binary_search_by(|x| x.code.as_str().cmp(&e.code)).is_ok() {
+        let reason = if x
+            .entities
+            .binary_search_by(|x| x.code.as_str().cmp(&e.code))
+            .is_ok()
+        {
             Some(ExclusionReason::Explicit)
         } else if contains(&x.statuses, &e.status) {
             Some(ExclusionReason::Status)
@@ -471,7 +488,11 @@ fn eligibility(rules: &Rules, inspectors: &[DrawInspector]) -> (Vec<(u32, Inelig
             Some(IneligibleReason::CertificateUnknown)
         } else if m.certificate_valid_until < rules.draw_date {
             Some(IneligibleReason::CertificateExpired)
-        } else if !r.required_qualifications.iter().all(|q| contains(&m.qualifications, q)) {
+        } else if !r
+            .required_qualifications
+            .iter()
+            .all(|q| contains(&m.qualifications, q))
+        {
             Some(IneligibleReason::Qualification)
         } else {
             None
@@ -516,7 +537,8 @@ fn pool(
         pool.expert.push(m.expert);
         pool.leader_ok.push(
             m.department == lead
-                && (r.leader.qualification.is_empty() || contains(&m.qualifications, &r.leader.qualification)),
+                && (r.leader.qualification.is_empty()
+                    || contains(&m.qualifications, &r.leader.qualification)),
         );
         let region = pool.region_of(&m.region);
         pool.region.push(region);
@@ -573,7 +595,12 @@ impl Tally {
             total: self.total - other.total,
             experts: self.experts - other.experts,
             leaders: self.leaders - other.leaders,
-            per_dept: self.per_dept.iter().zip(&other.per_dept).map(|(a, b)| a - b).collect(),
+            per_dept: self
+                .per_dept
+                .iter()
+                .zip(&other.per_dept)
+                .map(|(a, b)| a - b)
+                .collect(),
         }
     }
 }
@@ -599,7 +626,10 @@ fn shortage(rules: &Rules, t: &Tally, g: u32) -> Option<Shortage> {
     }
     let needed = u64::from(g) * u64::from(r.group_size);
     if u64::from(t.total) < needed {
-        return Some(Shortage::Inspectors(t.total, needed.min(u64::from(u32::MAX)) as u32));
+        return Some(Shortage::Inspectors(
+            t.total,
+            needed.min(u64::from(u32::MAX)) as u32,
+        ));
     }
     None
 }
@@ -616,7 +646,11 @@ fn tally_all(rules: &Rules, pool: &Pool) -> Tally {
 fn check_groups(rules: &Rules, pool: &Pool, g: u32) -> Result<(), DrawError> {
     let r = &rules.inspectors;
     let d = r.departments.len() as u32;
-    let needed = if r.leader.required && r.expert_required { d + 1 } else { d };
+    let needed = if r.leader.required && r.expert_required {
+        d + 1
+    } else {
+        d
+    };
     if r.group_size < needed.max(2) {
         return Err(DrawError::Infeasible(Infeasible::GroupSize {
             group_size: r.group_size,
@@ -663,7 +697,10 @@ fn check_recusals(
         }
     }
     let region_verdict: Vec<Option<Shortage>> = if same_region {
-        by_region.iter().map(|t| shortage(rules, &all.minus(t), 1)).collect()
+        by_region
+            .iter()
+            .map(|t| shortage(rules, &all.minus(t), 1))
+            .collect()
     } else {
         Vec::new()
     };
@@ -678,7 +715,11 @@ fn check_recusals(
         }
     }
     let verdict = |e: usize| -> Option<Shortage> {
-        let region = if same_region { pool.region_of(&population[e].region) } else { NO_REGION };
+        let region = if same_region {
+            pool.region_of(&population[e].region)
+        } else {
+            NO_REGION
+        };
         let mut explicit = pool.explicit_of(e as u32).peekable();
         if explicit.peek().is_none() {
             return if region == NO_REGION {
@@ -687,7 +728,11 @@ fn check_recusals(
                 shortage(rules, &all.minus(&by_region[region as usize]), 1)
             };
         }
-        let mut t = if region == NO_REGION { all.clone() } else { all.minus(&by_region[region as usize]) };
+        let mut t = if region == NO_REGION {
+            all.clone()
+        } else {
+            all.minus(&by_region[region as usize])
+        };
         for p in explicit {
             if region == NO_REGION || pool.region[p as usize] != region {
                 t.add(pool, p as usize, -1);
@@ -697,7 +742,9 @@ fn check_recusals(
     };
     let any_region_fails = region_verdict.iter().any(Option::is_some);
     let first = if any_region_fails {
-        (0..population.len()).filter(|&e| drawn_from[e] && !excluded.flag[e]).find_map(|e| verdict(e).map(|s| (e, s)))
+        (0..population.len())
+            .filter(|&e| drawn_from[e] && !excluded.flag[e])
+            .find_map(|e| verdict(e).map(|s| (e, s)))
     } else {
         let mut candidates: Vec<usize> = pool.explicit.iter().map(|&(e, _)| e as usize).collect();
         candidates.dedup();

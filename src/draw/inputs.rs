@@ -269,8 +269,15 @@ fn canonicalise<T: Default>(
         return Ok(rows);
     }
     let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-    order.sort_by(|&a, &b| key(&rows[a as usize]).cmp(&key(&rows[b as usize])).then(a.cmp(&b)));
-    if order.windows(2).any(|w| key(&rows[w[0] as usize]) == key(&rows[w[1] as usize])) {
+    order.sort_by(|&a, &b| {
+        key(&rows[a as usize])
+            .cmp(&key(&rows[b as usize]))
+            .then(a.cmp(&b))
+    });
+    if order
+        .windows(2)
+        .any(|w| key(&rows[w[0] as usize]) == key(&rows[w[1] as usize]))
+    {
         // Found a duplicate; now find the first row (in the order given) that repeats an earlier key. The
         // sorted order ties by row index, so a row repeats an earlier key iff its sorted predecessor has the
         // same key; the smallest such row index is the answer.
@@ -290,7 +297,10 @@ fn canonicalise<T: Default>(
             show(&rows[row]),
         ));
     }
-    Ok(order.into_iter().map(|i| std::mem::take(&mut rows[i as usize])).collect())
+    Ok(order
+        .into_iter()
+        .map(|i| std::mem::take(&mut rows[i as usize]))
+        .collect())
 }
 
 pub(crate) fn canonical_population(rows: Vec<DrawEntity>) -> Result<Vec<DrawEntity>, DrawError> {
@@ -400,7 +410,10 @@ mod tests {
     fn row_rules() {
         let mut e = entity("x");
         e.risk_class = "E".into();
-        assert_eq!(e.validate(7).unwrap_err().to_json()["field"], "population[7].risk_class");
+        assert_eq!(
+            e.validate(7).unwrap_err().to_json()["field"],
+            "population[7].risk_class"
+        );
         let mut e = entity("x");
         e.tags = vec!["食品".into(), "餐饮".into()];
         // 食 U+98DF < 餐 U+9910, so this order is fine; the reverse is refused.

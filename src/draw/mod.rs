@@ -28,18 +28,20 @@ mod text;
 pub use encode::{Hash32, sha256};
 pub use engine::{DrawTrace, draw, draw_traced};
 pub use error::{
-    DepartmentNames, DrawError, Infeasible, InputCode, InputError, Lack, Place, StratumName, Table, input_problem,
+    DepartmentNames, DrawError, Infeasible, InputCode, InputError, Lack, Place, StratumName, Table,
+    input_problem,
 };
 pub use freeze::{
-    CanonicalInputs, FreezeSummary, Frozen, InputFingerprints, ReasonCount, UNCLASSIFIED, canonicalise, freeze,
+    CanonicalInputs, FreezeSummary, Frozen, InputFingerprints, ReasonCount, UNCLASSIFIED, canonicalise,
+    freeze,
 };
 pub use inputs::{
     DrawEntity, DrawInspector, ENTITY_COLUMNS, INSPECTOR_COLUMNS, RECUSAL_COLUMNS, Recusal, fp_inputs,
     fp_inspectors, fp_population, fp_recusals,
 };
 pub use outcome::{
-    ExclusionReason, Excluded, GroupEntry, Ineligible, IneligibleReason, Outcome, ReserveEntry, StratumSummary,
-    TargetEntry,
+    Excluded, ExclusionReason, GroupEntry, Ineligible, IneligibleReason, Outcome, ReserveEntry,
+    StratumSummary, TargetEntry,
 };
 pub use rules::{
     Exclusions, ExplicitExclusion, Groups, InspectorRules, Leader, Quota, Rules, Scope, StrataBy, StratumBp,

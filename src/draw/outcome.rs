@@ -14,8 +14,11 @@ pub enum ExclusionReason {
 }
 
 impl ExclusionReason {
-    pub const ALL: [ExclusionReason; 3] =
-        [ExclusionReason::Explicit, ExclusionReason::Status, ExclusionReason::RecentlyInspected];
+    pub const ALL: [ExclusionReason; 3] = [
+        ExclusionReason::Explicit,
+        ExclusionReason::Status,
+        ExclusionReason::RecentlyInspected,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

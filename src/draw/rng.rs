@@ -110,7 +110,10 @@ mod tests {
         for b in 0..3u64 {
             let w = block(&key.0, b);
             for i in 0..8 {
-                assert_eq!(r.next_u64(), u64::from(w[2 * i]) | (u64::from(w[2 * i + 1]) << 32));
+                assert_eq!(
+                    r.next_u64(),
+                    u64::from(w[2 * i]) | (u64::from(w[2 * i + 1]) << 32)
+                );
             }
         }
     }

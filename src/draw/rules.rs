@@ -174,7 +174,12 @@ fn text(s: &str, path: impl FnOnce() -> String) -> Result<(), DrawError> {
 }
 
 /// Each element passes the text rules, then the list is strictly ascending by `key`.
-fn sorted_texts<T>(xs: &[T], path: &str, key: impl Fn(&T) -> &str, texts: impl Fn(&T) -> Vec<(&str, &'static str)>) -> Result<(), DrawError> {
+fn sorted_texts<T>(
+    xs: &[T],
+    path: &str,
+    key: impl Fn(&T) -> &str,
+    texts: impl Fn(&T) -> Vec<(&str, &'static str)>,
+) -> Result<(), DrawError> {
     for (i, x) in xs.iter().enumerate() {
         for (s, member) in texts(x) {
             text(s, || format!("{path}[{i}]{member}"))?;
@@ -271,7 +276,10 @@ impl Rules {
             text(d, || format!("rules.inspectors.departments[{n}]"))?;
         }
         let Some((lead, others)) = i.departments.split_first() else {
-            return Err(bad_value("rules.inspectors.departments", "at least one department (the lead) is needed"));
+            return Err(bad_value(
+                "rules.inspectors.departments",
+                "at least one department (the lead) is needed",
+            ));
         };
         if let Some(w) = others.windows(2).find(|w| w[0] >= w[1]) {
             return Err(DrawError::input(
@@ -288,17 +296,27 @@ impl Rules {
             ));
         }
         if i.group_size < 2 {
-            return Err(bad_value("rules.inspectors.group_size", format!("{} (at least 2)", i.group_size)));
+            return Err(bad_value(
+                "rules.inspectors.group_size",
+                format!("{} (at least 2)", i.group_size),
+            ));
         }
         match i.groups {
-            Groups::Fixed { count: 0 } => return Err(bad_value("rules.inspectors.groups.count", "0 (at least 1)")),
+            Groups::Fixed { count: 0 } => {
+                return Err(bad_value("rules.inspectors.groups.count", "0 (at least 1)"));
+            }
             Groups::PerTargets { max_targets: 0 } => {
                 return Err(bad_value("rules.inspectors.groups.max_targets", "0 (at least 1)"));
             }
             _ => {}
         }
-        text(&i.leader.qualification, || "rules.inspectors.leader.qualification".into())?;
-        sorted_strings(&i.required_qualifications, "rules.inspectors.required_qualifications")?;
+        text(&i.leader.qualification, || {
+            "rules.inspectors.leader.qualification".into()
+        })?;
+        sorted_strings(
+            &i.required_qualifications,
+            "rules.inspectors.required_qualifications",
+        )?;
         sorted_strings(&i.active_statuses, "rules.inspectors.active_statuses")?;
         Ok(())
     }
@@ -372,7 +390,11 @@ impl Rules {
 
     /// The lead department (validated rules have one).
     pub fn lead_department(&self) -> &str {
-        self.inspectors.departments.first().map(String::as_str).unwrap_or("")
+        self.inspectors
+            .departments
+            .first()
+            .map(String::as_str)
+            .unwrap_or("")
     }
 }
 
@@ -429,14 +451,23 @@ pub(crate) mod tests {
         // 吊 U+540A < 撤 U+64A4 < 注 U+6CE8 < 迁 U+8FC1: the order people often write (吊销, 注销, 撤销) is refused.
         let mut v = example();
         v["exclusions"]["statuses"] = json!(["吊销", "注销", "撤销", "迁出"]);
-        assert_eq!(err_of(v), json!({"kind": "input", "code": "not_sorted", "field": "rules.exclusions.statuses"}));
+        assert_eq!(
+            err_of(v),
+            json!({"kind": "input", "code": "not_sorted", "field": "rules.exclusions.statuses"})
+        );
     }
 
     #[test]
     fn missing_null_and_unknown_members_are_refused() {
         let mut v = example();
-        v["exclusions"].as_object_mut().unwrap().remove("inspected_within_days");
-        assert_eq!(err_of(v), json!({"kind": "input", "code": "json", "field": "rules"}));
+        v["exclusions"]
+            .as_object_mut()
+            .unwrap()
+            .remove("inspected_within_days");
+        assert_eq!(
+            err_of(v),
+            json!({"kind": "input", "code": "json", "field": "rules"})
+        );
         let mut v = example();
         v["quota"].as_object_mut().unwrap().remove("default_bp");
         assert_eq!(err_of(v)["code"], "json");
@@ -461,22 +492,37 @@ pub(crate) mod tests {
     fn constraints_name_the_member() {
         let mut v = example();
         v["scope"]["regions"] = json!(["祁阳市", "冷水滩区"]);
-        assert_eq!(err_of(v), json!({"kind": "input", "code": "not_sorted", "field": "rules.scope.regions"}));
+        assert_eq!(
+            err_of(v),
+            json!({"kind": "input", "code": "not_sorted", "field": "rules.scope.regions"})
+        );
         let mut v = example();
         v["scope"]["regions"] = json!(["冷水滩区", "冷水滩区"]);
         assert_eq!(err_of(v)["code"], "not_sorted");
         let mut v = example();
         v["scope"]["tags_any"] = json!(["食品 "]);
-        assert_eq!(err_of(v), json!({"kind": "input", "code": "whitespace", "field": "rules.scope.tags_any[0]"}));
+        assert_eq!(
+            err_of(v),
+            json!({"kind": "input", "code": "whitespace", "field": "rules.scope.tags_any[0]"})
+        );
         let mut v = example();
         v["task"]["name"] = json!("cafe\u{301}");
-        assert_eq!(err_of(v), json!({"kind": "input", "code": "not_nfc", "field": "rules.task.name"}));
+        assert_eq!(
+            err_of(v),
+            json!({"kind": "input", "code": "not_nfc", "field": "rules.task.name"})
+        );
         let mut v = example();
         v["draw_date"] = json!("2026-02-30");
-        assert_eq!(err_of(v), json!({"kind": "input", "code": "bad_date", "field": "rules.draw_date"}));
+        assert_eq!(
+            err_of(v),
+            json!({"kind": "input", "code": "bad_date", "field": "rules.draw_date"})
+        );
         let mut v = example();
         v["algorithm"] = json!("fairdraw-draw/2");
-        assert_eq!(err_of(v), json!({"kind": "input", "code": "algorithm", "field": "rules.algorithm"}));
+        assert_eq!(
+            err_of(v),
+            json!({"kind": "input", "code": "algorithm", "field": "rules.algorithm"})
+        );
         let mut v = example();
         v["inspectors"]["departments"] = json!(["D13", "D02", "D01"]);
         assert_eq!(err_of(v)["field"], "rules.inspectors.departments");
@@ -488,7 +534,10 @@ pub(crate) mod tests {
         assert_eq!(err_of(v)["code"], "bad_value");
         let mut v = example();
         v["inspectors"]["group_size"] = json!(1);
-        assert_eq!(err_of(v), json!({"kind": "input", "code": "bad_value", "field": "rules.inspectors.group_size"}));
+        assert_eq!(
+            err_of(v),
+            json!({"kind": "input", "code": "bad_value", "field": "rules.inspectors.group_size"})
+        );
         let mut v = example();
         v["inspectors"]["groups"] = json!({"mode": "fixed", "count": 0});
         assert_eq!(err_of(v)["field"], "rules.inspectors.groups.count");

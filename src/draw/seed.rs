@@ -15,7 +15,11 @@ pub fn commitment(fp_inputs: &Hash32, secret: &Hash32) -> Hash32 {
 
 /// The seed `S` (§5.3) from the inputs fingerprint, the revealed secret and the witnesses' entropies in the
 /// order they were recorded. Refuses an empty list and entropies that break the text rules.
-pub fn derive_seed<S: AsRef<str>>(fp_inputs: &Hash32, secret: &Hash32, entropies: &[S]) -> Result<Hash32, DrawError> {
+pub fn derive_seed<S: AsRef<str>>(
+    fp_inputs: &Hash32,
+    secret: &Hash32,
+    entropies: &[S],
+) -> Result<Hash32, DrawError> {
     if entropies.is_empty() {
         return Err(DrawError::input(InputCode::NoEntropy, Place::Entropies, ""));
     }
@@ -63,7 +67,10 @@ mod tests {
         bytes.extend_from_slice(b"314159");
         bytes.extend_from_slice(&6u32.to_be_bytes());
         bytes.extend_from_slice("二七".as_bytes());
-        assert_eq!(derive_seed(&fp, &secret, &["314159", "二七"]).unwrap(), sha256(&bytes));
+        assert_eq!(
+            derive_seed(&fp, &secret, &["314159", "二七"]).unwrap(),
+            sha256(&bytes)
+        );
     }
 
     #[test]
@@ -79,7 +86,10 @@ mod tests {
             derive_seed(&fp, &secret, &["1", "2"]).unwrap()
         );
         let none: [&str; 0] = [];
-        assert_eq!(derive_seed(&fp, &secret, &none).unwrap_err().to_json()["code"], "no_entropy");
+        assert_eq!(
+            derive_seed(&fp, &secret, &none).unwrap_err().to_json()["code"],
+            "no_entropy"
+        );
         assert_eq!(
             derive_seed(&fp, &secret, &["1", "2 "]).unwrap_err().to_json()["field"],
             "entropies[1]"
@@ -89,6 +99,9 @@ mod tests {
     #[test]
     fn commitment_binds_the_inputs() {
         let secret = sha256(b"secret");
-        assert_ne!(commitment(&sha256(b"a"), &secret), commitment(&sha256(b"b"), &secret));
+        assert_ne!(
+            commitment(&sha256(b"a"), &secret),
+            commitment(&sha256(b"b"), &secret)
+        );
     }
 }

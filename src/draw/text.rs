@@ -36,7 +36,9 @@ pub(crate) fn parse_date(s: &str) -> Option<i64> {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        b[r].iter().try_fold(0i64, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+        b[r].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
     };
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -104,7 +106,17 @@ mod tests {
         assert_eq!(d("2000-03-01") - d("2000-02-28"), 2);
         assert_eq!(d("1970-01-01") - d("0001-01-01"), 719_162);
         assert!(parse_date("9999-12-31").is_some());
-        for bad in ["", "2026-2-01", "2026-02-30", "2025-02-29", "0000-01-01", "2026-13-01", "2026/01/01", "２０２６-01-01", "2026-01-01 "] {
+        for bad in [
+            "",
+            "2026-2-01",
+            "2026-02-30",
+            "2025-02-29",
+            "0000-01-01",
+            "2026-13-01",
+            "2026/01/01",
+            "２０２６-01-01",
+            "2026-01-01 ",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
