@@ -2,4 +2,5 @@
 
 mod cli_basics;
 mod draw_fixtures;
+mod draw_properties;
 mod vectors;
