@@ -356,7 +356,7 @@ pub fn input_problem(code: InputCode, detail: &str, lang: Lang) -> String {
 fn input_message(e: &InputError, lang: Lang) -> String {
     let problem = input_problem(e.code, &e.detail, lang);
     match &e.place {
-        Place::Rules(path) => tr!(lang, "摇号规则 {}：{}", "rules {}: {}", path, problem),
+        Place::Rules(path) => tr!(lang, "摇号规则 {}：{}", "{}: {}", path, problem),
         Place::Row { table, row, field } => {
             let table_zh = match table {
                 Table::Population => "检查对象名单",

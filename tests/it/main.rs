@@ -1,6 +1,9 @@
 //! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
 
 mod cli_basics;
+mod draw_cli;
 mod draw_fixtures;
 mod draw_properties;
+mod draw_uniformity;
 mod vectors;
+mod verify;
