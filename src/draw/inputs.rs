@@ -336,34 +336,29 @@ pub(crate) fn canonical_recusals(rows: Vec<Recusal>) -> Result<Vec<Recusal>, Dra
     )
 }
 
-/// `fp_population` of a population in canonical order.
-pub fn fp_population(population: &[DrawEntity]) -> Hash32 {
-    let mut e = Enc::labelled("fairdraw-population/1");
-    e.len(population.len());
-    for x in population {
-        x.encode(&mut e);
+/// `H(str(domain) || list(encode, rows))`: the form of the three list fingerprints.
+fn list_fingerprint<T>(domain: &str, rows: &[T], encode: impl Fn(&T, &mut Enc)) -> Hash32 {
+    let mut e = Enc::labelled(domain);
+    e.len(rows.len());
+    for x in rows {
+        encode(x, &mut e);
     }
     e.finish()
+}
+
+/// `fp_population` of a population in canonical order.
+pub fn fp_population(population: &[DrawEntity]) -> Hash32 {
+    list_fingerprint("fairdraw-population/1", population, DrawEntity::encode)
 }
 
 /// `fp_inspectors` of a pool in canonical order.
 pub fn fp_inspectors(pool: &[DrawInspector]) -> Hash32 {
-    let mut e = Enc::labelled("fairdraw-inspectors/1");
-    e.len(pool.len());
-    for x in pool {
-        x.encode(&mut e);
-    }
-    e.finish()
+    list_fingerprint("fairdraw-inspectors/1", pool, DrawInspector::encode)
 }
 
 /// `fp_recusals` of a recusal list in canonical order.
 pub fn fp_recusals(recusals: &[Recusal]) -> Hash32 {
-    let mut e = Enc::labelled("fairdraw-recusals/1");
-    e.len(recusals.len());
-    for x in recusals {
-        x.encode(&mut e);
-    }
-    e.finish()
+    list_fingerprint("fairdraw-recusals/1", recusals, Recusal::encode)
 }
 
 /// `fp_inputs` from the four fingerprints (§4.5).
