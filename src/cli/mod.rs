@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 failure (bad input, infeasible draw, refused step); 2 usage error; 3 a
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
+mod demo;
 mod list;
 
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 pub enum Command {
     /// List a register (部门 / 检查对象 / 执法检查人员 / 抽查事项).
     List(list::Args),
+    /// Write synthetic demo registers (Yongzhou): entities, inspectors, items, departments.
+    Demo(demo::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -73,6 +76,7 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::List(args) => list::run(&ctx, args),
+        Command::Demo(args) => demo::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,
