@@ -7,6 +7,7 @@
 pub mod bundle;
 pub mod codes;
 pub mod db;
+pub mod demo;
 pub mod draw;
 pub mod error;
 pub mod i18n;

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 failure (bad input, infeasible draw, refused step); 2 usage error; 3 a
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
+mod demo;
 mod draw;
 mod list;
 mod verify;
@@ -44,6 +45,8 @@ pub enum Command {
     Draw(draw::Args),
     /// Re-check a record bundle: MATCH or the first difference (复核).
     Verify(verify::Args),
+    /// Write synthetic demo registers (Yongzhou): entities, inspectors, items, departments.
+    Demo(demo::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -81,6 +84,7 @@ pub fn run() -> ExitCode {
         Command::List(args) => list::run(&ctx, args),
         Command::Draw(args) => draw::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Demo(args) => demo::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
 
 mod cli_basics;
+mod demo;
 mod draw_cli;
 mod draw_fixtures;
 mod draw_properties;
