@@ -465,8 +465,13 @@ fn quotas(rules: &Rules, strata: &mut [StratumPlan]) -> Result<(), DrawError> {
         }
     }
     for s in strata.iter_mut() {
+        // A stratum without targets has nothing to replace, so no reserve list either.
         let spare = s.members.len() as u32 - s.quota;
-        s.reserve = spare.min(rules.reserve_per_stratum.unwrap_or(s.quota));
+        s.reserve = if s.quota == 0 {
+            0
+        } else {
+            spare.min(rules.reserve_per_stratum.unwrap_or(s.quota))
+        };
     }
     Ok(())
 }

@@ -383,3 +383,52 @@ fn cli_verify_prints_match_or_the_first_difference_with_exit_code_3() {
     assert_eq!(v["field"], "seed");
     assert_eq!(v["recorded"], json.seed.to_hex());
 }
+
+#[test]
+fn readers_accept_columns_in_any_order_crlf_and_empty_list_cells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let (_, json) = write_folder(&dir);
+    // Reverse the columns of inspectors.csv, write CRLF line ends and empty cells for empty lists.
+    let p = dir.join("inspectors.csv");
+    let mut reader = csv::Reader::from_path(&p).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().rev().map(String::from).collect();
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    out.write_record(&header).unwrap();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let cells: Vec<&str> = r.iter().rev().map(|c| if c == "[]" { "" } else { c }).collect();
+        out.write_record(&cells).unwrap();
+    }
+    std::fs::write(&p, out.into_inner().unwrap()).unwrap();
+    assert!(
+        std::fs::read_to_string(&p)
+            .unwrap()
+            .starts_with("status,region,expert,qualifications,")
+    );
+    assert!(matches!(verdict(&dir), Verdict::Match { seed, .. } if seed == json.seed));
+    // A header with a column missing or repeated is refused.
+    std::fs::write(&p, "status,status,expert,qualifications,certificate_valid_until,certificate_no,department,name,staff_no\n").unwrap();
+    let err = Bundle::read(&dir).unwrap_err();
+    assert!(
+        err.message(Lang::En)
+            .starts_with("inspectors.csv: line 1 must be the header staff_no,name,"),
+        "{}",
+        err.message(Lang::En)
+    );
+}
+
+#[test]
+fn witness_names_follow_the_text_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    write_folder(&dir);
+    edit_json(&dir, |v| v["witnesses"][1]["unit"] = json!("永州市公证处 "));
+    let err = bundle::verify(Bundle::read(&dir).unwrap()).unwrap_err();
+    assert_eq!(
+        err.message(Lang::En),
+        "witness 2, unit: text has leading or trailing white space (\"永州市公证处 \")"
+    );
+}
