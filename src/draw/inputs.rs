@@ -390,6 +390,44 @@ mod tests {
         }
     }
 
+    /// The worked example of docs/draw-protocol.md §14.1.
+    #[test]
+    fn fingerprint_of_a_one_entity_population() {
+        let e = DrawEntity {
+            code: "91330000566997460T".into(),
+            name: "永州𠮷店".into(),
+            region: "冷水滩区".into(),
+            status: "存续".into(),
+            risk_class: "A".into(),
+            tags: vec!["食品".into()],
+            last_inspected: "2026-03-01".into(),
+            ..Default::default()
+        };
+        let mut enc = Enc::labelled("fairdraw-population/1");
+        enc.len(1);
+        e.encode(&mut enc);
+        assert_eq!(
+            hex::encode(enc.pending()),
+            concat!(
+                "0000001566616972647261772d706f70756c6174696f6e2f31",
+                "00000001",
+                "00000012393133333030303035363639393734363054",
+                "0000000de6b0b8e5b79ef0a0aeb7e5ba97",
+                "00000000000000000000000000000000",
+                "0000000ce586b7e6b0b4e6bba9e58cba",
+                "0000000000000000",
+                "00000006e5ad98e7bbad",
+                "0000000141",
+                "0000000100000006e9a39fe59381",
+                "0000000a323032362d30332d3031",
+            )
+        );
+        assert_eq!(
+            fp_population(&[e]).to_hex(),
+            "abcb988fa80bf22e0b9e2ab8b5aaf98516533b3cc6a2efe7aa6661e86dedb0e3"
+        );
+    }
+
     #[test]
     fn canonical_order_is_utf8_byte_order() {
         let rows = vec![entity("b"), entity("B"), entity("𠮷"), entity("䶮"), entity("a")];

@@ -984,3 +984,62 @@ fn error_vectors_fail_for_the_intended_reason() {
         assert_eq!(v["expected_error"], e.expected_error(), "{name}");
     }
 }
+
+/// The step-by-step example of docs/draw-protocol.md §14.4.
+#[test]
+fn worked_example_of_the_minimal_vector() {
+    use fairdraw::draw::{Hash32, rng::WordStream, rng::subseed};
+    let v = load("minimal");
+    let seed = Hash32::from_hex(v["expected"]["seed"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        seed.to_hex(),
+        "94bb325c3e0f4524de9068aec0ca74f64de83a304f646d2088b562593ba61835"
+    );
+    let stratum = subseed(&seed, "stratum", "");
+    assert_eq!(
+        stratum.to_hex(),
+        "b453912e0416b27216b1ce9243796675ca1c784881e7e62795da6c66523aa48a"
+    );
+    let mut r = WordStream::new(&stratum);
+    let words: Vec<u64> = (0..4).map(|_| r.next_u64()).collect();
+    assert_eq!(
+        words,
+        [
+            0xbfc843e975db0b3a,
+            0x04a74f3034fdf0fb,
+            0xc2e07da85a76980b,
+            0xc9500a4cfe00518a
+        ]
+    );
+    let j: Vec<u64> = words
+        .iter()
+        .zip([5u64, 4, 3, 2])
+        .enumerate()
+        .map(|(i, (w, n))| i as u64 + w % n)
+        .collect();
+    assert_eq!(j, [1, 4, 4, 3]);
+    let inspectors = subseed(&seed, "inspectors", "");
+    assert_eq!(
+        inspectors.to_hex(),
+        "e5f3f4ed78dc94937530d65feb7ea94e1fe756b321ce42ead513bafb29fdaa81"
+    );
+    let mut r = WordStream::new(&inspectors);
+    assert_eq!(
+        [r.next_u64(), r.next_u64()],
+        [0x599e5e09f5bcff81, 0xe6c5afb2dc8254e0]
+    );
+    let o = &v["expected"]["outcome"];
+    assert_eq!(o["groups"][0]["members"], json!(["D01-02", "D01-03"]));
+    assert_eq!(
+        v["expected"]["fingerprints"]["outcome"],
+        "c21845257c004848b2605394d629f829c39cc683dc0c7a82a3e5b0d70cdc5a22"
+    );
+    assert_eq!(
+        v["expected"]["commitment"],
+        "72201067c8058ed7c066a672a3ebc3d655fea1ae8a33c04adac5f55e9eed1c81"
+    );
+    assert_eq!(
+        v["expected"]["fingerprints"]["inputs"],
+        "06c890f9e4c1c8ce278a0de74597346f1756d550f8958613867f3f8dea05f562"
+    );
+}
