@@ -165,18 +165,18 @@ pub struct Registers {
 /// The draw's view of a register entity: dates as `YYYY-MM-DD`, missing values as empty strings.
 pub fn entity_for_draw(e: Entity) -> DrawEntity {
     DrawEntity {
-        code: e.code,
-        name: e.name,
-        entity_type: e.entity_type,
-        industry: e.industry,
-        address: e.address,
-        authority: e.authority,
-        region: e.region,
-        town: e.town,
+        code: e.code.into(),
+        name: e.name.into(),
+        entity_type: e.entity_type.into(),
+        industry: e.industry.into(),
+        address: e.address.into(),
+        authority: e.authority.into(),
+        region: e.region.into(),
+        town: e.town.into(),
         established: date(e.established),
-        status: e.status,
-        risk_class: e.risk_class.map(|r| r.as_str().to_string()).unwrap_or_default(),
-        tags: e.tags,
+        status: e.status.into(),
+        risk_class: e.risk_class.map(|r| r.as_str().into()).unwrap_or_default(),
+        tags: e.tags.into_iter().map(Into::into).collect(),
         last_inspected: date(e.last_inspected),
     }
 }
@@ -184,20 +184,21 @@ pub fn entity_for_draw(e: Entity) -> DrawEntity {
 /// The draw's view of a register inspector.
 pub fn inspector_for_draw(i: Inspector) -> DrawInspector {
     DrawInspector {
-        staff_no: i.staff_no,
-        name: i.name,
-        department: i.department,
-        certificate_no: i.certificate_no,
+        staff_no: i.staff_no.into(),
+        name: i.name.into(),
+        department: i.department.into(),
+        certificate_no: i.certificate_no.into(),
         certificate_valid_until: date(i.certificate_valid_until),
-        qualifications: i.qualifications,
+        qualifications: i.qualifications.into_iter().map(Into::into).collect(),
         expert: i.expert,
-        region: i.region,
-        status: i.status,
+        region: i.region.into(),
+        status: i.status.into(),
     }
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+fn date(d: Option<chrono::NaiveDate>) -> draw::Text {
+    d.map(|d| d.format("%Y-%m-%d").to_string().into())
+        .unwrap_or_default()
 }
 
 /// Reads the population (entities within `rules.scope`) and the pool (inspectors of the rules'
