@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use fairdraw::bundle::{self, Bundle, BundleJson, FORMAT, RecordedFingerprints, Witness};
+use fairdraw::bundle::{self, Bundle, BundleJson, Witness};
 use fairdraw::demo;
 use fairdraw::draw::{self, DrawEntity, DrawInspector, Hash32, Recusal, Rules};
 use fairdraw::taskfile::{entity_for_draw, inspector_for_draw};
@@ -152,30 +152,14 @@ fn bench_draw(c: &mut Criterion) {
 }
 
 fn write_bundle(path: &std::path::Path, frozen: &draw::Frozen) {
-    let fp = *frozen.fingerprints();
-    let secret = Hash32([42; 32]);
     let witnesses = vec![Witness {
         name: "李明".into(),
         role: "人大代表".into(),
         unit: "永州市人大常委会".into(),
         entropy: "31415926".into(),
     }];
-    let seed = draw::derive_seed(&fp.inputs, &secret, &["31415926"]).expect("valid entropy");
-    let outcome = draw::draw(frozen, &seed);
-    let json = BundleJson {
-        format: FORMAT.into(),
-        rules: frozen.rules().clone(),
-        departments: [("D01".to_string(), "市场监管局".to_string())].into(),
-        fingerprints: RecordedFingerprints::new(&fp, outcome.fingerprint()),
-        commitment: draw::commitment(&fp.inputs, &secret),
-        secret,
-        witnesses,
-        seed,
-        outcome,
-        attempt: None,
-        events: None,
-        addenda: None,
-    };
+    let departments = [("D01".to_string(), "市场监管局".to_string())].into();
+    let json = BundleJson::draw(frozen, departments, Hash32([42; 32]), witnesses).expect("valid witnesses");
     let start = std::time::Instant::now();
     bundle::write(path, &json, frozen).expect("bundle written");
     eprintln!("writing the bundle took {:?}", start.elapsed());

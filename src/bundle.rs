@@ -84,6 +84,39 @@ pub struct BundleJson {
     pub addenda: Option<Value>,
 }
 
+impl BundleJson {
+    /// The record of a draw run on `frozen` with the app's `secret` and the witnesses' entropy: commitment,
+    /// seed, outcome and fingerprints computed here. `departments` names the rules' departments for display.
+    pub fn draw(
+        frozen: &Frozen,
+        departments: BTreeMap<String, String>,
+        secret: Hash32,
+        witnesses: Vec<Witness>,
+    ) -> Result<BundleJson, DrawError> {
+        let fp = *frozen.fingerprints();
+        for (i, w) in witnesses.iter().enumerate() {
+            draw::check_witness(i, &w.name, &w.role, &w.unit)?;
+        }
+        let entropies: Vec<&str> = witnesses.iter().map(|w| w.entropy.as_str()).collect();
+        let seed = draw::derive_seed(&fp.inputs, &secret, &entropies)?;
+        let outcome = draw::draw(frozen, &seed);
+        Ok(BundleJson {
+            format: FORMAT.to_string(),
+            rules: frozen.rules().clone(),
+            departments,
+            fingerprints: RecordedFingerprints::new(&fp, outcome.fingerprint()),
+            commitment: draw::commitment(&fp.inputs, &secret),
+            secret,
+            witnesses,
+            seed,
+            outcome,
+            attempt: None,
+            events: None,
+            addenda: None,
+        })
+    }
+}
+
 /// A bundle read from disk: `bundle.json` and the three input lists in file order.
 #[derive(Clone, Debug)]
 pub struct Bundle {

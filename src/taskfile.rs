@@ -24,7 +24,7 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::bundle::{BundleJson, FORMAT, RecordedFingerprints, Witness};
+use crate::bundle::{BundleJson, Witness};
 use crate::draw::{self, DrawEntity, DrawInspector, Frozen, Hash32, Recusal, Rules};
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Entity, Inspector};
@@ -246,11 +246,6 @@ pub fn run(task: &TaskFile, registers: Registers, secret: Hash32) -> Result<Draw
         task.rules.clone(),
     )
     .map_err(|e| e.into_error(&names))?;
-    let fp = *frozen.fingerprints();
-    let commitment = draw::commitment(&fp.inputs, &secret);
-    let entropies: Vec<&str> = task.witnesses.iter().map(|w| w.entropy.as_str()).collect();
-    let seed = draw::derive_seed(&fp.inputs, &secret, &entropies).map_err(|e| e.into_error(&names))?;
-    let outcome = draw::draw(&frozen, &seed);
     let departments = frozen
         .rules()
         .inspectors
@@ -258,19 +253,7 @@ pub fn run(task: &TaskFile, registers: Registers, secret: Hash32) -> Result<Draw
         .iter()
         .map(|d| (d.clone(), names.get(d).cloned().unwrap_or_default()))
         .collect();
-    let record = BundleJson {
-        format: FORMAT.to_string(),
-        rules: task.rules.clone(),
-        departments,
-        fingerprints: RecordedFingerprints::new(&fp, outcome.fingerprint()),
-        commitment,
-        secret,
-        witnesses: task.witnesses.clone(),
-        seed,
-        outcome,
-        attempt: None,
-        events: None,
-        addenda: None,
-    };
+    let record = BundleJson::draw(&frozen, departments, secret, task.witnesses.clone())
+        .map_err(|e| e.into_error(&names))?;
     Ok(DrawRun { frozen, record })
 }

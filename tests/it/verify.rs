@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use fairdraw::Lang;
-use fairdraw::bundle::{self, Bundle, BundleJson, FORMAT, RecordedFingerprints, Verdict, Witness};
+use fairdraw::bundle::{self, Bundle, BundleJson, Verdict, Witness};
 use fairdraw::draw::{self, DrawEntity, Frozen, Hash32, Rules};
 use serde_json::{Value, json};
 
@@ -38,9 +38,7 @@ pub fn sample() -> (Frozen, BundleJson) {
         recusal("A1", &code(3), "亲属关系"),
         recusal("B0", &code(4), "曾任职"),
     ];
-    let frozen = draw::freeze(population, pool, recusals, rules.clone()).unwrap();
-    let fp = *frozen.fingerprints();
-    let secret = secret("verify sample");
+    let frozen = draw::freeze(population, pool, recusals, rules).unwrap();
     let witnesses = vec![
         Witness {
             name: "李明".into(),
@@ -55,27 +53,12 @@ pub fn sample() -> (Frozen, BundleJson) {
             entropy: "27182818".into(),
         },
     ];
-    let entropies: Vec<&str> = witnesses.iter().map(|w| w.entropy.as_str()).collect();
-    let seed = draw::derive_seed(&fp.inputs, &secret, &entropies).unwrap();
-    let outcome = draw::draw(&frozen, &seed);
-    let json = BundleJson {
-        format: FORMAT.into(),
-        rules,
-        departments: [
-            ("D01".to_string(), "市场监管局".to_string()),
-            ("D13".to_string(), "卫健委".to_string()),
-        ]
-        .into(),
-        fingerprints: RecordedFingerprints::new(&fp, outcome.fingerprint()),
-        commitment: draw::commitment(&fp.inputs, &secret),
-        secret,
-        witnesses,
-        seed,
-        outcome,
-        attempt: None,
-        events: None,
-        addenda: None,
-    };
+    let departments = [
+        ("D01".to_string(), "市场监管局".to_string()),
+        ("D13".to_string(), "卫健委".to_string()),
+    ]
+    .into();
+    let json = BundleJson::draw(&frozen, departments, secret("verify sample"), witnesses).unwrap();
     (frozen, json)
 }
 
