@@ -1,7 +1,8 @@
 //! Benchmarks of the draw (issue 3's speed target): freeze and draw for populations of 10k, 100k and 1M
 //! entities in three credit strata with different ratios, 500 inspectors in groups of two with recusal (an
 //! explicit list and the same-region rule), and `verify` of the 1M-entity bundle (read from the zip and
-//! recomputed). Run with `cargo bench --bench draw`; the bundle's size is printed.
+//! recomputed). The population is in code order as the register delivers it; one case measures reversed
+//! rows. Run with `cargo bench --bench draw`; the bundle's size is printed.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -25,11 +26,13 @@ struct Inputs {
 /// 2,000 explicit recusals, rules with ratios 3 %, 5 % and 10 %, 250 groups of two, recusal by region.
 fn inputs(n: usize) -> Inputs {
     let as_of = demo::default_as_of();
-    let population: Vec<DrawEntity> = demo::entities(b"bench", n as u64 * 2, as_of)
+    let mut population: Vec<DrawEntity> = demo::entities(b"bench", n as u64 * 2, as_of)
         .map(entity_for_draw)
         .filter(|e| matches!(e.risk_class.as_str(), "A" | "B" | "C"))
         .take(n)
         .collect();
+    // In code order, as the register delivers it (`ORDER BY code`) and as a bundle stores it.
+    population.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     assert_eq!(population.len(), n, "not enough demo entities of classes A-C");
     let pool: Vec<DrawInspector> = demo::inspectors(b"bench", 500, as_of)
         .into_iter()
@@ -113,6 +116,18 @@ fn bench_draw(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
+        if n == 100_000 {
+            // Rows in another order (a spreadsheet handed to the library directly) must be sorted first.
+            let mut shuffled = inp.population.clone();
+            shuffled.reverse();
+            group.bench_function(format!("freeze_reversed/{n}"), |b| {
+                b.iter_batched(
+                    || (shuffled.clone(), inp.pool.clone(), inp.recusals.clone(), inp.rules.clone()),
+                    |(p, i, r, rules)| black_box(draw::freeze(p, i, r, rules).expect("feasible")),
+                    BatchSize::LargeInput,
+                )
+            });
+        }
         let frozen = draw::freeze(inp.population, inp.pool, inp.recusals, inp.rules).expect("feasible");
         let s = frozen.summary();
         eprintln!(
