@@ -1101,11 +1101,7 @@ def run_draw(inputs, plan, seed):
         steps = q + r
         if steps == 0:
             continue
-        rng = ChaCha20Rng(subseed(seed, "stratum", key))
-        a = list(range(n))
-        for i in range(steps):
-            j = i + uniform(rng, n - i)
-            a[i], a[j] = a[j], a[i]
+        a = partial_shuffle(ChaCha20Rng(subseed(seed, "stratum", key)), n, steps)
         codes, regions = stratum.codes, stratum.regions
         targets.extend((codes[x], key, regions[x]) for x in a[:q])
         reserves.extend({"code": codes[x], "stratum": key} for x in a[q:steps])
@@ -1131,6 +1127,15 @@ def run_draw(inputs, plan, seed):
         "groups": groups_out,
         "unassigned": [targets[j][0] for j in unassigned],
     }
+
+
+def partial_shuffle(rng, n, steps):
+    """§7.3: the first `steps` steps of a forward Fisher–Yates shuffle of the indices 0…n−1."""
+    a = list(range(n))
+    for i in range(steps):
+        j = i + uniform(rng, n - i)
+        a[i], a[j] = a[j], a[i]
+    return a
 
 
 def form_groups(rules, plan, seed):
