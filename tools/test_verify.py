@@ -287,6 +287,18 @@ class ChaCha20(unittest.TestCase):
             "c2c64d378cd536374ae204b9ef933fcd1a8b2288b3dfa49672ab765b54ee27c7"
             "8a970e0e955c14f3a88e741b97c286f75f8fc299e8148362fa198a39531bed6d"))
 
+    def test_batched_blocks_equal_single_blocks(self):
+        key = struct_key(bytes(range(32)))
+        # Across the carry from word 12 into word 13 of the 64-bit counter.
+        first = (1 << 32) - 3
+        self.assertEqual(verify.chacha20_blocks(key, first, 6, nonce=0x0102030405060708),
+                         [verify.chacha20_block(key, first + i, 0x0102030405060708) for i in range(6)])
+        # The generator's stream crosses from one batch of 16 blocks to the next (word 256) seamlessly.
+        rng = verify.ChaCha20Rng(bytes(range(32)))
+        stream = [rng.next_u64() for _ in range(200)]
+        words = [w for b in range(25) for w in verify.chacha20_block(key, b)]
+        self.assertEqual(stream, [words[i] | (words[i + 1] << 32) for i in range(0, 400, 2)])
+
     def test_next_u64_is_two_words_low_first_across_blocks(self):
         a = verify.ChaCha20Rng(b"\x07" * 32)
         b = verify.ChaCha20Rng(b"\x07" * 32)

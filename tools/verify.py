@@ -153,100 +153,122 @@ _M32 = 0xFFFFFFFF
 _SIGMA = (0x61707865, 0x3320646E, 0x79622D32, 0x6B206574)  # "expand 32-byte k"
 
 
-def chacha20_block(key_words, counter, nonce=0):
-    """The 16 output words of DJB ChaCha20 (20 rounds) for one block.
+def chacha20_blocks(key_words, counter, count, nonce=0):
+    """The output of `count` consecutive DJB ChaCha20 blocks (20 rounds), as lists of 16 words.
 
-    `key_words` are the eight little-endian key words, `counter` the 64-bit block counter (words 12-13),
-    `nonce` the 64-bit nonce / stream id (words 14-15). The quarter rounds are written out because CPython
-    calls are slow; each group of four lines is one quarter round a += b; d ^= a; d <<<= 16; c += d; b ^= c;
-    b <<<= 12; a += b; d ^= a; d <<<= 8; c += d; b ^= c; b <<<= 7.
+    `key_words` are the eight little-endian key words, `counter` the 64-bit block counter of the first block
+    (words 12-13), `nonce` the 64-bit nonce / stream id (words 14-15).
+
+    CPython is slow at small-integer arithmetic, so the blocks are computed side by side: each of the 16 state
+    variables is one big integer holding that word of every block in its own 64-bit lane (bits 64·i to 64·i+31
+    for block i). Additions carry into the unused upper half of a lane and rotations spill into it; masking
+    with `L` after each step clears those bits, so every lane follows exactly the 32-bit quarter round
+    a += b; d ^= a; d <<<= 16; c += d; b ^= c; b <<<= 12; a += b; d ^= a; d <<<= 8; c += d; b ^= c; b <<<= 7.
+    With count = 1 this is the plain block function.
     """
-    state = (
-        _SIGMA[0], _SIGMA[1], _SIGMA[2], _SIGMA[3],
-        key_words[0], key_words[1], key_words[2], key_words[3],
-        key_words[4], key_words[5], key_words[6], key_words[7],
-        counter & _M32, (counter >> 32) & _M32, nonce & _M32, (nonce >> 32) & _M32,
-    )
+    R = 0
+    c12 = 0
+    c13 = 0
+    for i in range(count):
+        R |= 1 << (64 * i)
+        c = counter + i
+        c12 |= (c & _M32) << (64 * i)
+        c13 |= ((c >> 32) & _M32) << (64 * i)
+    L = _M32 * R
+    state = [_SIGMA[0] * R, _SIGMA[1] * R, _SIGMA[2] * R, _SIGMA[3] * R] + [k * R for k in key_words] + [
+        c12, c13, (nonce & _M32) * R, ((nonce >> 32) & _M32) * R]
     x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15 = state
-    M = _M32
     for _ in range(10):
         # column round: (0,4,8,12) (1,5,9,13) (2,6,10,14) (3,7,11,15)
-        x0 = (x0 + x4) & M; x12 ^= x0; x12 = ((x12 << 16) & M) | (x12 >> 16)
-        x8 = (x8 + x12) & M; x4 ^= x8; x4 = ((x4 << 12) & M) | (x4 >> 20)
-        x0 = (x0 + x4) & M; x12 ^= x0; x12 = ((x12 << 8) & M) | (x12 >> 24)
-        x8 = (x8 + x12) & M; x4 ^= x8; x4 = ((x4 << 7) & M) | (x4 >> 25)
+        x0 = (x0 + x4) & L; x12 ^= x0; x12 = ((x12 << 16) | (x12 >> 16)) & L
+        x8 = (x8 + x12) & L; x4 ^= x8; x4 = ((x4 << 12) | (x4 >> 20)) & L
+        x0 = (x0 + x4) & L; x12 ^= x0; x12 = ((x12 << 8) | (x12 >> 24)) & L
+        x8 = (x8 + x12) & L; x4 ^= x8; x4 = ((x4 << 7) | (x4 >> 25)) & L
 
-        x1 = (x1 + x5) & M; x13 ^= x1; x13 = ((x13 << 16) & M) | (x13 >> 16)
-        x9 = (x9 + x13) & M; x5 ^= x9; x5 = ((x5 << 12) & M) | (x5 >> 20)
-        x1 = (x1 + x5) & M; x13 ^= x1; x13 = ((x13 << 8) & M) | (x13 >> 24)
-        x9 = (x9 + x13) & M; x5 ^= x9; x5 = ((x5 << 7) & M) | (x5 >> 25)
+        x1 = (x1 + x5) & L; x13 ^= x1; x13 = ((x13 << 16) | (x13 >> 16)) & L
+        x9 = (x9 + x13) & L; x5 ^= x9; x5 = ((x5 << 12) | (x5 >> 20)) & L
+        x1 = (x1 + x5) & L; x13 ^= x1; x13 = ((x13 << 8) | (x13 >> 24)) & L
+        x9 = (x9 + x13) & L; x5 ^= x9; x5 = ((x5 << 7) | (x5 >> 25)) & L
 
-        x2 = (x2 + x6) & M; x14 ^= x2; x14 = ((x14 << 16) & M) | (x14 >> 16)
-        x10 = (x10 + x14) & M; x6 ^= x10; x6 = ((x6 << 12) & M) | (x6 >> 20)
-        x2 = (x2 + x6) & M; x14 ^= x2; x14 = ((x14 << 8) & M) | (x14 >> 24)
-        x10 = (x10 + x14) & M; x6 ^= x10; x6 = ((x6 << 7) & M) | (x6 >> 25)
+        x2 = (x2 + x6) & L; x14 ^= x2; x14 = ((x14 << 16) | (x14 >> 16)) & L
+        x10 = (x10 + x14) & L; x6 ^= x10; x6 = ((x6 << 12) | (x6 >> 20)) & L
+        x2 = (x2 + x6) & L; x14 ^= x2; x14 = ((x14 << 8) | (x14 >> 24)) & L
+        x10 = (x10 + x14) & L; x6 ^= x10; x6 = ((x6 << 7) | (x6 >> 25)) & L
 
-        x3 = (x3 + x7) & M; x15 ^= x3; x15 = ((x15 << 16) & M) | (x15 >> 16)
-        x11 = (x11 + x15) & M; x7 ^= x11; x7 = ((x7 << 12) & M) | (x7 >> 20)
-        x3 = (x3 + x7) & M; x15 ^= x3; x15 = ((x15 << 8) & M) | (x15 >> 24)
-        x11 = (x11 + x15) & M; x7 ^= x11; x7 = ((x7 << 7) & M) | (x7 >> 25)
+        x3 = (x3 + x7) & L; x15 ^= x3; x15 = ((x15 << 16) | (x15 >> 16)) & L
+        x11 = (x11 + x15) & L; x7 ^= x11; x7 = ((x7 << 12) | (x7 >> 20)) & L
+        x3 = (x3 + x7) & L; x15 ^= x3; x15 = ((x15 << 8) | (x15 >> 24)) & L
+        x11 = (x11 + x15) & L; x7 ^= x11; x7 = ((x7 << 7) | (x7 >> 25)) & L
 
         # diagonal round: (0,5,10,15) (1,6,11,12) (2,7,8,13) (3,4,9,14)
-        x0 = (x0 + x5) & M; x15 ^= x0; x15 = ((x15 << 16) & M) | (x15 >> 16)
-        x10 = (x10 + x15) & M; x5 ^= x10; x5 = ((x5 << 12) & M) | (x5 >> 20)
-        x0 = (x0 + x5) & M; x15 ^= x0; x15 = ((x15 << 8) & M) | (x15 >> 24)
-        x10 = (x10 + x15) & M; x5 ^= x10; x5 = ((x5 << 7) & M) | (x5 >> 25)
+        x0 = (x0 + x5) & L; x15 ^= x0; x15 = ((x15 << 16) | (x15 >> 16)) & L
+        x10 = (x10 + x15) & L; x5 ^= x10; x5 = ((x5 << 12) | (x5 >> 20)) & L
+        x0 = (x0 + x5) & L; x15 ^= x0; x15 = ((x15 << 8) | (x15 >> 24)) & L
+        x10 = (x10 + x15) & L; x5 ^= x10; x5 = ((x5 << 7) | (x5 >> 25)) & L
 
-        x1 = (x1 + x6) & M; x12 ^= x1; x12 = ((x12 << 16) & M) | (x12 >> 16)
-        x11 = (x11 + x12) & M; x6 ^= x11; x6 = ((x6 << 12) & M) | (x6 >> 20)
-        x1 = (x1 + x6) & M; x12 ^= x1; x12 = ((x12 << 8) & M) | (x12 >> 24)
-        x11 = (x11 + x12) & M; x6 ^= x11; x6 = ((x6 << 7) & M) | (x6 >> 25)
+        x1 = (x1 + x6) & L; x12 ^= x1; x12 = ((x12 << 16) | (x12 >> 16)) & L
+        x11 = (x11 + x12) & L; x6 ^= x11; x6 = ((x6 << 12) | (x6 >> 20)) & L
+        x1 = (x1 + x6) & L; x12 ^= x1; x12 = ((x12 << 8) | (x12 >> 24)) & L
+        x11 = (x11 + x12) & L; x6 ^= x11; x6 = ((x6 << 7) | (x6 >> 25)) & L
 
-        x2 = (x2 + x7) & M; x13 ^= x2; x13 = ((x13 << 16) & M) | (x13 >> 16)
-        x8 = (x8 + x13) & M; x7 ^= x8; x7 = ((x7 << 12) & M) | (x7 >> 20)
-        x2 = (x2 + x7) & M; x13 ^= x2; x13 = ((x13 << 8) & M) | (x13 >> 24)
-        x8 = (x8 + x13) & M; x7 ^= x8; x7 = ((x7 << 7) & M) | (x7 >> 25)
+        x2 = (x2 + x7) & L; x13 ^= x2; x13 = ((x13 << 16) | (x13 >> 16)) & L
+        x8 = (x8 + x13) & L; x7 ^= x8; x7 = ((x7 << 12) | (x7 >> 20)) & L
+        x2 = (x2 + x7) & L; x13 ^= x2; x13 = ((x13 << 8) | (x13 >> 24)) & L
+        x8 = (x8 + x13) & L; x7 ^= x8; x7 = ((x7 << 7) | (x7 >> 25)) & L
 
-        x3 = (x3 + x4) & M; x14 ^= x3; x14 = ((x14 << 16) & M) | (x14 >> 16)
-        x9 = (x9 + x14) & M; x4 ^= x9; x4 = ((x4 << 12) & M) | (x4 >> 20)
-        x3 = (x3 + x4) & M; x14 ^= x3; x14 = ((x14 << 8) & M) | (x14 >> 24)
-        x9 = (x9 + x14) & M; x4 ^= x9; x4 = ((x4 << 7) & M) | (x4 >> 25)
-    out = (x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15)
-    return [(o + s) & M for o, s in zip(out, state)]
+        x3 = (x3 + x4) & L; x14 ^= x3; x14 = ((x14 << 16) | (x14 >> 16)) & L
+        x9 = (x9 + x14) & L; x4 ^= x9; x4 = ((x4 << 12) | (x4 >> 20)) & L
+        x3 = (x3 + x4) & L; x14 ^= x3; x14 = ((x14 << 8) | (x14 >> 24)) & L
+        x9 = (x9 + x14) & L; x4 ^= x9; x4 = ((x4 << 7) | (x4 >> 25)) & L
+    out = [(o + s) & L for o, s in zip((x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15),
+                                        state)]
+    lanes = [o.to_bytes(8 * count, "little") for o in out]
+    return [[int.from_bytes(lane[8 * i:8 * i + 4], "little") for lane in lanes] for i in range(count)]
+
+
+def chacha20_block(key_words, counter, nonce=0):
+    """The 16 output words of one ChaCha20 block (§3.1)."""
+    return chacha20_blocks(key_words, counter, 1, nonce)[0]
 
 
 class ChaCha20Rng:
     """The word stream of §3.1: ChaCha20 keyed by 32 bytes, nonce zero, block counter from zero.
 
-    Equal to Rust's `rand_chacha::ChaCha20Rng::from_seed(key)` read through `next_u32`/`next_u64`.
+    Equal to Rust's `rand_chacha::ChaCha20Rng::from_seed(key)` read through `next_u32`/`next_u64`. Blocks are
+    computed 16 at a time (see chacha20_blocks); computing a block that is never read changes nothing.
     """
+
+    BATCH = 16
 
     def __init__(self, key):
         if len(key) != 32:
             raise ValueError("ChaCha20 key must be 32 bytes")
         self._key = struct.unpack("<8I", key)
         self._block = 0
-        self._words = None
-        self._index = 16
+        self._words = []
+        self._index = 0
 
     def _refill(self):
-        self._words = chacha20_block(self._key, self._block)
-        self._block += 1
+        words = []
+        for block in chacha20_blocks(self._key, self._block, self.BATCH):
+            words.extend(block)
+        self._block += self.BATCH
+        self._words = words
         self._index = 0
 
     def next_u32(self):
         """The next word `w[i]`."""
-        if self._index >= 16:
+        if self._index >= len(self._words):
             self._refill()
         w = self._words[self._index]
         self._index += 1
         return w
 
     def next_u64(self):
-        """`w[i] + 2^32 · w[i+1]`, low word first (§3.1); may span two blocks."""
+        """`w[i] + 2^32 · w[i+1]`, low word first (§3.1)."""
         i = self._index
-        if i <= 14:
-            words = self._words
+        words = self._words
+        if i + 1 < len(words):
             self._index = i + 2
             return words[i] | (words[i + 1] << 32)
         lo = self.next_u32()
@@ -586,9 +608,6 @@ INSPECTOR_FIELDS = ("staff_no", "name", "department", "certificate_no", "certifi
                     "qualifications", "expert", "region", "status")
 RECUSAL_FIELDS = ("staff_no", "entity_code", "reason")
 
-# Fields of an entity whose values repeat a lot: their validation and encoding are cached per value.
-_REPEATING = frozenset(("entity_type", "industry", "authority", "region", "town", "established", "status",
-                        "risk_class", "last_inspected"))
 _RISK_CLASSES = frozenset(("", "A", "B", "C", "D"))
 
 
@@ -609,17 +628,20 @@ class PopulationBuilder:
     """Takes the entities one by one in canonical order, checks them (§2, §4.1, §6.1), hashes them (§4.1),
     applies the exclusions (§6.2) and sorts the rest into strata (§7.1), keeping only what the draw needs.
 
-    `add(values, where)`: `values` are the 13 fields in §4.1 order, `tags` as a list of strings;
-    `where(field)` returns the keyword arguments (file, line, column, field) of an error about that field.
+    `add(values, key)`: `values` are the 13 fields in §4.1 order, `tags` as a list of strings; `key` says where
+    the entity came from (a line number, an index), and `where(key, field)` returns the keyword arguments
+    (file, line, column, field) of an error about that field.
     """
 
-    def __init__(self, rules):
+    def __init__(self, rules, where):
         self.rules = rules
+        self._where = where
         self.count = 0
         self._chunks = []
         self._pending = []
         self._prev_code = None
-        self._cache = {}
+        # One cache per repeating field: value -> validated str(value).
+        self._caches = [{} for _ in range(9)]
         self._tag_cache = {}
         self._date_cache = {}
         self.excluded = []
@@ -635,84 +657,99 @@ class PopulationBuilder:
         self._scope_tags = frozenset(rules.scope_tags_any)
         self._region_intern = {}
 
-    def _encoded(self, field, value, where):
-        """The validated `str(value)` of a repeating field, cached."""
-        key = (field, value)
-        enc = self._cache.get(key)
-        if enc is None:
-            if not isinstance(value, str):
-                raise VerifyError("应为字符串", "must be a string", **where(field))
-            problem = text_problem(value)
-            if problem:
-                raise VerifyError(problem[0], problem[1], **where(field))
-            if field in ("established", "last_inspected") and value != "" and parse_date(value) is None:
-                raise VerifyError("应为 YYYY-MM-DD 格式的有效日期或空", "must be a valid date YYYY-MM-DD or empty",
-                                  **where(field))
-            if field == "risk_class" and value not in _RISK_CLASSES:
-                raise VerifyError("信用风险分类应为 A、B、C、D 或空", "risk_class must be A, B, C, D or empty",
-                                  **where(field))
-            enc = enc_str(value)
-            self._cache[key] = enc
-        return enc
-
-    def _tags_encoded(self, tags, where):
-        key = tuple(tags) if isinstance(tags, list) else tags
-        enc = self._tag_cache.get(key)
-        if enc is None:
-            if not isinstance(tags, list):
-                raise VerifyError("应为字符串列表", "must be a list of strings", **where("tags"))
-            for i, t in enumerate(tags):
-                if not isinstance(t, str):
-                    raise VerifyError("应为字符串列表", "must be a list of strings", **where("tags"))
-                problem = text_problem(t)
-                if problem:
-                    raise VerifyError(problem[0], problem[1], **where("tags"))
-                if i and not tags[i - 1] < t:
-                    raise VerifyError("标签未按升序排列或有重复", "tags are not sorted ascending or have a duplicate",
-                                      **where("tags"))
-            enc = enc_list(enc_str, tags)
-            self._tag_cache[key] = enc
-        return enc
-
-    def _checked_free_text(self, field, value, where):
+    def _miss(self, cache, field, value, key):
+        """Validate and encode a value of a repeating field the first time it is seen."""
         if not isinstance(value, str):
-            raise VerifyError("应为字符串", "must be a string", **where(field))
+            raise VerifyError("应为字符串", "must be a string", **self._where(key, field))
         problem = text_problem(value)
         if problem:
-            raise VerifyError(problem[0], problem[1], **where(field))
-        b = value.encode("utf-8")
-        return _U32.pack(len(b)) + b
+            raise VerifyError(problem[0], problem[1], **self._where(key, field))
+        if field in ("established", "last_inspected") and value != "" and parse_date(value) is None:
+            raise VerifyError("应为 YYYY-MM-DD 格式的有效日期或空", "must be a valid date YYYY-MM-DD or empty",
+                              **self._where(key, field))
+        if field == "risk_class" and value not in _RISK_CLASSES:
+            raise VerifyError("信用风险分类应为 A、B、C、D 或空", "risk_class must be A, B, C, D or empty",
+                              **self._where(key, field))
+        enc = cache[value] = enc_str(value)
+        return enc
 
-    def add(self, values, where):
+    def _tags_encoded(self, tags, key):
+        cache_key = tuple(tags) if isinstance(tags, list) else tags
+        enc = self._tag_cache.get(cache_key)
+        if enc is None:
+            if not isinstance(tags, list):
+                raise VerifyError("应为字符串列表", "must be a list of strings", **self._where(key, "tags"))
+            for i, t in enumerate(tags):
+                if not isinstance(t, str):
+                    raise VerifyError("应为字符串列表", "must be a list of strings", **self._where(key, "tags"))
+                problem = text_problem(t)
+                if problem:
+                    raise VerifyError(problem[0], problem[1], **self._where(key, "tags"))
+                if i and not tags[i - 1] < t:
+                    raise VerifyError("标签未按升序排列或有重复", "tags are not sorted ascending or have a duplicate",
+                                      **self._where(key, "tags"))
+            enc = enc_list(enc_str, tags)
+            self._tag_cache[cache_key] = enc
+        return enc
+
+    def _free_text_problem(self, values, key):
+        """Called when the fast check of code, name and address failed: find the field and raise."""
+        for index in (0, 1, 4):
+            field, value = ENTITY_FIELDS[index], values[index]
+            if not isinstance(value, str):
+                raise VerifyError("应为字符串", "must be a string", **self._where(key, field))
+            problem = text_problem(value)
+            if problem:
+                raise VerifyError(problem[0], problem[1], **self._where(key, field))
+
+    def add(self, values, key):
         (code, name, entity_type, industry, address, authority, region, town, established, status, risk_class,
          tags, last_inspected) = values
-        enc_code = self._checked_free_text("code", code, where)
+        # The three fields whose values rarely repeat (code, name, address) are checked here on a fast path
+        # (a NUL between them is a normalisation boundary, so one NFC check covers all three); anything unusual
+        # goes to _free_text_problem, which names the field. The other fields are checked once per distinct
+        # value, in _miss.
+        try:
+            joined = code + "\x00" + name + "\x00" + address
+        except TypeError:
+            joined = None
+        ws = WHITE_SPACE
+        if (joined is None
+                or (code and (code[0] in ws or code[-1] in ws))
+                or (name and (name[0] in ws or name[-1] in ws))
+                or (address and (address[0] in ws or address[-1] in ws))
+                or (not joined.isascii() and text_problem(joined) is not None)):
+            self._free_text_problem(values, key)
         if code == "":
-            raise VerifyError("代码为空", "code is empty", **where("code"))
+            raise VerifyError("代码为空", "code is empty", **self._where(key, "code"))
         prev = self._prev_code
         if prev is not None and not prev < code:
             if prev == code:
                 raise VerifyError("代码重复：%s" % code, "duplicate code: %s" % code, subject=("entity", code),
-                                  **where("code"))
+                                  **self._where(key, "code"))
             raise NotInCanonicalOrder()
         self._prev_code = code
-        cached = self._encoded
-        record = b"".join((
-            enc_code,
-            self._checked_free_text("name", name, where),
-            cached("entity_type", entity_type, where),
-            cached("industry", industry, where),
-            self._checked_free_text("address", address, where),
-            cached("authority", authority, where),
-            cached("region", region, where),
-            cached("town", town, where),
-            cached("established", established, where),
-            cached("status", status, where),
-            cached("risk_class", risk_class, where),
-            self._tags_encoded(tags, where),
-            cached("last_inspected", last_inspected, where),
-        ))
-        self._pending.append(record)
+        c = self._caches
+        miss = self._miss
+        b_code = code.encode("utf-8")
+        b_name = name.encode("utf-8")
+        b_address = address.encode("utf-8")
+        pack = _U32.pack
+        self._pending.append(b"".join((
+            pack(len(b_code)), b_code,
+            pack(len(b_name)), b_name,
+            c[0].get(entity_type) or miss(c[0], "entity_type", entity_type, key),
+            c[1].get(industry) or miss(c[1], "industry", industry, key),
+            pack(len(b_address)), b_address,
+            c[2].get(authority) or miss(c[2], "authority", authority, key),
+            c[3].get(region) or miss(c[3], "region", region, key),
+            c[4].get(town) or miss(c[4], "town", town, key),
+            c[5].get(established) or miss(c[5], "established", established, key),
+            c[6].get(status) or miss(c[6], "status", status, key),
+            c[7].get(risk_class) or miss(c[7], "risk_class", risk_class, key),
+            self._tags_encoded(tags, key),
+            c[8].get(last_inspected) or miss(c[8], "last_inspected", last_inspected, key),
+        )))
         if len(self._pending) >= 4096:
             self._chunks.append(b"".join(self._pending))
             self._pending = []
@@ -722,11 +759,11 @@ class PopulationBuilder:
         # §6.1 scope: an entity outside the task's own scope is an input error.
         for index, allowed in self._scope:
             if values[index] not in allowed:
-                self._out_of_scope(code, ENTITY_FIELDS[index], where)
+                self._out_of_scope(code, ENTITY_FIELDS[index], key)
         if self._scope_risk and (risk_class or UNCLASSIFIED) not in self._scope_risk:
-            self._out_of_scope(code, "risk_class", where)
+            self._out_of_scope(code, "risk_class", key)
         if self._scope_tags and not any(t in self._scope_tags for t in tags):
-            self._out_of_scope(code, "tags", where)
+            self._out_of_scope(code, "tags", key)
 
         # §6.2 exclusions, first reason that applies.
         reason = None
@@ -752,10 +789,10 @@ class PopulationBuilder:
         stratum.codes.append(code)
         stratum.regions.append(self._region_intern.setdefault(region, region))
 
-    def _out_of_scope(self, code, field, where):
+    def _out_of_scope(self, code, field, key):
         raise VerifyError("检查对象 %s 不在任务范围内（%s）" % (code, field),
                           "entity %s is outside the task's scope (%s)" % (code, field),
-                          subject=("entity", code), **where(field))
+                          subject=("entity", code), **self._where(key, field))
 
     def fingerprint(self):
         h = hashlib.sha256()
@@ -1201,9 +1238,12 @@ def assign_targets(rules, plan, groups, targets):
     lists = [[] for _ in range(g)]
     unassigned = []
     for j in range(k):
-        order = scan(j)
         direct = None
-        for G in order:
+        start = j % g
+        for offset in range(g):
+            G = start + offset
+            if G >= g:
+                G -= g
             if len(lists[G]) < capacity[G] and not conflict(G, j):
                 direct = G
                 break
@@ -1212,7 +1252,7 @@ def assign_targets(rules, plan, groups, targets):
             continue
         parent = {}
         queue = []
-        for G in order:
+        for G in scan(j):
             if not conflict(G, j):
                 parent[G] = None
                 queue.append(G)
@@ -1312,68 +1352,84 @@ class BundleSource:
                 raise VerifyError("无法读取：%s" % e, "cannot read: %s" % e, file=name)
 
 
-class _Lines:
-    """Decodes a binary CSV stream line by line, so that a bad byte is reported with its line and column."""
+def _find_bad_utf8(source, name):
+    """Re-read a file whose decoding failed, to report the line and byte column of the first bad byte."""
+    with source.open(name) as f:
+        for number, raw in enumerate(f, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                return VerifyError("不是有效的 UTF-8", "not valid UTF-8", file=name, line=number, column=e.start + 1)
+    return VerifyError("不是有效的 UTF-8", "not valid UTF-8", file=name)
 
-    def __init__(self, f, name):
-        self.f = f
+
+class CsvFile:
+    """One CSV file of a bundle (§12): UTF-8 without BOM, RFC 4180, one header row naming the columns.
+
+    Iterating yields (values in `fields` order, line number of the record); `where(line, field)` gives the
+    error location of a field. Decoding runs in C (TextIOWrapper); only after a decoding error is the file
+    read again byte by byte to say where the bad byte is.
+    """
+
+    def __init__(self, source, name, fields):
+        self.source = source
         self.name = name
-        self.line = 0
+        self.fields = fields
+        self.column_of = {}
+
+    def where(self, line, field):
+        return {"file": self.name, "line": line, "column": self.column_of.get(field), "field": field}
+
+    def where_fn(self, line):
+        return lambda field: self.where(line, field)
 
     def __iter__(self):
-        for raw in self.f:
-            self.line += 1
-            if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        name, fields = self.name, self.fields
+        with self.source.open(name) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+            reader = csv.reader(text, strict=True)
+
+            def next_row():
+                try:
+                    return next(reader)
+                except StopIteration:
+                    return None
+                except UnicodeDecodeError:
+                    raise _find_bad_utf8(self.source, name)
+                except csv.Error as e:
+                    raise VerifyError("CSV 格式错误：%s" % e, "CSV format error: %s" % e, file=name,
+                                      line=reader.line_num)
+
+            header = next_row()
+            if header is None:
+                raise VerifyError("文件为空（缺少表头行）", "file is empty (no header row)", file=name, line=1)
+            if header and header[0].startswith("\ufeff"):
                 raise VerifyError("CSV 文件不应以 BOM 开头", "CSV file must not start with a byte order mark (BOM)",
-                                  file=self.name, line=1, column=1)
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise VerifyError("不是有效的 UTF-8", "not valid UTF-8", file=self.name, line=self.line,
-                                  column=e.start + 1)
-
-
-def read_csv(source, name, fields):
-    """Yields (row values in `fields` order, where-function) for each record of a bundle CSV file."""
-    with source.open(name) as f:
-        lines = _Lines(f, name)
-        reader = csv.reader(lines, strict=True)
-        try:
-            header = next(reader, None)
-        except csv.Error as e:
-            raise VerifyError("CSV 格式错误：%s" % e, "CSV format error: %s" % e, file=name, line=lines.line)
-        if header is None:
-            raise VerifyError("文件为空（缺少表头行）", "file is empty (no header row)", file=name, line=1)
-        for c, col in enumerate(header):
-            if col not in fields:
-                raise VerifyError("未知列名“%s”" % col, "unknown column %r" % col, file=name, line=1, column=c + 1)
-            if header.index(col) != c:
-                raise VerifyError("列名重复“%s”" % col, "duplicate column %r" % col, file=name, line=1, column=c + 1)
-        for field in fields:
-            if field not in header:
-                raise VerifyError("缺少列“%s”" % field, "missing column %r" % field, file=name, line=1)
-        index = [header.index(field) for field in fields]
-        column_of = {field: i + 1 for field, i in zip(fields, index)}
-        identity = index == list(range(len(fields)))
-        width = len(header)
-        start = lines.line + 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raise VerifyError("CSV 格式错误：%s" % e, "CSV format error: %s" % e, file=name, line=lines.line)
-            line = start
-            start = lines.line + 1
-            if len(row) != width:
-                raise VerifyError("应有 %d 列，实有 %d 列" % (width, len(row)),
-                                  "expected %d columns, found %d" % (width, len(row)), file=name, line=line)
-
-            def where(field, line=line):
-                return {"file": name, "line": line, "column": column_of.get(field), "field": field}
-
-            yield (row if identity else [row[i] for i in index]), where
+                                  file=name, line=1, column=1)
+            for c, col in enumerate(header):
+                if col not in fields:
+                    raise VerifyError("未知列名“%s”" % col, "unknown column %r" % col, file=name, line=1, column=c + 1)
+                if header.index(col) != c:
+                    raise VerifyError("列名重复“%s”" % col, "duplicate column %r" % col, file=name, line=1,
+                                      column=c + 1)
+            for field in fields:
+                if field not in header:
+                    raise VerifyError("缺少列“%s”" % field, "missing column %r" % field, file=name, line=1)
+            index = [header.index(field) for field in fields]
+            self.column_of = {field: i + 1 for field, i in zip(fields, index)}
+            identity = index == list(range(len(fields)))
+            width = len(header)
+            start = reader.line_num + 1
+            while True:
+                row = next_row()
+                if row is None:
+                    return
+                line = start
+                start = reader.line_num + 1
+                if len(row) != width:
+                    raise VerifyError("应有 %d 列，实有 %d 列" % (width, len(row)),
+                                      "expected %d columns, found %d" % (width, len(row)), file=name, line=line)
+                yield (row if identity else [row[i] for i in index]), line
 
 
 def _parse_list_cell(cell, where, field, cache):
@@ -1396,25 +1452,26 @@ def _parse_list_cell(cell, where, field, cache):
 
 def read_population_csv(source, rules):
     """Stream population.csv through a PopulationBuilder; if the file is not in canonical order, sort it."""
-    name = "population.csv"
     tag_cache = {}
     tags_at = ENTITY_FIELDS.index("tags")
-    builder = PopulationBuilder(rules)
+    table = CsvFile(source, "population.csv", ENTITY_FIELDS)
+    where = table.where
+    builder = PopulationBuilder(rules, where)
     try:
-        for row, where in read_csv(source, name, ENTITY_FIELDS):
-            row[tags_at] = _parse_list_cell(row[tags_at], where, "tags", tag_cache)
-            builder.add(row, where)
+        for row, line in table:
+            row[tags_at] = _parse_list_cell(row[tags_at], table.where_fn(line), "tags", tag_cache)
+            builder.add(row, line)
         return builder, True
     except NotInCanonicalOrder:
         pass
     rows = []
-    for row, where in read_csv(source, name, ENTITY_FIELDS):
-        row[tags_at] = _parse_list_cell(row[tags_at], where, "tags", tag_cache)
-        rows.append((row, where))
-    rows.sort(key=lambda rw: rw[0][0])
-    builder = PopulationBuilder(rules)
-    for row, where in rows:
-        builder.add(row, where)
+    for row, line in table:
+        row[tags_at] = _parse_list_cell(row[tags_at], table.where_fn(line), "tags", tag_cache)
+        rows.append((row, line))
+    rows.sort(key=lambda rl: rl[0][0])
+    builder = PopulationBuilder(rules, where)
+    for row, line in rows:
+        builder.add(row, line)
     return builder, False
 
 
@@ -1423,7 +1480,9 @@ def read_inspectors_csv(source):
     cache = {}
     q_at = INSPECTOR_FIELDS.index("qualifications")
     e_at = INSPECTOR_FIELDS.index("expert")
-    for row, where in read_csv(source, "inspectors.csv", INSPECTOR_FIELDS):
+    table = CsvFile(source, "inspectors.csv", INSPECTOR_FIELDS)
+    for row, line in table:
+        where = table.where_fn(line)
         row[q_at] = _parse_list_cell(row[q_at], where, "qualifications", cache)
         if row[e_at] == "true":
             row[e_at] = True
@@ -1436,7 +1495,11 @@ def read_inspectors_csv(source):
 
 
 def read_recusals_csv(source):
-    items = [(check_recusal(row, where), where) for row, where in read_csv(source, "recusals.csv", RECUSAL_FIELDS)]
+    table = CsvFile(source, "recusals.csv", RECUSAL_FIELDS)
+    items = []
+    for row, line in table:
+        where = table.where_fn(line)
+        items.append((check_recusal(row, where), where))
     return sort_unique(items, lambda r: (r[0], r[1]), "entity_code", "回避条目", "recusal pair")
 
 
@@ -1577,20 +1640,24 @@ def vector_inputs(data, file):
     inp = r.obj(data.get("input"), "input", ("rules", "population", "inspectors", "recusals", "secret", "entropies"))
     rules = Rules(inp["rules"], r, "input.rules")
 
+    def locate(kind):
+        return lambda i, field: {"file": file, "field": "input.%s[%d].%s" % (kind, i, field)}
+
     def where_in(kind, i):
-        return lambda field: {"file": file, "field": "input.%s[%d].%s" % (kind, i, field)}
+        return lambda field: locate(kind)(i, field)
 
     rows = []
     for i, e in enumerate(r.array(inp["population"], "input.population")):
         r.obj(e, "input.population[%d]" % i, (), optional=ENTITY_FIELDS)
         values = [_vector_list(e.get(f)) if f == "tags" else _vector_text(e.get(f)) for f in ENTITY_FIELDS]
-        if not isinstance(values[0], str):
-            r.fail("input.population[%d].code" % i, "应为字符串", "must be a string")
-        rows.append((values, where_in("population", i)))
+        for f, v in zip(ENTITY_FIELDS, values):
+            if f != "tags" and not isinstance(v, str):
+                r.fail("input.population[%d].%s" % (i, f), "应为字符串", "must be a string")
+        rows.append((values, i))
     rows.sort(key=lambda rw: rw[0][0])
-    population = PopulationBuilder(rules)
-    for values, where in rows:
-        population.add(values, where)
+    population = PopulationBuilder(rules, locate("population"))
+    for values, i in rows:
+        population.add(values, i)
 
     items = []
     for i, x in enumerate(r.array(inp["inspectors"], "input.inspectors")):
