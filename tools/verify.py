@@ -1048,7 +1048,7 @@ def plan_draw(inputs):
     else:
         plan.g = -(-k // rules.groups_value)
     g = plan.g
-    shortage = group_shortage(rules, plan.eligible, g)
+    shortage = group_shortage(rules, PoolCounts(rules, plan.eligible), g)
     if shortage is not None:
         what, zh, en = shortage
         raise Infeasible(zh, en, subject=what)
@@ -1063,6 +1063,9 @@ def plan_draw(inputs):
         for i in plan.eligible:
             if i.region != "":
                 by_region.setdefault(i.region, set()).add(i.staff_no)
+    # Count the pool once; for an entity, subtract the few inspectors that conflict with it.
+    base = PoolCounts(rules, plan.eligible)
+    by_no = {i.staff_no: i for i in plan.eligible}
     failing = []
     region_ok = {}
     for key, n, q, r, stratum in plan.strata:
@@ -1076,11 +1079,10 @@ def plan_draw(inputs):
             if not recused:
                 ok = region_ok.get(region)
                 if ok is None:
-                    ok = region_ok[region] = group_shortage(
-                        rules, [i for i in plan.eligible if i.staff_no not in same], 1) is None
+                    ok = region_ok[region] = group_shortage(rules, base.without(by_no[x] for x in same), 1) is None
             else:
                 conflicting = recused | same if same else recused
-                ok = group_shortage(rules, [i for i in plan.eligible if i.staff_no not in conflicting], 1) is None
+                ok = group_shortage(rules, base.without(by_no[x] for x in conflicting), 1) is None
             if not ok:
                 failing.append(code)
     if failing:
@@ -1095,8 +1097,37 @@ def _is_leader_candidate(rules, i):
         rules.leader_qualification == "" or rules.leader_qualification in i.qualifications)
 
 
-def group_shortage(rules, eligible, g):
-    """The first condition of §8.2 that `eligible` fails for `g` groups, or None.
+class PoolCounts:
+    """What §8.2 counts in a list of eligible inspectors: leader candidates, experts, members per department."""
+
+    def __init__(self, rules, eligible=()):
+        self.rules = rules
+        self.leaders = 0
+        self.experts = 0
+        self.total = 0
+        self.departments = {}
+        for i in eligible:
+            self._add(i, 1)
+
+    def _add(self, i, sign):
+        self.total += sign
+        if _is_leader_candidate(self.rules, i):
+            self.leaders += sign
+        if i.expert:
+            self.experts += sign
+        self.departments[i.department] = self.departments.get(i.department, 0) + sign
+
+    def without(self, removed):
+        other = PoolCounts(self.rules)
+        other.leaders, other.experts, other.total = self.leaders, self.experts, self.total
+        other.departments = dict(self.departments)
+        for i in removed:
+            other._add(i, -1)
+        return other
+
+
+def group_shortage(rules, counts, g):
+    """The first condition of §8.2 that the pool described by `counts` (PoolCounts) fails for `g` groups, or None.
 
     Returns (subject, zh, en).
     """
@@ -1106,24 +1137,20 @@ def group_shortage(rules, eligible, g):
     if s < 2 or s < need:
         return (("condition", "group_size"), "每组人数 %d 不足（至少 %d）" % (s, max(2, need)),
                 "group size %d is too small (at least %d)" % (s, max(2, need)))
-    if rules.leader_required:
-        leaders = sum(1 for i in eligible if _is_leader_candidate(rules, i))
-        if leaders < g:
-            return (("department", deps[0]), "牵头部门 %s 可任组长的人员 %d 人，少于 %d 组" % (deps[0], leaders, g),
-                    "lead department %s has %d leader candidates for %d groups" % (deps[0], leaders, g))
-    if rules.expert_required:
-        experts = sum(1 for i in eligible if i.expert)
-        if experts < g:
-            return (("condition", "expert"), "专家 %d 人，少于 %d 组" % (experts, g),
-                    "%d experts for %d groups" % (experts, g))
+    if rules.leader_required and counts.leaders < g:
+        return (("department", deps[0]), "牵头部门 %s 可任组长的人员 %d 人，少于 %d 组" % (deps[0], counts.leaders, g),
+                "lead department %s has %d leader candidates for %d groups" % (deps[0], counts.leaders, g))
+    if rules.expert_required and counts.experts < g:
+        return (("condition", "expert"), "专家 %d 人，少于 %d 组" % (counts.experts, g),
+                "%d experts for %d groups" % (counts.experts, g))
     for d in deps:
-        count = sum(1 for i in eligible if i.department == d)
+        count = counts.departments.get(d, 0)
         if count < g:
             return (("department", d), "部门 %s 符合条件的人员 %d 人，少于 %d 组" % (d, count, g),
                     "department %s has %d eligible inspectors for %d groups" % (d, count, g))
-    if len(eligible) < g * s:
-        return (("condition", "pool"), "符合条件的人员 %d 人，不够 %d 组、每组 %d 人" % (len(eligible), g, s),
-                "%d eligible inspectors are too few for %d groups of %d" % (len(eligible), g, s))
+    if counts.total < g * s:
+        return (("condition", "pool"), "符合条件的人员 %d 人，不够 %d 组、每组 %d 人" % (counts.total, g, s),
+                "%d eligible inspectors are too few for %d groups of %d" % (counts.total, g, s))
     return None
 
 
