@@ -628,7 +628,7 @@ class PopulationBuilder:
     """Takes the entities one by one in canonical order, checks them (§2, §4.1, §6.1), hashes them (§4.1),
     applies the exclusions (§6.2) and sorts the rest into strata (§7.1), keeping only what the draw needs.
 
-    `add(values, key)`: `values` are the 13 fields in §4.1 order, `tags` as a list of strings; `key` says where
+    `add(values, key)`: `values` are the 13 fields in §4.1 order, `tags` as a tuple of strings; `key` says where
     the entity came from (a line number, an index), and `where(key, field)` returns the keyword arguments
     (file, line, column, field) of an error about that field.
     """
@@ -656,6 +656,10 @@ class PopulationBuilder:
         self._scope_risk = frozenset(rules.scope_risk_classes)
         self._scope_tags = frozenset(rules.scope_tags_any)
         self._region_intern = {}
+        self._any_scope = bool(self._scope or self._scope_risk or self._scope_tags)
+        self._within = rules.inspected_within_days
+        self._draw_day = rules.draw_day
+        self._strata_mode = rules.strata
 
     def _miss(self, cache, field, value, key):
         """Validate and encode a value of a repeating field the first time it is seen."""
@@ -674,10 +678,10 @@ class PopulationBuilder:
         return enc
 
     def _tags_encoded(self, tags, key):
-        cache_key = tuple(tags) if isinstance(tags, list) else tags
-        enc = self._tag_cache.get(cache_key)
+        """`list(str, tags)` for a tuple of tags, checked and cached."""
+        enc = self._tag_cache.get(tags) if isinstance(tags, tuple) else None
         if enc is None:
-            if not isinstance(tags, list):
+            if not isinstance(tags, tuple):
                 raise VerifyError("应为字符串列表", "must be a list of strings", **self._where(key, "tags"))
             for i, t in enumerate(tags):
                 if not isinstance(t, str):
@@ -689,7 +693,7 @@ class PopulationBuilder:
                     raise VerifyError("标签未按升序排列或有重复", "tags are not sorted ascending or have a duplicate",
                                       **self._where(key, "tags"))
             enc = enc_list(enc_str, tags)
-            self._tag_cache[cache_key] = enc
+            self._tag_cache[tags] = enc
         return enc
 
     def _free_text_problem(self, values, key):
@@ -708,7 +712,7 @@ class PopulationBuilder:
         # The three fields whose values rarely repeat (code, name, address) are checked here on a fast path
         # (a NUL between them is a normalisation boundary, so one NFC check covers all three); anything unusual
         # goes to _free_text_problem, which names the field. The other fields are checked once per distinct
-        # value, in _miss.
+        # value, in _miss. This method runs once per entity, so it avoids needless lookups.
         try:
             joined = code + "\x00" + name + "\x00" + address
         except TypeError:
@@ -720,74 +724,82 @@ class PopulationBuilder:
                 or (address and (address[0] in ws or address[-1] in ws))
                 or (not joined.isascii() and text_problem(joined) is not None)):
             self._free_text_problem(values, key)
-        if code == "":
-            raise VerifyError("代码为空", "code is empty", **self._where(key, "code"))
         prev = self._prev_code
-        if prev is not None and not prev < code:
-            if prev == code:
-                raise VerifyError("代码重复：%s" % code, "duplicate code: %s" % code, subject=("entity", code),
-                                  **self._where(key, "code"))
+        if prev is None or prev < code:
+            if code == "":
+                raise VerifyError("代码为空", "code is empty", **self._where(key, "code"))
+        elif prev == code:
+            raise VerifyError("代码重复：%s" % code, "duplicate code: %s" % code, subject=("entity", code),
+                              **self._where(key, "code"))
+        else:
             raise NotInCanonicalOrder()
         self._prev_code = code
-        c = self._caches
+        c0, c1, c2, c3, c4, c5, c6, c7, c8 = self._caches
         miss = self._miss
         b_code = code.encode("utf-8")
         b_name = name.encode("utf-8")
         b_address = address.encode("utf-8")
         pack = _U32.pack
-        self._pending.append(b"".join((
+        pending = self._pending
+        pending.append(b"".join((
             pack(len(b_code)), b_code,
             pack(len(b_name)), b_name,
-            c[0].get(entity_type) or miss(c[0], "entity_type", entity_type, key),
-            c[1].get(industry) or miss(c[1], "industry", industry, key),
+            c0.get(entity_type) or miss(c0, "entity_type", entity_type, key),
+            c1.get(industry) or miss(c1, "industry", industry, key),
             pack(len(b_address)), b_address,
-            c[2].get(authority) or miss(c[2], "authority", authority, key),
-            c[3].get(region) or miss(c[3], "region", region, key),
-            c[4].get(town) or miss(c[4], "town", town, key),
-            c[5].get(established) or miss(c[5], "established", established, key),
-            c[6].get(status) or miss(c[6], "status", status, key),
-            c[7].get(risk_class) or miss(c[7], "risk_class", risk_class, key),
-            self._tags_encoded(tags, key),
-            c[8].get(last_inspected) or miss(c[8], "last_inspected", last_inspected, key),
+            c2.get(authority) or miss(c2, "authority", authority, key),
+            c3.get(region) or miss(c3, "region", region, key),
+            c4.get(town) or miss(c4, "town", town, key),
+            c5.get(established) or miss(c5, "established", established, key),
+            c6.get(status) or miss(c6, "status", status, key),
+            c7.get(risk_class) or miss(c7, "risk_class", risk_class, key),
+            self._tag_cache.get(tags) or self._tags_encoded(tags, key),
+            c8.get(last_inspected) or miss(c8, "last_inspected", last_inspected, key),
         )))
-        if len(self._pending) >= 4096:
-            self._chunks.append(b"".join(self._pending))
+        if len(pending) >= 4096:
+            self._chunks.append(b"".join(pending))
             self._pending = []
-        self.count += 1
 
-        rules = self.rules
         # §6.1 scope: an entity outside the task's own scope is an input error.
+        if self._any_scope:
+            self._check_scope(values, key)
+
+        # §6.2 exclusions, first reason that applies.
+        if code in self._explicit:
+            self.excluded.append((code, "explicit"))
+            return
+        if status in self._ex_statuses:
+            self.excluded.append((code, "status"))
+            return
+        if last_inspected != "" and self._within is not None:
+            day = self._date_cache.get(last_inspected)
+            if day is None:
+                day = self._date_cache[last_inspected] = parse_date(last_inspected).toordinal()
+            if self._draw_day - day < self._within:
+                self.excluded.append((code, "recently_inspected"))
+                return
+
+        # §7.1 strata.
+        mode = self._strata_mode
+        if mode == "none":
+            stratum_key = ""
+        else:
+            stratum_key = (risk_class if mode == "risk_class" else region) or UNCLASSIFIED
+        stratum = self.strata.get(stratum_key)
+        if stratum is None:
+            stratum = self.strata[stratum_key] = Stratum(stratum_key)
+        stratum.codes.append(code)
+        stratum.regions.append(self._region_intern.setdefault(region, region))
+
+    def _check_scope(self, values, key):
+        code = values[0]
         for index, allowed in self._scope:
             if values[index] not in allowed:
                 self._out_of_scope(code, ENTITY_FIELDS[index], key)
-        if self._scope_risk and (risk_class or UNCLASSIFIED) not in self._scope_risk:
+        if self._scope_risk and (values[10] or UNCLASSIFIED) not in self._scope_risk:
             self._out_of_scope(code, "risk_class", key)
-        if self._scope_tags and not any(t in self._scope_tags for t in tags):
+        if self._scope_tags and not any(t in self._scope_tags for t in values[11]):
             self._out_of_scope(code, "tags", key)
-
-        # §6.2 exclusions, first reason that applies.
-        reason = None
-        if code in self._explicit:
-            reason = "explicit"
-        elif status in self._ex_statuses:
-            reason = "status"
-        elif rules.inspected_within_days is not None and last_inspected != "":
-            day = self._date_cache.get(last_inspected)
-            if day is None:
-                day = parse_date(last_inspected).toordinal()
-                self._date_cache[last_inspected] = day
-            if rules.draw_day - day < rules.inspected_within_days:
-                reason = "recently_inspected"
-        if reason is not None:
-            self.excluded.append((code, reason))
-            return
-
-        key = rules.stratum_key(region, risk_class)
-        stratum = self.strata.get(key)
-        if stratum is None:
-            stratum = self.strata[key] = Stratum(key)
-        stratum.codes.append(code)
-        stratum.regions.append(self._region_intern.setdefault(region, region))
 
     def _out_of_scope(self, code, field, key):
         raise VerifyError("检查对象 %s 不在任务范围内（%s）" % (code, field),
@@ -828,7 +840,7 @@ def check_inspector(values, where):
     """Validate the 9 fields of an inspector (qualifications a list, expert a bool) and build it."""
     for field, value in zip(INSPECTOR_FIELDS, values):
         if field == "qualifications":
-            if not isinstance(value, list) or not all(isinstance(q, str) for q in value):
+            if not isinstance(value, (list, tuple)) or not all(isinstance(q, str) for q in value):
                 raise VerifyError("应为字符串列表", "must be a list of strings", **where(field))
             for i, q in enumerate(value):
                 problem = text_problem(q)
@@ -1460,11 +1472,11 @@ class CsvFile:
 
 
 def _parse_list_cell(cell, where, field, cache):
-    """A list field of a CSV (`tags`, `qualifications`): a JSON array of strings; an empty cell is []."""
+    """A list field of a CSV (`tags`, `qualifications`) as a tuple: a JSON array of strings; an empty cell is ()."""
     value = cache.get(cell)
     if value is None:
         if cell == "":
-            value = []
+            value = ()
         else:
             try:
                 value = json.loads(cell)
@@ -1473,6 +1485,7 @@ def _parse_list_cell(cell, where, field, cache):
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 raise VerifyError("应为字符串的 JSON 数组，如 [\"食品经营\"]", "must be a JSON array of strings, e.g. [\"x\"]",
                                   **where(field))
+            value = tuple(value)
         cache[cell] = value
     return value
 
@@ -1677,6 +1690,8 @@ def vector_inputs(data, file):
     for i, e in enumerate(r.array(inp["population"], "input.population")):
         r.obj(e, "input.population[%d]" % i, (), optional=ENTITY_FIELDS)
         values = [_vector_list(e.get(f)) if f == "tags" else _vector_text(e.get(f)) for f in ENTITY_FIELDS]
+        if isinstance(values[11], list):
+            values[11] = tuple(values[11])
         for f, v in zip(ENTITY_FIELDS, values):
             if f != "tags" and not isinstance(v, str):
                 r.fail("input.population[%d].%s" % (i, f), "应为字符串", "must be a string")
