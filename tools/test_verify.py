@@ -9,11 +9,13 @@ times its verification (a measurement, not a test).
 """
 
 import copy
+import hashlib
 import csv
 import io
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -741,6 +743,133 @@ class OrderInvariance(unittest.TestCase):
         b = run_inputs(rules, list(reversed(pop)), list(reversed(pool)), list(reversed(recusals)))
         self.assertEqual(a.fingerprints, b.fingerprints)
         self.assertEqual(a.outcome, b.outcome)
+
+
+def _s(text):
+    """str(text) of §2, written out again here so the tests do not lean on verify.py's encoders."""
+    b = text.encode("utf-8")
+    return struct.pack(">I", len(b)) + b
+
+
+def _u(n):
+    return struct.pack(">I", n)
+
+
+def _h(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class SpecLiteralHashes(unittest.TestCase):
+    """Every hashed byte string of §4, §5 and §10, assembled literally from the formulas in the test itself.
+
+    verify.py builds these strings by streaming and caching; a slip there (a lost count, a field out of order)
+    would not show in producer/verifier round trips, which share the code. These tests catch it.
+    """
+
+    def setUp(self):
+        self.rules, self.pop, self.pool, self.recusals = small_inputs()
+        self.res = run_inputs(self.rules, self.pop, self.pool, self.recusals)
+
+    def test_population(self):
+        body = b""
+        for e in sorted(self.pop, key=lambda e: e["code"]):
+            body += b"".join(_s(e[f]) for f in ("code", "name", "entity_type", "industry", "address", "authority",
+                                                "region", "town", "established", "status", "risk_class"))
+            body += _u(len(e["tags"])) + b"".join(_s(t) for t in e["tags"]) + _s(e["last_inspected"])
+        self.assertEqual(self.res.fingerprints["population"],
+                         _h(_s("fairdraw-population/1") + _u(len(self.pop)) + body))
+
+    def test_inspectors(self):
+        body = b""
+        for i in sorted(self.pool, key=lambda i: i["staff_no"]):
+            body += b"".join(_s(i[f]) for f in ("staff_no", "name", "department", "certificate_no",
+                                                "certificate_valid_until"))
+            body += _u(len(i["qualifications"])) + b"".join(_s(q) for q in i["qualifications"])
+            body += (b"\x01" if i["expert"] else b"\x00") + _s(i["region"]) + _s(i["status"])
+        self.assertEqual(self.res.fingerprints["inspectors"],
+                         _h(_s("fairdraw-inspectors/1") + _u(len(self.pool)) + body))
+
+    def test_recusals(self):
+        entries = sorted(self.recusals, key=lambda r: (r["staff_no"], r["entity_code"]))
+        body = b"".join(_s(r["staff_no"]) + _s(r["entity_code"]) + _s(r["reason"]) for r in entries)
+        self.assertEqual(self.res.fingerprints["recusals"], _h(_s("fairdraw-recusals/1") + _u(len(entries)) + body))
+
+    def rules_bytes(self, r, quota, groups):
+        def strs(xs):
+            return _u(len(xs)) + b"".join(_s(x) for x in xs)
+
+        ex = r["exclusions"]
+        ins = r["inspectors"]
+        within = ex["inspected_within_days"]
+        reserve = r["reserve_per_stratum"]
+        return (_s("fairdraw-rules/1") + _s(r["algorithm"]) + _s(r["task"]["number"]) + _s(r["task"]["name"])
+                + _u(r["task"]["attempt"]) + _s(r["draw_date"])
+                + b"".join(strs(r["scope"][k]) for k in ("regions", "industries", "entity_types", "risk_classes",
+                                                          "tags_any"))
+                + strs(ex["statuses"]) + (b"\x00" if within is None else b"\x01" + _u(within))
+                + _u(len(ex["entities"])) + b"".join(_s(x["code"]) + _s(x["reason"]) for x in ex["entities"])
+                + _s(r["strata"]) + quota + (b"\x00" if reserve is None else b"\x01" + _u(reserve))
+                + strs(ins["departments"]) + _u(ins["group_size"]) + groups
+                + (b"\x01" if ins["leader"]["required"] else b"\x00") + _s(ins["leader"]["qualification"])
+                + (b"\x01" if ins["expert_required"] else b"\x00") + strs(ins["required_qualifications"])
+                + strs(ins["active_statuses"]) + (b"\x01" if ins["recuse_same_region"] else b"\x00"))
+
+    def test_rules_every_quota_and_group_mode(self):
+        r = self.rules
+        quota = _s("ratio") + _u(1) + _s("A") + _u(3000) + b"\x01" + _u(5000)
+        self.assertEqual(self.res.fingerprints["rules"], _h(self.rules_bytes(r, quota, _s("fixed") + _u(2))))
+        cases = [
+            ({"mode": "ratio", "ratios": [], "default_bp": None}, _s("ratio") + _u(0) + b"\x00"),
+            ({"mode": "count", "total": 3}, _s("count") + _u(3)),
+            ({"mode": "per_stratum", "counts": [{"stratum": "A", "count": 1}, {"stratum": "B", "count": 2}]},
+             _s("per_stratum") + _u(2) + _s("A") + _u(1) + _s("B") + _u(2)),
+        ]
+        for quota_obj, quota_bytes in cases:
+            rules = base_rules(quota=quota_obj, reserve_per_stratum=7, exclusions__inspected_within_days=None,
+                               inspectors__groups={"mode": "per_targets", "max_targets": 4},
+                               inspectors__expert_required=True, inspectors__group_size=3)
+            parsed = verify.Rules(rules, verify.JsonReader("t"))
+            self.assertEqual(parsed.encode(), self.rules_bytes(rules, quota_bytes, _s("per_targets") + _u(4)))
+
+    def test_inputs_commitment_seed_subseed(self):
+        fp = {k: bytes.fromhex(v) for k, v in self.res.fingerprints.items()}
+        b = lambda x: _u(len(x)) + x  # noqa: E731
+        fp_inputs = hashlib.sha256(_s("fairdraw-inputs/1") + b(fp["population"]) + b(fp["inspectors"])
+                                   + b(fp["recusals"]) + b(fp["rules"])).digest()
+        self.assertEqual(self.res.fingerprints["inputs"], fp_inputs.hex())
+        self.assertEqual(self.res.commitment, _h(_s("fairdraw-commit/1") + b(fp_inputs) + b(SECRET)))
+        seed = hashlib.sha256(_s("fairdraw-seed/1") + _s("fairdraw-draw/1") + b(fp_inputs) + b(SECRET)
+                              + _u(2) + _s("314159") + _s("271828")).digest()
+        self.assertEqual(self.res.seed, seed.hex())
+        self.assertEqual(verify.subseed(seed, "stratum", "未分类"),
+                         hashlib.sha256(_s("fairdraw-subseed/1") + b(seed) + _s("stratum") + _s("未分类")).digest())
+
+    def test_outcome(self):
+        o = self.res.outcome
+        seed = bytes.fromhex(o["seed"])
+
+        def lst(xs, f):
+            return _u(len(xs)) + b"".join(f(x) for x in xs)
+
+        data = (_s("fairdraw-outcome/1") + _s("fairdraw-draw/1") + _u(32) + seed
+                + lst(o["excluded"], lambda x: _s(x["code"]) + _s(x["reason"]))
+                + lst(o["strata"], lambda x: _s(x["key"]) + _u(x["size"]) + _u(x["quota"]) + _u(x["reserve"]))
+                + lst(o["targets"], lambda x: _s(x["code"]) + _s(x["stratum"])
+                      + (b"\x00" if x["group"] is None else b"\x01" + _u(x["group"])))
+                + lst(o["reserves"], lambda x: _s(x["code"]) + _s(x["stratum"]))
+                + lst(o["ineligible_inspectors"], lambda x: _s(x["staff_no"]) + _s(x["reason"]))
+                + lst(o["groups"], lambda x: _u(x["number"]) + _s(x["leader"] or "") + lst(x["members"], _s)
+                      + lst(x["targets"], _s))
+                + lst(o["unassigned"], _s))
+        self.assertEqual(self.res.fingerprints["outcome"], _h(data))
+        # The same with an unassigned target and a group without leader, built by hand.
+        o2 = {"algorithm": "fairdraw-draw/1", "seed": o["seed"], "excluded": [], "strata": [],
+              "targets": [{"code": "X", "stratum": "", "group": None}], "reserves": [], "ineligible_inspectors": [],
+              "groups": [{"number": 1, "leader": None, "members": ["a", "b"], "targets": []}], "unassigned": ["X"]}
+        data2 = (_s("fairdraw-outcome/1") + _s("fairdraw-draw/1") + _u(32) + seed + _u(0) + _u(0)
+                 + _u(1) + _s("X") + _s("") + b"\x00" + _u(0) + _u(0)
+                 + _u(1) + _u(1) + _s("") + _u(2) + _s("a") + _s("b") + _u(0) + _u(1) + _s("X"))
+        self.assertEqual(verify.outcome_fingerprint(o2, seed).hex(), _h(data2))
 
 
 class FixedValues(unittest.TestCase):

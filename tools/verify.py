@@ -759,6 +759,7 @@ class PopulationBuilder:
         if len(pending) >= 4096:
             self._chunks.append(b"".join(pending))
             self._pending = []
+        self.count += 1
 
         # §6.1 scope: an entity outside the task's own scope is an input error.
         if self._any_scope:
