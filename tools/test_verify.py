@@ -366,6 +366,16 @@ class FisherYates(unittest.TestCase):
         long = verify.partial_shuffle(verify.ChaCha20Rng(key), 50, 20)[:20]
         self.assertEqual(long[:7], short)
 
+    def test_first_pick_is_uniform(self):
+        # 7,000 independent generators (keys SHA-256 of 0, 1, …) each pick one of 7 positions. Chi-square with
+        # 6 degrees of freedom; 22.46 is the 0.1 % critical value. The keys are fixed, so the test is repeatable.
+        counts = [0] * 7
+        for i in range(7000):
+            rng = verify.ChaCha20Rng(hashlib.sha256(str(i).encode()).digest())
+            counts[verify.partial_shuffle(rng, 7, 1)[0]] += 1
+        chi2 = sum((c - 1000) ** 2 / 1000 for c in counts)
+        self.assertLess(chi2, 22.46, counts)
+
     def test_zero_steps_consume_nothing(self):
         rng = verify.ChaCha20Rng(bytes(32))
         self.assertEqual(verify.partial_shuffle(rng, 3, 0), [0, 1, 2])
@@ -920,6 +930,8 @@ class BundleTests(unittest.TestCase):
         self.assertEqual(code, 0, out)
         self.assertIn("一致 / MATCH", out)
         self.assertIn(self.record["seed"], out)
+        self.assertIn("commitment: " + self.record["commitment"], out)
+        self.assertIn("inputs fingerprint: " + self.record["fingerprints"]["inputs"], out)
         self.assertIn("targets: %d" % len(self.record["outcome"]["targets"]), out)
         zip_path = os.path.join(self.tmp, "b.fairdraw.zip")
         zip_folder(self.folder, zip_path)

@@ -1841,7 +1841,7 @@ def verify_bundle(path):
         return EXIT_INVALID, {"result": "invalid", "error": e.as_json(), "place": e.place()}
     rec = bundle.recorded
     diff = compare_result(res, rec["fingerprints"], rec["commitment"], rec["seed"], rec["outcome"])
-    report = {"seed": res.seed, "fingerprints": res.fingerprints}
+    report = {"seed": res.seed, "commitment": res.commitment, "fingerprints": res.fingerprints}
     if not bundle.population_sorted:
         report["note"] = "population.csv is not in canonical order; it was sorted before hashing"
     if diff:
@@ -1867,6 +1867,8 @@ def print_report(code, report):
     if report["result"] == "match":
         print("一致 / MATCH")
         print("种子 / seed: %s" % report["seed"])
+        print("输入指纹 / inputs fingerprint: %s" % report["fingerprints"]["inputs"])
+        print("承诺值 / commitment: %s" % report["commitment"])
         print("抽中检查对象 / targets: %d" % report["targets"])
         print("检查组 / groups: %d" % report["groups"])
         if report["unassigned"]:
