@@ -1428,48 +1428,44 @@ class CsvFile:
         with self.source.open(name) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
             reader = csv.reader(text, strict=True)
-
-            def next_row():
-                try:
-                    return next(reader)
-                except StopIteration:
-                    return None
-                except UnicodeDecodeError:
-                    raise _find_bad_utf8(self.source, name)
-                except csv.Error as e:
-                    raise VerifyError("CSV 格式错误：%s" % e, "CSV format error: %s" % e, file=name,
-                                      line=reader.line_num)
-
-            header = next_row()
-            if header is None:
-                raise VerifyError("文件为空（缺少表头行）", "file is empty (no header row)", file=name, line=1)
-            if header and header[0].startswith("\ufeff"):
-                raise VerifyError("CSV 文件不应以 BOM 开头", "CSV file must not start with a byte order mark (BOM)",
-                                  file=name, line=1, column=1)
-            for c, col in enumerate(header):
-                if col not in fields:
-                    raise VerifyError("未知列名“%s”" % col, "unknown column %r" % col, file=name, line=1, column=c + 1)
-                if header.index(col) != c:
-                    raise VerifyError("列名重复“%s”" % col, "duplicate column %r" % col, file=name, line=1,
-                                      column=c + 1)
-            for field in fields:
-                if field not in header:
-                    raise VerifyError("缺少列“%s”" % field, "missing column %r" % field, file=name, line=1)
-            index = [header.index(field) for field in fields]
-            self.column_of = {field: i + 1 for field, i in zip(fields, index)}
-            identity = index == list(range(len(fields)))
-            width = len(header)
-            start = reader.line_num + 1
-            while True:
-                row = next_row()
-                if row is None:
-                    return
-                line = start
+            try:
+                header = next(reader, None)
+                if header is None:
+                    raise VerifyError("文件为空（缺少表头行）", "file is empty (no header row)", file=name, line=1)
+                index = self._columns(header)
+                identity = index == list(range(len(fields)))
+                width = len(header)
                 start = reader.line_num + 1
-                if len(row) != width:
-                    raise VerifyError("应有 %d 列，实有 %d 列" % (width, len(row)),
-                                      "expected %d columns, found %d" % (width, len(row)), file=name, line=line)
-                yield (row if identity else [row[i] for i in index]), line
+                for row in reader:
+                    line = start
+                    start = reader.line_num + 1
+                    if len(row) != width:
+                        raise VerifyError("应有 %d 列，实有 %d 列" % (width, len(row)),
+                                          "expected %d columns, found %d" % (width, len(row)), file=name, line=line)
+                    yield (row if identity else [row[i] for i in index]), line
+            except UnicodeDecodeError:
+                raise _find_bad_utf8(self.source, name)
+            except csv.Error as e:
+                raise VerifyError("CSV 格式错误：%s" % e, "CSV format error: %s" % e, file=name,
+                                  line=reader.line_num)
+
+    def _columns(self, header):
+        """Check the header row; returns, for each field, the index of its column."""
+        name, fields = self.name, self.fields
+        if header and header[0].startswith("\ufeff"):
+            raise VerifyError("CSV 文件不应以 BOM 开头", "CSV file must not start with a byte order mark (BOM)",
+                              file=name, line=1, column=1)
+        for c, col in enumerate(header):
+            if col not in fields:
+                raise VerifyError("未知列名“%s”" % col, "unknown column %r" % col, file=name, line=1, column=c + 1)
+            if header.index(col) != c:
+                raise VerifyError("列名重复“%s”" % col, "duplicate column %r" % col, file=name, line=1, column=c + 1)
+        for field in fields:
+            if field not in header:
+                raise VerifyError("缺少列“%s”" % field, "missing column %r" % field, file=name, line=1)
+        index = [header.index(field) for field in fields]
+        self.column_of = {field: i + 1 for field, i in zip(fields, index)}
+        return index
 
 
 def _parse_list_cell(cell, where, field, cache):
@@ -1500,7 +1496,9 @@ def read_population_csv(source, rules):
     builder = PopulationBuilder(rules, where)
     try:
         for row, line in table:
-            row[tags_at] = _parse_list_cell(row[tags_at], table.where_fn(line), "tags", tag_cache)
+            tags = tag_cache.get(row[tags_at])
+            row[tags_at] = tags if tags is not None else _parse_list_cell(
+                row[tags_at], table.where_fn(line), "tags", tag_cache)
             builder.add(row, line)
         return builder, True
     except NotInCanonicalOrder:
