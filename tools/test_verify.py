@@ -460,8 +460,9 @@ class Quotas(unittest.TestCase):
                            reserve_per_stratum=10)
         pop = many(5, "A", risk_class="A") + many(2, "B")
         res = run_inputs(rules, pop, simple_pool(), [])
-        self.assertEqual(strata_of(res), [("A", 5, 3, 2), ("B", 2, 0, 2)])  # R = min(n − q, 10)
-        self.assertEqual([r["stratum"] for r in res.outcome["reserves"]], ["A", "A", "B", "B"])
+        # R = min(n − q, 10) for A; R = 0 for B, which has no targets (§7.2).
+        self.assertEqual(strata_of(res), [("A", 5, 3, 2), ("B", 2, 0, 0)])
+        self.assertEqual([r["stratum"] for r in res.outcome["reserves"]], ["A", "A"])
         rules["quota"]["counts"][0]["count"] = 6
         with self.assertRaises(verify.Infeasible) as cm:
             run_inputs(rules, pop, simple_pool(), [])
@@ -1039,6 +1040,22 @@ class BundleTests(unittest.TestCase):
         self.assertEqual(code, 0, report)
         self.assertIn("not in canonical order", report["note"])
 
+    def test_errors_are_reported_in_canonical_order(self):
+        # §8.5: input errors in the population come in canonical order, even when the rows are not: the row of
+        # 91431100MA4L00002X (line 3 after the swap) is reported, not the earlier line of ...00007X.
+        path = os.path.join(self.folder, "population.csv")
+        with open(path, encoding="utf-8", newline="") as f:
+            lines = f.read().split("\n")
+        lines[2], lines[7] = lines[7], lines[2]
+        self.assertTrue(lines[2].startswith("91431100MA4L00007X") and lines[7].startswith("91431100MA4L00002X"))
+        lines[2] = lines[2].replace("企业91431100MA4L00007X", "企业 ")
+        lines[7] = lines[7].replace("冷水滩区某某超市", "冷水滩区某某超市\u3000")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write("\n".join(lines))
+        code, report = self.verify_json(self.folder)
+        self.assertEqual((code, report["error"]["line"], report["error"]["field"]), (1, 8, "name"))
+        self.assertIn("white space", report["error"]["message_en"])
+
     def test_column_order_does_not_matter(self):
         path = os.path.join(self.folder, "recusals.csv")
         with open(path, encoding="utf-8", newline="") as f:
@@ -1143,6 +1160,10 @@ class Vectors(unittest.TestCase):
         wrong_name = copy.deepcopy(infeasible)
         wrong_name["expected_error"]["department"] = "D01"
         self.write("e-error-wrong-name.json", wrong_name)
+        condition = vector_of(base_rules(inspectors__group_size=1), many(3), simple_pool(), [])
+        condition["description"] = "group size below 2"
+        condition["expected_error"] = {"kind": "infeasible", "condition": "group_size"}
+        self.write("d-error-condition.json", condition)
         not_refused = copy.deepcopy(good)
         del not_refused["expected"]
         not_refused["expected_error"] = {"kind": "input"}
@@ -1153,6 +1174,7 @@ class Vectors(unittest.TestCase):
         results = {r["file"]: r for r in json.loads(out)["vectors"]}
         self.assertEqual({f: r["pass"] for f, r in results.items()}, {
             "a-good.json": True, "b-tolerant.json": True, "c-bad.json": False, "d-error.json": True,
+            "d-error-condition.json": True,
             "e-error-wrong-name.json": False, "f-not-refused.json": False})
         self.assertIn("expected.outcome.groups[0].leader", results["c-bad.json"]["message"])
 
@@ -1160,7 +1182,7 @@ class Vectors(unittest.TestCase):
             os.remove(os.path.join(self.tmp, f))
         code, out, _ = run_cli("--vectors", self.tmp)
         self.assertEqual(code, 0, out)
-        self.assertIn("3 个通过 / passed, 0 个失败 / failed", out)
+        self.assertIn("4 个通过 / passed, 0 个失败 / failed", out)
 
 
 # ---------------------------------------------------------------------------------------------------------

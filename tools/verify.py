@@ -1027,7 +1027,8 @@ def plan_draw(inputs):
     for key in keys:
         n, q = sizes[key], quotas[key]
         cap = q if rules.reserve_per_stratum is None else rules.reserve_per_stratum
-        plan.strata.append((key, n, q, min(n - q, cap), pop.strata.get(key)))
+        reserve = 0 if q == 0 else min(n - q, cap)  # a stratum without targets has nothing to replace
+        plan.strata.append((key, n, q, reserve, pop.strata.get(key)))
     plan.k = sum(quotas.values())
 
     # §8.1 eligibility.
@@ -1501,7 +1502,9 @@ def read_population_csv(source, rules):
                 row[tags_at], table.where_fn(line), "tags", tag_cache)
             builder.add(row, line)
         return builder, True
-    except NotInCanonicalOrder:
+    except (NotInCanonicalOrder, VerifyError):
+        # Out of order, or an error that must be reported in canonical order (§8.5) although the rows after
+        # it are unknown: read everything, sort, and check again.
         pass
     rows = []
     for row, line in table:
@@ -1753,7 +1756,7 @@ def check_error_expectation(expected, err):
                 return "expected a %s error, got a %s error: %s" % (want, err.kind, err.en)
             break
     got_kind, got_value = err.subject if err.subject else (None, None)
-    for name in ("stratum", "department", "entity"):
+    for name in ("stratum", "department", "entity", "condition"):
         if name in expected and expected[name] is not None:
             if got_kind != name or got_value != expected[name]:
                 return "expected the error to name %s %r, it names %s %r (%s)" % (
@@ -1768,6 +1771,9 @@ def run_vector(path):
         data = load_json(f.read(), name)
     if not isinstance(data, dict):
         return False, "not a JSON object"
+    unknown = [m for m in data if m not in ("description", "input", "expected", "expected_error")]
+    if unknown:
+        return False, "unknown member %r" % unknown[0]
     has_expected = "expected" in data
     has_error = "expected_error" in data
     if has_expected == has_error:
