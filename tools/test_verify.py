@@ -1164,6 +1164,20 @@ class Vectors(unittest.TestCase):
         condition["description"] = "group size below 2"
         condition["expected_error"] = {"kind": "infeasible", "condition": "group_size"}
         self.write("d-error-condition.json", condition)
+        # The vectors' own `code` and `field` members (§13 leaves them open) are compared too.
+        by_code = vector_of(base_rules(inspectors__group_size=4), many(3), simple_pool(), [])
+        by_code["name"] = "pool"
+        by_code["expected_error"] = {"kind": "infeasible", "code": "inspectors"}
+        self.write("g-code.json", by_code)
+        wrong_code = copy.deepcopy(by_code)
+        wrong_code["expected_error"]["code"] = "experts"
+        self.write("h-wrong-code.json", wrong_code)
+        at_field = vector_of(base_rules(), [entity("E1", name="e\u0301")], simple_pool(), [])
+        at_field["expected_error"] = {"kind": "input", "code": "not_nfc", "field": "population[0].name"}
+        self.write("i-field.json", at_field)
+        wrong_field = copy.deepcopy(at_field)
+        wrong_field["expected_error"]["field"] = "population[0].address"
+        self.write("j-wrong-field.json", wrong_field)
         not_refused = copy.deepcopy(good)
         del not_refused["expected"]
         not_refused["expected_error"] = {"kind": "input"}
@@ -1174,15 +1188,19 @@ class Vectors(unittest.TestCase):
         results = {r["file"]: r for r in json.loads(out)["vectors"]}
         self.assertEqual({f: r["pass"] for f, r in results.items()}, {
             "a-good.json": True, "b-tolerant.json": True, "c-bad.json": False, "d-error.json": True,
-            "d-error-condition.json": True,
+            "d-error-condition.json": True, "g-code.json": True, "h-wrong-code.json": False, "i-field.json": True,
+            "j-wrong-field.json": False,
             "e-error-wrong-name.json": False, "f-not-refused.json": False})
         self.assertIn("expected.outcome.groups[0].leader", results["c-bad.json"]["message"])
 
-        for f in ("c-bad.json", "e-error-wrong-name.json", "f-not-refused.json"):
+        self.assertIn("note: expected_error names no subject", results["g-code.json"]["message"])
+        self.assertIn("at population[0].address, it is at input.population[0].name", results["j-wrong-field.json"]["message"])
+        for f in ("c-bad.json", "e-error-wrong-name.json", "f-not-refused.json", "h-wrong-code.json",
+                  "j-wrong-field.json"):
             os.remove(os.path.join(self.tmp, f))
         code, out, _ = run_cli("--vectors", self.tmp)
         self.assertEqual(code, 0, out)
-        self.assertIn("4 个通过 / passed, 0 个失败 / failed", out)
+        self.assertIn("6 个通过 / passed, 0 个失败 / failed", out)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1743,25 +1743,58 @@ def _error_kind(value):
     return text
 
 
+# The `code` member of `expected_error` in fairdraw's vectors is not part of §13; where the vector does not name
+# the §8.5 subject itself, these codes say which subject kind (and, for conditions, which one) it means, so that
+# a refusal for a different reason does not pass unnoticed. Unknown codes are not compared.
+VECTOR_ERROR_CODES = {
+    "count_exceeds_population": ("condition", "total"),
+    "group_size": ("condition", "group_size"),
+    "experts": ("condition", "expert"),
+    "inspectors": ("condition", "pool"),
+    "leaders": ("department", None),
+    "department": ("department", None),
+    "count_exceeds_stratum": ("stratum", None),
+    "no_ratio": ("stratum", None),
+    "recusal": ("entity", None),
+}
+SUBJECT_KINDS = ("stratum", "department", "entity", "condition")
+
+
 def check_error_expectation(expected, err):
-    """Compare a refusal with a vector's `expected_error`; returns a failure message or None."""
+    """Compare a refusal with a vector's `expected_error`; returns (failure message or None, notes)."""
+    notes = []
     if isinstance(expected, str):
         expected = {"kind": expected}
     if not isinstance(expected, dict):
-        return "expected_error has an unknown form: %s" % _show(expected)
+        return "expected_error has an unknown form: %s" % _show(expected), notes
     for kind_key in ("kind", "type", "error"):
         if kind_key in expected:
             want = _error_kind(expected[kind_key])
             if want in ("infeasible", "input") and want != err.kind:
-                return "expected a %s error, got a %s error: %s" % (want, err.kind, err.en)
+                return "expected a %s error, got a %s error: %s" % (want, err.kind, err.en), notes
             break
     got_kind, got_value = err.subject if err.subject else (None, None)
-    for name in ("stratum", "department", "entity", "condition"):
-        if name in expected and expected[name] is not None:
-            if got_kind != name or got_value != expected[name]:
-                return "expected the error to name %s %r, it names %s %r (%s)" % (
-                    name, expected[name], got_kind, got_value, err.en)
-    return None
+    named = [name for name in SUBJECT_KINDS if expected.get(name) is not None]
+    for name in named:
+        if got_kind != name or got_value != expected[name]:
+            return "expected the error to name %s %r, it names %s %r (%s)" % (
+                name, expected[name], got_kind, got_value, err.en), notes
+    code = expected.get("code")
+    if code in VECTOR_ERROR_CODES:
+        kind, value = VECTOR_ERROR_CODES[code]
+        if got_kind != kind or (value is not None and got_value != value):
+            return "code %r means subject %s %s, the error names %s %r (%s)" % (
+                code, kind, value or "", got_kind, got_value, err.en), notes
+    if err.kind == "infeasible" and not named:
+        notes.append("expected_error names no subject (§13 asks for one of %s)" % ", ".join(SUBJECT_KINDS))
+    field = expected.get("field")
+    if field is not None:
+        mine = err.field or ""
+        if mine.startswith("input."):
+            mine = mine[len("input."):]
+        if not (mine == field or mine.startswith(field + "[") or mine.startswith(field + ".")):
+            return "expected the error at %s, it is at %s (%s)" % (field, err.field, err.en), notes
+    return None, notes
 
 
 def run_vector(path):
@@ -1771,7 +1804,7 @@ def run_vector(path):
         data = load_json(f.read(), name)
     if not isinstance(data, dict):
         return False, "not a JSON object"
-    unknown = [m for m in data if m not in ("description", "input", "expected", "expected_error")]
+    unknown = [m for m in data if m not in ("name", "description", "input", "expected", "expected_error")]
     if unknown:
         return False, "unknown member %r" % unknown[0]
     has_expected = "expected" in data
@@ -1785,10 +1818,12 @@ def run_vector(path):
             raise res.infeasible
     except VerifyError as err:
         if has_error:
-            problem = check_error_expectation(data["expected_error"], err)
+            problem, notes = check_error_expectation(data["expected_error"], err)
             if problem:
                 return False, problem
-            return True, "refused as expected (%s: %s)" % (err.kind, err.en)
+            where = err.place()
+            message = "refused as expected (%s%s: %s)" % (err.kind, (", " + where) if where else "", err.en)
+            return True, message + "".join("; note: " + n for n in notes)
         where = err.place()
         return False, "refused the input (%s%s): %s" % (err.kind, (", " + where) if where else "", err.en)
     if has_error:
