@@ -1856,13 +1856,17 @@ def run_vectors(directory, as_json):
             ok, message = False, "unreadable: %s (%s)" % (e.en, e.place())
         results.append({"file": f, "pass": ok, "message": message})
     failed = sum(1 for r in results if not r["pass"])
-    if as_json:
-        print(json.dumps({"vectors": results, "passed": len(results) - failed, "failed": failed}, ensure_ascii=False,
-                         indent=2))
-    else:
-        for r in results:
-            print("%s %s: %s" % ("通过 PASS" if r["pass"] else "失败 FAIL", r["file"], r["message"]))
-        print("%d 个通过 / passed, %d 个失败 / failed" % (len(results) - failed, failed))
+
+    def write():
+        if as_json:
+            print(json.dumps({"vectors": results, "passed": len(results) - failed, "failed": failed},
+                             ensure_ascii=False, indent=2))
+        else:
+            for r in results:
+                print("%s %s: %s" % ("通过 PASS" if r["pass"] else "失败 FAIL", r["file"], r["message"]))
+            print("%d 个通过 / passed, %d 个失败 / failed" % (len(results) - failed, failed))
+
+    _output(write)
     return EXIT_MATCH if failed == 0 else EXIT_MISMATCH
 
 
@@ -1941,10 +1945,22 @@ def main(argv=None):
     code, report = verify_bundle(args.bundle)
     if args.json:
         report.pop("_display", None)
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        _output(lambda: print(json.dumps(report, ensure_ascii=False, indent=2)))
     else:
-        print_report(code, report)
+        _output(lambda: print_report(code, report))
     return code
+
+
+def _output(write):
+    """Run `write`; if the reader of standard output went away (e.g. `| head`), stop printing quietly."""
+    try:
+        result = write()
+        sys.stdout.flush()
+        return result
+    except BrokenPipeError:
+        # Point stdout at devnull so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return None
 
 
 if __name__ == "__main__":
