@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -141,8 +142,16 @@ def _csv_text(fields, rows):
     return out.getvalue()
 
 
-def produce_bundle(folder, rules, population, inspectors, recusals, secret=SECRET, witnesses=WITNESSES):
-    """Write a bundle folder whose recorded values come from verify.py's own recomputation."""
+EMPTY_OUTCOME = {"algorithm": "fairdraw-draw/1", "seed": "", "excluded": [], "strata": [], "targets": [],
+                 "reserves": [], "ineligible_inspectors": [], "groups": [], "unassigned": []}
+
+
+def produce_bundle(folder, rules, population, inspectors, recusals, secret=SECRET, witnesses=WITNESSES,
+                   allow_infeasible=False):
+    """Write a bundle folder whose recorded values come from verify.py's own recomputation.
+
+    With `allow_infeasible`, inputs whose rules are infeasible still give a bundle (with an empty outcome, which
+    any verifier must refuse); the Infeasible error is returned in `record["_infeasible"]`."""
     os.makedirs(folder, exist_ok=True)
     files = {
         "population.csv": _csv_text(verify.ENTITY_FIELDS, sorted(population, key=lambda e: e["code"])),
@@ -159,11 +168,15 @@ def produce_bundle(folder, rules, population, inspectors, recusals, secret=SECRE
               "outcome": {}}
     write_json(os.path.join(folder, "bundle.json"), record)
     res = verify.compute(verify.Bundle(folder).inputs)
-    if res.infeasible is not None:
+    if res.infeasible is not None and not allow_infeasible:
         raise res.infeasible
-    record.update({"fingerprints": res.fingerprints, "commitment": res.commitment, "seed": res.seed,
-                   "outcome": res.outcome})
+    outcome = res.outcome or dict(EMPTY_OUTCOME, seed=res.seed)
+    fingerprints = dict(res.fingerprints, outcome=res.fingerprints.get("outcome", "00" * 32))
+    record.update({"fingerprints": fingerprints, "commitment": res.commitment, "seed": res.seed,
+                   "outcome": outcome})
     write_json(os.path.join(folder, "bundle.json"), record)
+    if res.infeasible is not None:
+        record["_infeasible"] = res.infeasible
     return record
 
 
@@ -1121,6 +1134,14 @@ class BundleTests(unittest.TestCase):
         d = self.assert_first_difference("fingerprints.rules")
         self.assertNotEqual(d["expected"], d["recorded"])
 
+    def test_bundle_with_infeasible_rules_is_a_mismatch_at_outcome(self):
+        folder = os.path.join(self.tmp, "infeasible")
+        record = produce_bundle(folder, base_rules(), many(3), simple_pool(3, 1), [], allow_infeasible=True)
+        self.assertEqual(record["_infeasible"].subject, ("department", "D13"))
+        code, report = self.verify_json(folder)
+        self.assertEqual((code, report["difference"]["field"]), (3, "outcome"))
+        self.assertTrue(report["difference"]["expected"].startswith("infeasible: department D13"))
+
     def test_usage(self):
         self.assertEqual(run_cli()[0], 2)
         self.assertEqual(run_cli(self.folder, "--vectors", self.tmp)[0], 2)
@@ -1271,8 +1292,147 @@ def bench(n):
         shutil.rmtree(tmp)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# --cross BINARY N: random small draws produced here, re-checked by another implementation's verifier
+# ---------------------------------------------------------------------------------------------------------
+
+
+def random_inputs(rnd):
+    """Random small inputs covering strata modes, quota modes, exclusions, recusal, leaders and experts."""
+    regions = ["零陵区", "冷水滩区", "道县", ""]
+    n = rnd.randrange(0, 25)
+    population = []
+    for i in rnd.sample(range(1000), n):
+        tags = sorted(rnd.sample(["网络交易", "食品经营", "𠮷"], rnd.randrange(0, 3)))
+        population.append(entity(
+            "E%03d" % i, name="企业%d号𠮷" % i, region=rnd.choice(regions), risk_class=rnd.choice("ABCD") if rnd.random() < 0.8 else "",
+            status="注销" if rnd.random() < 0.1 else "存续", tags=tags,
+            last_inspected=rnd.choice(["", "", "2025-12-01", "2025-12-02", "2026-06-01"])))
+    codes = [e["code"] for e in population]
+    strata = rnd.choice(["none", "risk_class", "region"])
+    keys = {"none": [""], "risk_class": ["A", "B", "C", "D", "未分类"],
+            "region": ["零陵区", "冷水滩区", "道县", "未分类", "江永县"]}[strata]
+    mode = rnd.choice(["ratio", "count", "per_stratum"])
+    if mode == "ratio":
+        listed = sorted(rnd.sample(keys, rnd.randrange(0, len(keys) + 1)))
+        quota = {"mode": "ratio", "ratios": [{"stratum": k, "bp": rnd.choice([0, 1, 300, 2500, 5000, 10000])}
+                                             for k in listed], "default_bp": rnd.choice([None, 1000, 3333, 3333])}
+    elif mode == "count":
+        quota = {"mode": "count", "total": rnd.randrange(0, max(1, n // 2) + 1)}
+    else:
+        listed = sorted(rnd.sample(keys, rnd.randrange(0, len(keys) + 1)))
+        quota = {"mode": "per_stratum", "counts": [{"stratum": k, "count": rnd.choice([0, 1, 1, 2])} for k in listed]}
+    departments = rnd.choice([["D01"], ["D01"], ["D01", "D13"], ["D01", "D13"], ["D13", "D01", "D02"]])
+    pool = []
+    for i in range(rnd.randrange(4, 30)):
+        pool.append(inspector(
+            "S%02d" % i, rnd.choice(["D01", "D01", "D13", "D13", "D02", "D99"]), expert=rnd.random() < 0.4,
+            qualifications=sorted(rnd.sample(["组长", "食品"], rnd.randrange(0, 3))), region=rnd.choice(regions),
+            status="在岗" if rnd.random() < 0.95 else "离职",
+            certificate_valid_until=rnd.choice(["9999-12-31"] * 5 + ["2026-11-30", "2026-12-01", ""])))
+    recusals = sorted({(rnd.choice(pool)["staff_no"], rnd.choice(codes or ["X"])) for _ in range(rnd.randrange(0, 6))})
+    leader = rnd.random() < 0.5
+    expert = rnd.random() < 0.3
+    rules = base_rules(
+        strata=strata, quota=quota, reserve_per_stratum=rnd.choice([None, 0, 1, 3]),
+        exclusions__statuses=rnd.choice([[], ["注销"]]),
+        exclusions__inspected_within_days=rnd.choice([None, 0, 365]),
+        exclusions__entities=[{"code": c, "reason": "立案"} for c in sorted(rnd.sample(codes, min(len(codes), rnd.randrange(0, 2))))],
+        inspectors__departments=departments,
+        inspectors__group_size=rnd.choice([2, 2, 3, 3, 4]),
+        inspectors__groups=rnd.choice([{"mode": "fixed", "count": rnd.randrange(1, 4)},
+                                       {"mode": "per_targets", "max_targets": rnd.randrange(1, 5)}]),
+        inspectors__leader={"required": leader, "qualification": rnd.choice(["", "", "组长"]) if leader else ""},
+        inspectors__expert_required=expert,
+        inspectors__required_qualifications=rnd.choice([[], [], [], ["食品"]]),
+        inspectors__recuse_same_region=rnd.random() < 0.3)
+    return rules, population, pool, [{"staff_no": s, "entity_code": c, "reason": "回避"} for s, c in recusals]
+
+
+KNOWN_RESERVE_RULE = re.compile(r"outcome\.strata\[\d+\]\.reserve: recorded 0, recomputed \d+")
+
+
+def cross_check(binary, count):
+    """Produce `count` random bundles with this implementation; `BINARY verify BUNDLE` must say MATCH."""
+    import random
+
+    rnd = random.Random(7)
+    tmp = tempfile.mkdtemp(prefix="fairdraw-cross-")
+    checked = refused = disagreed = known = unassigned = recused = infeasible_same = 0
+    try:
+        for case in range(count):
+            inputs = random_inputs(rnd)
+            folder = os.path.join(tmp, "case%04d" % case)
+            try:
+                res = run_inputs(*inputs)
+                if inputs[0]["reserve_per_stratum"] is not None and any(
+                        s["quota"] == 0 and s["size"] > 0 for s in res.outcome["strata"]):
+                    # Where the revised reserve rule (R = 0 when q = 0) and the earlier formula differ, a first
+                    # difference would hide everything after it: compare such draws without a reserve length.
+                    inputs[0]["reserve_per_stratum"] = None
+            except verify.Infeasible:
+                pass
+            except verify.VerifyError:
+                refused += 1
+                continue
+            record = produce_bundle(folder, *inputs, allow_infeasible=True)
+            err = record.get("_infeasible")
+            if err is not None:
+                # The other verifier must find the same rules infeasible: a difference at `outcome`, with the
+                # subject (a department, stratum or entity) named in its message.
+                proc = subprocess.run([binary, "--json", "--lang", "en", "--db", os.path.join(tmp, "db.sqlite3"),
+                                       "verify", folder], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                text = proc.stdout.decode("utf-8", "replace")
+                try:
+                    report = json.loads(text)
+                except ValueError:
+                    report = {}
+                same = (report.get("field") == "outcome" and str(report.get("recomputed", "")).startswith("none")
+                        and (err.subject[0] == "condition" or err.subject[1] in report.get("recomputed", "")))
+                if same:
+                    infeasible_same += 1
+                    shutil.rmtree(folder)
+                else:
+                    disagreed += 1
+                    print("case %d: here infeasible (%s %r: %s); other side: %s" % (
+                        case, err.subject[0], err.subject[1], err.en, text.strip() or proc.stderr.decode()))
+                continue
+            unassigned += bool(record["outcome"]["unassigned"])
+            recused += bool(inputs[3]) or inputs[0]["inspectors"]["recuse_same_region"]
+            proc = subprocess.run([binary, "--lang", "en", "--db", os.path.join(tmp, "db.sqlite3"), "verify", folder],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            checked += 1
+            out = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip()
+            if proc.returncode != 0 and KNOWN_RESERVE_RULE.search(out) and any(
+                    s["quota"] == 0 and s["reserve"] == 0 for s in record["outcome"]["strata"]):
+                # §7.2 as revised in acdf729 (R = 0 when q = 0); the other side still uses the earlier formula.
+                known += 1
+                shutil.rmtree(folder)
+            elif proc.returncode != 0:
+                disagreed += 1
+                print("case %d (%s targets, %d unassigned): %s" % (case, len(record["outcome"]["targets"]),
+                                                                   len(record["outcome"]["unassigned"]), out))
+                keep = os.path.join(tempfile.gettempdir(), "fairdraw-cross-case%04d" % case)
+                shutil.rmtree(keep, ignore_errors=True)
+                shutil.copytree(folder, keep)
+            else:
+                shutil.rmtree(folder)
+        print("%d bundles checked: %d agree, %d differ only by the revised reserve rule (R = 0 when q = 0), "
+              "%d other disagreements; %d random inputs refused here (infeasible or invalid)" % (
+                  checked, checked - known - disagreed, known, disagreed, refused))
+        print("of the bundles checked, %d have recusal rules or entries and %d have unassigned targets" % (
+            recused, unassigned))
+        print("%d infeasible inputs found infeasible by both, naming the same department/stratum/entity" % (
+            infeasible_same))
+    finally:
+        shutil.rmtree(tmp)
+    return 1 if disagreed else 0
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--bench":
         bench(int(sys.argv[2]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "--cross":
+        sys.exit(cross_check(sys.argv[2], int(sys.argv[3])))
     else:
         unittest.main()
