@@ -128,7 +128,8 @@ impl TableWriter {
                 ws.set_name(sheet_name).map_err(|e| xlsx_error(path, e))?;
                 for (c, h) in headers.iter().enumerate() {
                     let width = if wide.contains(&c) { 40 } else { 20 };
-                    ws.set_column_width(c as u16, width).map_err(|e| xlsx_error(path, e))?;
+                    ws.set_column_width(c as u16, width)
+                        .map_err(|e| xlsx_error(path, e))?;
                     ws.write_string_with_format(0, c as u16, *h, &bold)
                         .map_err(|e| xlsx_error(path, e))?;
                 }
@@ -168,15 +169,22 @@ impl TableWriter {
                     ));
                 }
                 *row += 1;
-                let ws = workbook.worksheet_from_index(0).map_err(|e| xlsx_error(&self.path, e))?;
+                let ws = workbook
+                    .worksheet_from_index(0)
+                    .map_err(|e| xlsx_error(&self.path, e))?;
                 for (c, v) in cells.iter().enumerate() {
                     let v = v.as_ref();
                     if v.is_empty() {
                         continue;
                     }
                     // A leading apostrophe is doubled so that the importer's removal of one gives it back.
-                    let text = if v.starts_with('\'') { format!("'{v}") } else { v.to_string() };
-                    ws.write_string(*row, c as u16, text).map_err(|e| xlsx_error(&self.path, e))?;
+                    let text = if v.starts_with('\'') {
+                        format!("'{v}")
+                    } else {
+                        v.to_string()
+                    };
+                    ws.write_string(*row, c as u16, text)
+                        .map_err(|e| xlsx_error(&self.path, e))?;
                 }
             }
             None => {}
@@ -189,7 +197,9 @@ impl TableWriter {
     pub fn finish(mut self) -> Result<u64> {
         match self.inner.take() {
             Some(Inner::Csv(w)) => {
-                let mut file = w.into_inner().map_err(|e| Error::io(&self.temp, e.into_error()))?;
+                let mut file = w
+                    .into_inner()
+                    .map_err(|e| Error::io(&self.temp, e.into_error()))?;
                 file.flush().map_err(|e| Error::io(&self.temp, e))?;
                 file.get_ref().sync_all().map_err(|e| Error::io(&self.temp, e))?;
             }

@@ -32,7 +32,13 @@ fn is_space(c: char) -> bool {
 /// one leading apostrophe (Excel's "this is text" marker) removed. Internal spacing and line breaks are kept,
 /// which matters for multi-line fields such as 抽查依据.
 pub fn text(raw: &str) -> String {
-    let folded: String = raw.replace("\r\n", "\n").replace('\r', "\n").chars().map(fold_char).nfc().collect();
+    let folded: String = raw
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .map(fold_char)
+        .nfc()
+        .collect();
     let trimmed = folded.trim_matches(is_space);
     let unquoted = trimmed.strip_prefix('\'').unwrap_or(trimmed);
     unquoted.trim_matches(is_space).to_string()
@@ -60,7 +66,11 @@ pub fn name(raw: &str) -> String {
 /// A code (credit code, staff number, certificate number, item or department code): [`text`], upper-cased,
 /// with all whitespace removed (codes are often typed in groups, `9133 0000 ...`).
 pub fn code(raw: &str) -> String {
-    text(raw).chars().filter(|c| !is_space(*c)).flat_map(char::to_uppercase).collect()
+    text(raw)
+        .chars()
+        .filter(|c| !is_space(*c))
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// A multi-value list (tags, qualifications) split on `；;，,、|`, each part a [`name`], empty parts dropped,
@@ -208,7 +218,10 @@ mod tests {
 
     #[test]
     fn names_collapse_internal_whitespace_runs() {
-        assert_eq!(name(" 永州  某某\u{3000}\u{3000}有限公司 \n(分公司) "), "永州 某某 有限公司 (分公司)");
+        assert_eq!(
+            name(" 永州  某某\u{3000}\u{3000}有限公司 \n(分公司) "),
+            "永州 某某 有限公司 (分公司)"
+        );
         assert_eq!(name("张\u{3000}三"), "张 三");
     }
 
@@ -220,7 +233,10 @@ mod tests {
 
     #[test]
     fn lists_split_on_all_separators_sorted_and_deduplicated() {
-        assert_eq!(list("食品；药品,食品、特种设备|  价格 ，"), vec!["价格", "特种设备", "药品", "食品"]);
+        assert_eq!(
+            list("食品；药品,食品、特种设备|  价格 ，"),
+            vec!["价格", "特种设备", "药品", "食品"]
+        );
         assert!(list("  ").is_empty());
     }
 
@@ -253,7 +269,16 @@ mod tests {
         ] {
             assert_eq!(date(t), jan31, "{t}");
         }
-        for t in ["", "2026", "2026-13-01", "2026-02-30", "31/01/2026", "26-1-31", "长期", "2026-01"] {
+        for t in [
+            "",
+            "2026",
+            "2026-13-01",
+            "2026-02-30",
+            "31/01/2026",
+            "26-1-31",
+            "长期",
+            "2026-01",
+        ] {
             assert_eq!(date(t), None, "{t}");
         }
     }

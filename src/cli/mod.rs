@@ -4,6 +4,8 @@
 //! Exit codes: 0 success; 1 failure (bad input, infeasible draw, refused step); 2 usage error; 3 a
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
+mod export;
+mod import;
 mod list;
 
 use std::path::PathBuf;
@@ -38,6 +40,10 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 pub enum Command {
     /// List a register (部门 / 检查对象 / 执法检查人员 / 抽查事项).
     List(list::Args),
+    /// Import a register from a spreadsheet (.xlsx, .xls, .csv in UTF-8 or GBK).
+    Import(import::Args),
+    /// Export a register to .xlsx or .csv.
+    Export(export::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -73,6 +79,8 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::List(args) => list::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

@@ -28,7 +28,12 @@ pub struct FieldSpec {
     pub required: bool,
 }
 
-const fn f(key: &'static str, header: &'static str, synonyms: &'static [&'static str], required: bool) -> FieldSpec {
+const fn f(
+    key: &'static str,
+    header: &'static str,
+    synonyms: &'static [&'static str],
+    required: bool,
+) -> FieldSpec {
     FieldSpec {
         key,
         header,
@@ -41,19 +46,46 @@ const ENTITY_FIELDS: &[FieldSpec] = &[
     f(
         "code",
         "统一社会信用代码",
-        &["信用代码", "注册号", "统一代码", "社会信用代码", "统一社会信用代码/注册号", "统一社会信用代码或注册号"],
+        &[
+            "信用代码",
+            "注册号",
+            "统一代码",
+            "社会信用代码",
+            "统一社会信用代码/注册号",
+            "统一社会信用代码或注册号",
+        ],
         true,
     ),
-    f("name", "企业名称", &["主体名称", "名称", "单位名称", "市场主体名称"], true),
-    f("entity_type", "类型", &["企业类型", "主体类型", "市场主体类型"], false),
+    f(
+        "name",
+        "企业名称",
+        &["主体名称", "名称", "单位名称", "市场主体名称"],
+        true,
+    ),
+    f(
+        "entity_type",
+        "类型",
+        &["企业类型", "主体类型", "市场主体类型"],
+        false,
+    ),
     f("industry", "行业", &["所属行业", "行业门类", "行业类别"], false),
-    f("address", "住所", &["地址", "经营场所", "经营地址", "注册地址"], false),
+    f(
+        "address",
+        "住所",
+        &["地址", "经营场所", "经营地址", "注册地址"],
+        false,
+    ),
     f("authority", "登记机关", &["管辖单位", "管辖机关"], false),
     f("region", "所属区域", &["行政区划", "区县", "所属区县"], false),
     f("town", "乡镇街道", &["乡镇", "街道", "所属乡镇"], false),
     f("established", "成立日期", &[], false),
     f("status", "经营状态", &["登记状态", "状态"], false),
-    f("risk_class", "信用风险分类", &["风险等级", "风险分类", "信用风险等级"], false),
+    f(
+        "risk_class",
+        "信用风险分类",
+        &["风险等级", "风险分类", "信用风险等级"],
+        false,
+    ),
     f("tags", "标签", &[], false),
     f("last_inspected", "最近检查日期", &["上次检查日期"], false),
 ];
@@ -63,7 +95,12 @@ const INSPECTOR_FIELDS: &[FieldSpec] = &[
     f("name", "姓名", &[], true),
     f("department", "所在部门", &["部门", "单位"], true),
     f("certificate_no", "执法证编号", &["执法证号", "证件编号"], false),
-    f("certificate_valid_until", "执法证有效期", &["有效期至", "证件有效期"], false),
+    f(
+        "certificate_valid_until",
+        "执法证有效期",
+        &["有效期至", "证件有效期"],
+        false,
+    ),
     f("qualifications", "岗位资质资格", &["资质", "执法领域"], false),
     f("expert", "是否专家", &["专家"], false),
     f("region", "地区", &["所属地区"], false),
@@ -139,7 +176,10 @@ pub struct ExplicitMap {
 }
 
 /// Checks the `--map` field names. A field may be named by its key (`code`) or its canonical header.
-pub fn resolve_explicit(register: Register, maps: &[(String, String)]) -> Result<Vec<ExplicitMap>, ImportError> {
+pub fn resolve_explicit(
+    register: Register,
+    maps: &[(String, String)],
+) -> Result<Vec<ExplicitMap>, ImportError> {
     let specs = fields(register);
     maps.iter()
         .map(|(field, header)| {
@@ -154,7 +194,10 @@ pub fn resolve_explicit(register: Register, maps: &[(String, String)]) -> Result
                 }),
                 None => Err(ImportError::UnknownField {
                     field: field.clone(),
-                    available: specs.iter().map(|s| format!("{} ({})", s.key, s.header)).collect(),
+                    available: specs
+                        .iter()
+                        .map(|s| format!("{} ({})", s.key, s.header))
+                        .collect(),
                 }),
             }
         })
@@ -326,7 +369,12 @@ mod tests {
 
     #[test]
     fn canonical_headers_map_every_field() {
-        for reg in [Register::Entities, Register::Inspectors, Register::Items, Register::Departments] {
+        for reg in [
+            Register::Entities,
+            Register::Inspectors,
+            Register::Items,
+            Register::Departments,
+        ] {
             let headers: Vec<String> = fields(reg).iter().map(|f| f.header.to_string()).collect();
             let map = map_columns(reg, &headers, &[]).unwrap();
             let expected: Vec<Option<usize>> = (0..headers.len()).map(Some).collect();
@@ -347,7 +395,12 @@ mod tests {
     fn remarks_and_full_width_in_headers_are_ignored() {
         let map = map_columns(
             Register::Entities,
-            &h(&["＊统一社会信用代码（必填）", "企业名称", "住所（经营场所）", "标签（可选）"]),
+            &h(&[
+                "＊统一社会信用代码（必填）",
+                "企业名称",
+                "住所（经营场所）",
+                "标签（可选）",
+            ]),
             &[],
         )
         .unwrap();
@@ -364,7 +417,10 @@ mod tests {
         let err = resolve_explicit(Register::Items, &[("nmae".into(), "x".into())]).unwrap_err();
         assert!(matches!(err, ImportError::UnknownField { .. }));
         // A field may also be named by its canonical header.
-        assert_eq!(resolve_explicit(Register::Items, &[("抽查事项".into(), "x".into())]).unwrap()[0].field, 1);
+        assert_eq!(
+            resolve_explicit(Register::Items, &[("抽查事项".into(), "x".into())]).unwrap()[0].field,
+            1
+        );
     }
 
     #[test]

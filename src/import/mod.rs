@@ -37,8 +37,8 @@ use crate::tr;
 use fields::{ExplicitMap, Header, HeaderSearch};
 use parse::{Departments, Parsed, Record, RowContext};
 pub use problem::{ImportError, Problem, Reason, Severity};
-use source::{Flow, Position, RawRow, Source};
 pub use source::Encoding;
+use source::{Flow, Position, RawRow, Source};
 
 /// How many problems an [`ImportSummary`] keeps (the total is always counted; a report file gets them all).
 pub const MAX_PROBLEMS_KEPT: usize = 1000;
@@ -389,7 +389,12 @@ fn locate(
 /// Reads the top of a file as an import would: sheets, header row, column mapping, and the first
 /// [`PREVIEW_ROWS`] data rows parsed with their problems. Reads only a prefix of the file; writes nothing.
 /// `conn` is needed to resolve department references.
-pub fn preview(conn: &Connection, path: &Path, register: Register, options: &ImportOptions) -> Result<Preview> {
+pub fn preview(
+    conn: &Connection,
+    path: &Path,
+    register: Register,
+    options: &ImportOptions,
+) -> Result<Preview> {
     let explicit = fields::resolve_explicit(register, &options.mappings)?;
     let mut src = Source::open(path, false)?;
     let file = source::file_name(path);
@@ -434,13 +439,21 @@ pub fn preview(conn: &Connection, path: &Path, register: Register, options: &Imp
             if row.number <= header_row || row.is_blank() {
                 return Ok(Flow::Continue);
             }
-            let problems = if parse_rows { checker.check(&row)?.problems } else { Vec::new() };
+            let problems = if parse_rows {
+                checker.check(&row)?.problems
+            } else {
+                Vec::new()
+            };
             rows.push(PreviewRow {
                 row: row.number,
                 values: row.cells.iter().map(|c| c.display()).collect(),
                 problems,
             });
-            Ok(if rows.len() >= PREVIEW_ROWS { Flow::Stop } else { Flow::Continue })
+            Ok(if rows.len() >= PREVIEW_ROWS {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
         })?;
     }
     Ok(Preview {
@@ -517,7 +530,12 @@ pub fn import_file(
             let mut cols: Vec<&str> = vec![tr_static(options.lang, "行号", "Row")];
             cols.extend(header.headers.iter().map(String::as_str));
             cols.push(tr_static(options.lang, "问题", "Problems"));
-            Some(TableWriter::create(p, tr_static(options.lang, "问题行", "Rejected rows"), &cols, &[])?)
+            Some(TableWriter::create(
+                p,
+                tr_static(options.lang, "问题行", "Rejected rows"),
+                &cols,
+                &[],
+            )?)
         }
         None => None,
     };
@@ -552,7 +570,11 @@ pub fn import_file(
         summary.blank_rows += std::mem::take(&mut pending_blank);
         summary.rows += 1;
         let parsed = checker.check(&row)?;
-        let warnings = parsed.problems.iter().filter(|p| p.severity == Severity::Warning).count() as u64;
+        let warnings = parsed
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .count() as u64;
         summary.warnings += warnings;
         summary.problem_count += parsed.problems.len() as u64;
         match &parsed.record {

@@ -228,7 +228,11 @@ impl RowReader<'_, '_> {
         }
         // "A(低风险)", "低风险(A)": try the whole text, then the part outside and inside the parentheses.
         let outside = t.split('(').next().unwrap_or("");
-        let inside = t.split('(').nth(1).and_then(|s| s.split(')').next()).unwrap_or("");
+        let inside = t
+            .split('(')
+            .nth(1)
+            .and_then(|s| s.split(')').next())
+            .unwrap_or("");
         let parsed = [t.as_str(), outside, inside]
             .into_iter()
             .find_map(|s| RiskClass::parse(s.trim()).filter(|_| !s.trim().is_empty()));
@@ -361,7 +365,13 @@ pub fn parse_row(ctx: &RowContext<'_>, row: &RawRow) -> Parsed {
                 }
             }
             let name_col = r.col("name");
-            let mut parsed = r.finish(Record::Department(Department { code, name: name.clone() }), "code");
+            let mut parsed = r.finish(
+                Record::Department(Department {
+                    code,
+                    name: name.clone(),
+                }),
+                "code",
+            );
             parsed.department_name = name_col.filter(|_| !name.is_empty()).map(|c| (name, c));
             parsed
         }

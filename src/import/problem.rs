@@ -75,10 +75,7 @@ impl Reason {
                 "malformed code: {} characters long, expected an 18-character credit code or a 15-digit registration number",
                 length
             ),
-            Reason::CodeCharacter {
-                position,
-                character,
-            } => tr!(
+            Reason::CodeCharacter { position, character } => tr!(
                 lang,
                 "代码格式错误：第 {} 位的字符「{}」不允许出现在代码中",
                 "malformed code: character '{1}' at position {0} is not allowed in a code",
@@ -199,11 +196,20 @@ pub enum ImportError {
     /// The file could not be parsed (damaged workbook, bytes in no supported encoding ...).
     Unreadable { file: String, detail: String },
     /// `--sheet` names no sheet of the workbook.
-    SheetNotFound { file: String, sheet: String, available: Vec<String> },
+    SheetNotFound {
+        file: String,
+        sheet: String,
+        available: Vec<String>,
+    },
     /// `--map` names a field the register does not have.
     UnknownField { field: String, available: Vec<String> },
     /// `--map` names a header that is not in the header row.
-    HeaderNotInFile { file: String, field: String, header: String, available: Vec<String> },
+    HeaderNotInFile {
+        file: String,
+        field: String,
+        header: String,
+        available: Vec<String>,
+    },
     /// No row among the first ones maps the required columns.
     HeaderNotFound {
         file: String,
@@ -231,7 +237,13 @@ impl ImportError {
                 extension
             ),
             ImportError::Unreadable { file, detail } => {
-                tr!(lang, "{}：无法读取文件：{}", "{}: cannot read the file: {}", file, detail)
+                tr!(
+                    lang,
+                    "{}：无法读取文件：{}",
+                    "{}: cannot read the file: {}",
+                    file,
+                    detail
+                )
             }
             ImportError::SheetNotFound {
                 file,

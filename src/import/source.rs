@@ -257,13 +257,19 @@ impl Source {
             Kind::Xlsx => {
                 let path = self.path.clone();
                 let sheet = sheet.ok_or_else(|| unreadable(&path, "no sheet"))?;
-                let wb = self.xlsx.as_mut().ok_or_else(|| unreadable(&path, "workbook not open"))?;
+                let wb = self
+                    .xlsx
+                    .as_mut()
+                    .ok_or_else(|| unreadable(&path, "workbook not open"))?;
                 xlsx_rows(&path, wb, sheet, f)
             }
             Kind::Xls => {
                 let path = self.path.clone();
                 let sheet = sheet.ok_or_else(|| unreadable(&path, "no sheet"))?;
-                let wb = self.other.as_mut().ok_or_else(|| unreadable(&path, "workbook not open"))?;
+                let wb = self
+                    .other
+                    .as_mut()
+                    .ok_or_else(|| unreadable(&path, "workbook not open"))?;
                 let range = wb.worksheet_range(sheet).map_err(|e| unreadable(&path, e))?;
                 range_rows(&range, f)
             }
@@ -283,7 +289,11 @@ impl Source {
         let n = read_full(&mut raw, &mut head).map_err(|e| Error::io(&path, e))?;
         let head = &head[..n];
         let delimiter = sniff_delimiter(head);
-        let body_start = if encoding == Encoding::Utf8Bom { 3.min(n) } else { 0 };
+        let body_start = if encoding == Encoding::Utf8Bom {
+            3.min(n)
+        } else {
+            0
+        };
         let chained = std::io::Cursor::new(head[body_start..].to_vec()).chain(raw);
         let reader: Box<dyn Read> = match encoding {
             Encoding::Utf8 | Encoding::Utf8Bom => Box::new(chained),
@@ -293,12 +303,11 @@ impl Source {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(BufReader::with_capacity(1 << 16, reader));
+            .from_reader(BufReader::with_capacity(1 << 16, BlankLines::new(reader)));
         let mut record = csv::StringRecord::new();
-        // csv counts physical lines and skips empty ones; Excel shows one row per record and keeps blank
-        // lines as blank rows. A record's Excel row is its first line minus the line breaks inside quoted
-        // fields of the records before it.
-        let mut extra_lines = 0u64;
+        // Thanks to `BlankLines`, every physical line outside quotes is a record, so the record index is the
+        // row number Excel shows (a record spanning lines inside quotes is one row in Excel too).
+        let mut number = 0u32;
         loop {
             match csv.read_record(&mut record) {
                 Ok(false) => return Ok(()),
@@ -312,9 +321,7 @@ impl Source {
                     });
                 }
             }
-            let line = record.position().map(|p| p.line()).unwrap_or(1);
-            let number = u32::try_from(line.saturating_sub(extra_lines)).unwrap_or(u32::MAX);
-            extra_lines += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+            number = number.saturating_add(1);
             let cells = record
                 .iter()
                 .map(|s| {
@@ -431,6 +438,58 @@ impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Makes empty lines visible to the CSV parser. The `csv` crate skips empty lines, but Excel shows them as
+/// rows, and row numbers in problem reports must match what Excel shows. Outside quoted fields, an empty line
+/// gets an empty quoted field (`""`), which parses as a one-cell blank record; inside quotes nothing changes.
+struct BlankLines<R> {
+    inner: R,
+    chunk: Vec<u8>,
+    pending: Vec<u8>,
+    pending_pos: usize,
+    at_line_start: bool,
+    in_quotes: bool,
+}
+
+impl<R: Read> BlankLines<R> {
+    fn new(inner: R) -> Self {
+        BlankLines {
+            inner,
+            chunk: vec![0; 1 << 15],
+            pending: Vec::with_capacity(1 << 16),
+            pending_pos: 0,
+            at_line_start: true,
+            in_quotes: false,
+        }
+    }
+}
+
+impl<R: Read> Read for BlankLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending_pos == self.pending.len() {
+            let n = self.inner.read(&mut self.chunk)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.pending.clear();
+            self.pending_pos = 0;
+            for &b in &self.chunk[..n] {
+                if !self.in_quotes && self.at_line_start && (b == b'\n' || b == b'\r') {
+                    self.pending.extend_from_slice(b"\"\"");
+                }
+                if b == b'"' {
+                    self.in_quotes = !self.in_quotes;
+                }
+                self.at_line_start = b == b'\n' && !self.in_quotes;
+                self.pending.push(b);
+            }
+        }
+        let n = buf.len().min(self.pending.len() - self.pending_pos);
+        buf[..n].copy_from_slice(&self.pending[self.pending_pos..self.pending_pos + n]);
+        self.pending_pos += n;
         Ok(n)
     }
 }
@@ -558,7 +617,9 @@ fn xlsx_rows(
     sheet: &str,
     f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
 ) -> Result<()> {
-    let mut reader = wb.worksheet_cells_reader(sheet).map_err(|e| unreadable(path, e))?;
+    let mut reader = wb
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| unreadable(path, e))?;
     let dims = reader.dimensions();
     let pos = Position {
         bytes_read: None,
@@ -638,6 +699,14 @@ mod tests {
         assert_eq!(sniff_delimiter(b"a\tb\tc\n1,2\t3\t4"), b'\t');
         assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
         assert_eq!(sniff_delimiter(b""), b',');
+    }
+
+    #[test]
+    fn blank_lines_become_blank_records_outside_quotes_only() {
+        let input = "t\n\nh,a\r\n\r\n\"x\n\ny\",3\n\n";
+        let mut out = String::new();
+        BlankLines::new(input.as_bytes()).read_to_string(&mut out).unwrap();
+        assert_eq!(out, "t\n\"\"\nh,a\r\n\"\"\r\n\"x\n\ny\",3\n\"\"\n");
     }
 
     #[test]
