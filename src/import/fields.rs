@@ -204,9 +204,13 @@ pub fn resolve_explicit(
         .collect()
 }
 
-/// The header texts of a row, as a person sees them.
+/// The header texts of a row as written in the file (only runs of whitespace collapsed), for messages and
+/// reports; matching uses [`normalize::header_key`].
 pub fn header_texts(row: &RawRow) -> Vec<String> {
-    row.cells.iter().map(|c| normalize::name(&c.display())).collect()
+    row.cells
+        .iter()
+        .map(|c| c.display().split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 /// Maps the columns of a candidate header row. Returns `None` if an explicit mapping names a header this row

@@ -286,6 +286,8 @@ impl<'a> RowChecker<'a> {
         if parsed.has_errors() {
             parsed.record = None;
         }
+        // Left to right, as a person reads the row.
+        parsed.problems.sort_by_key(|p| p.column_index.unwrap_or(usize::MAX));
         Ok(parsed)
     }
 
@@ -295,6 +297,7 @@ impl<'a> RowChecker<'a> {
             sheet: self.ctx.sheet.map(str::to_string),
             row: row.number,
             column: col.map(|c| self.ctx.headers.get(c).cloned().unwrap_or_default()),
+            column_index: col,
             field: col.and_then(|c| self.ctx.map.field_of(self.ctx.register, c)),
             value: col.map(|c| row.cell(c).display()).unwrap_or_default(),
             severity: Severity::Error,

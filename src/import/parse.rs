@@ -133,6 +133,7 @@ impl RowReader<'_, '_> {
             sheet: self.ctx.sheet.map(str::to_string),
             row: self.row.number,
             column: col.map(|c| self.ctx.headers.get(c).cloned().unwrap_or_default()),
+            column_index: col,
             field: key,
             value,
             severity,

@@ -154,6 +154,8 @@ pub struct Problem {
     pub row: u32,
     /// The column header as written in the file (`None` when the problem concerns no single column).
     pub column: Option<String>,
+    /// The 0-based column index (A = 0), for highlighting the cell.
+    pub column_index: Option<usize>,
     /// The register field (`code`, `name`, ...) the column is mapped to.
     pub field: Option<&'static str>,
     /// The cell's value as the file has it.
@@ -288,7 +290,7 @@ impl ImportError {
                 closest_headers,
             } => {
                 let sheet = match sheet {
-                    Some(s) => tr!(lang, "工作表「{}」", "sheet \"{}\"", s),
+                    Some(s) => tr!(lang, "，工作表「{}」", ", sheet \"{}\"", s),
                     None => String::new(),
                 };
                 let closest = match closest_row {
@@ -303,8 +305,8 @@ impl ImportError {
                 };
                 tr!(
                     lang,
-                    "{} {}：前 {} 行中没有找到表头，缺少必需的列：{}{}。可用 --map 字段=列名 指定。",
-                    "{} {}: no header row in the first {} rows; required columns missing: {}{}. Use --map FIELD=HEADER to name them.",
+                    "{}{}：前 {} 行中没有找到表头，缺少必需的列：{}{}。可用 --map 字段=列名 指定。",
+                    "{}{}: no header row in the first {} rows; required columns missing: {}{}. Use --map FIELD=HEADER to name them.",
                     file,
                     sheet,
                     searched_rows,
