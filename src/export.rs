@@ -87,7 +87,7 @@ fn xlsx_error(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
 }
 
 enum Inner {
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     Xlsx { workbook: Box<Workbook>, row: u32 },
 }
 
@@ -117,7 +117,7 @@ impl TableWriter {
                     .from_writer(file);
                 w.write_record(headers.iter().map(|h| csv_cell(h).into_owned()))
                     .map_err(|e| csv_error(&temp, e))?;
-                Inner::Csv(w)
+                Inner::Csv(Box::new(w))
             }
             Format_::Xlsx => {
                 let mut workbook = Box::new(Workbook::new());

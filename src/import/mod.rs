@@ -287,7 +287,9 @@ impl<'a> RowChecker<'a> {
             parsed.record = None;
         }
         // Left to right, as a person reads the row.
-        parsed.problems.sort_by_key(|p| p.column_index.unwrap_or(usize::MAX));
+        parsed
+            .problems
+            .sort_by_key(|p| p.column_index.unwrap_or(usize::MAX));
         Ok(parsed)
     }
 

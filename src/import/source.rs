@@ -705,7 +705,9 @@ mod tests {
     fn blank_lines_become_blank_records_outside_quotes_only() {
         let input = "t\n\nh,a\r\n\r\n\"x\n\ny\",3\n\n";
         let mut out = String::new();
-        BlankLines::new(input.as_bytes()).read_to_string(&mut out).unwrap();
+        BlankLines::new(input.as_bytes())
+            .read_to_string(&mut out)
+            .unwrap();
         assert_eq!(out, "t\n\"\"\nh,a\r\n\"\"\r\n\"x\n\ny\",3\n\"\"\n");
     }
 

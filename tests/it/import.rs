@@ -44,9 +44,7 @@ pub fn dump(db: &Db) -> Vec<String> {
         let n = stmt.column_count();
         let mut rows = stmt.query([]).unwrap();
         while let Some(row) = rows.next().unwrap() {
-            let cells: Vec<String> = (0..n)
-                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                .collect();
+            let cells: Vec<String> = (0..n).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect();
             out.push(format!("{t}: {}", cells.join(" | ")));
         }
     }
@@ -67,7 +65,14 @@ fn problems_of(e: Error) -> Box<ImportSummary> {
 fn brief(problems: &[Problem]) -> Vec<(u32, String, Severity, Reason)> {
     problems
         .iter()
-        .map(|p| (p.row, p.column.clone().unwrap_or_default(), p.severity, p.reason.clone()))
+        .map(|p| {
+            (
+                p.row,
+                p.column.clone().unwrap_or_default(),
+                p.severity,
+                p.reason.clone(),
+            )
+        })
         .collect()
 }
 
@@ -86,17 +91,28 @@ fn write_entities_xlsx(path: &Path) {
     let mut wb = Workbook::new();
     let notes = wb.add_worksheet();
     notes.set_name("说明").unwrap();
-    notes.write_string(0, 0, "本表由市场监管局导出，请勿修改表头").unwrap();
+    notes
+        .write_string(0, 0, "本表由市场监管局导出，请勿修改表头")
+        .unwrap();
     let ws = wb.add_worksheet();
     ws.set_name("名录").unwrap();
     ws.write_string(0, 0, "永州市2026年检查对象名录").unwrap();
-    let headers = ["信用代码", "主体名称", "住所（经营场所）", "风险等级", "成立日期", "标签", "备注"];
+    let headers = [
+        "信用代码",
+        "主体名称",
+        "住所（经营场所）",
+        "风险等级",
+        "成立日期",
+        "标签",
+        "备注",
+    ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string(2, c as u16, *h).unwrap();
     }
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     // Row 4: full-width code, ideographic spaces, an Excel date cell.
-    ws.write_string(3, 0, "９１３３００００５６６９９７４６０ｔ").unwrap();
+    ws.write_string(3, 0, "９１３３００００５６６９９７４６０ｔ")
+        .unwrap();
     ws.write_string(3, 1, "\u{3000}永州  甲  食品有限公司 ").unwrap();
     ws.write_string(3, 2, "冷水滩区凤凰路１号").unwrap();
     ws.write_string(3, 3, "A类").unwrap();
@@ -170,7 +186,11 @@ fn xlsx_with_title_row_reports_exact_problems_and_changes_nothing() {
         s.problems[2].message(Lang::En),
         "[error] 名录.xlsx, sheet \"名录\", row 9, column \"信用代码\", value \" 91330000566997460T\": duplicate of row 4 of this file"
     );
-    assert_eq!(dump(&db), before, "all-or-nothing: the database content is exactly as before");
+    assert_eq!(
+        dump(&db),
+        before,
+        "all-or-nothing: the database content is exactly as before"
+    );
 }
 
 #[test]
@@ -186,13 +206,19 @@ fn partial_import_stores_valid_rows_normalised_and_reports_the_rejected_ones() {
         ..ImportOptions::default()
     };
     let s = run_import(&mut db, Register::Entities, &path, &options).unwrap();
-    assert_eq!((s.added, s.updated, s.unchanged, s.rejected, s.warnings), (3, 0, 0, 3, 1));
+    assert_eq!(
+        (s.added, s.updated, s.unchanged, s.rejected, s.warnings),
+        (3, 0, 0, 3, 1)
+    );
     assert_eq!(s.report_rows, 3);
     assert!(s.committed);
 
     let stored = registers::list_entities(db.conn()).unwrap();
     let codes: Vec<&str> = stored.iter().map(|e| e.code.as_str()).collect();
-    assert_eq!(codes, ["91330000566997460A", "91330000566997460T", "91330000697024247P"]);
+    assert_eq!(
+        codes,
+        ["91330000566997460A", "91330000566997460T", "91330000697024247P"]
+    );
     let a = &stored[1];
     assert_eq!(a.name, "永州 甲 食品有限公司");
     assert_eq!(a.address, "冷水滩区凤凰路1号");
@@ -209,11 +235,31 @@ fn partial_import_stores_valid_rows_normalised_and_reports_the_rejected_ones() {
     let range = wb.worksheet_range("问题行").unwrap();
     let rows: Vec<Vec<String>> = range
         .rows()
-        .map(|r| r.iter().map(|c| if let Data::Empty = c { String::new() } else { c.to_string() }).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    if let Data::Empty = c {
+                        String::new()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        })
         .collect();
     assert_eq!(
         rows[0],
-        ["行号", "信用代码", "主体名称", "住所（经营场所）", "风险等级", "成立日期", "标签", "备注", "问题"]
+        [
+            "行号",
+            "信用代码",
+            "主体名称",
+            "住所（经营场所）",
+            "风险等级",
+            "成立日期",
+            "标签",
+            "备注",
+            "问题"
+        ]
     );
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[1][..3], ["7", "9133000056699746", "丁公司"]);
@@ -237,7 +283,17 @@ fn partial_import_stores_valid_rows_normalised_and_reports_the_rejected_ones() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .unwrap();
-    assert_eq!(run, ("entities".into(), sha, "2026-03-01T09:30:00+08:00".into(), 3, 3, 1));
+    assert_eq!(
+        run,
+        (
+            "entities".into(),
+            sha,
+            "2026-03-01T09:30:00+08:00".into(),
+            3,
+            3,
+            1
+        )
+    );
 }
 
 /// GBK bytes, as Excel on a Chinese Windows saves "CSV".
@@ -334,8 +390,14 @@ fn utf8_bom_item_list_without_code_column_gets_stable_codes_and_reimport_counts(
     assert_eq!((s.added, s.rows, s.header_row), (2, 2, 1));
     let items = registers::list_items(db.conn()).unwrap();
     let food = items.iter().find(|i| i.department == "D01").unwrap();
-    assert_eq!(food.code, fairdraw::import::parse::derived_item_code("D01", "食品经营许可事项的检查"));
-    assert_eq!(food.legal_basis, "《食品安全法》第一百一十条\n《食品经营许可管理办法》");
+    assert_eq!(
+        food.code,
+        fairdraw::import::parse::derived_item_code("D01", "食品经营许可事项的检查")
+    );
+    assert_eq!(
+        food.legal_basis,
+        "《食品安全法》第一百一十条\n《食品经营许可管理办法》"
+    );
     let school = items.iter().find(|i| i.department == "D04").unwrap();
     assert_eq!(school.name, "校外培训机构的检查");
 
@@ -350,10 +412,16 @@ fn utf8_bom_item_list_without_code_column_gets_stable_codes_and_reimport_counts(
     assert_eq!((s.added, s.updated, s.unchanged), (0, 1, 1));
     assert_eq!(s.encoding, Some(Encoding::Utf8));
     assert_eq!(
-        registers::get_item(db.conn(), &school.code).unwrap().unwrap().ratio_frequency,
+        registers::get_item(db.conn(), &school.code)
+            .unwrap()
+            .unwrap()
+            .ratio_frequency,
         "每年两次"
     );
-    let runs: i64 = db.conn().query_row("SELECT count(*) FROM import_run", [], |r| r.get(0)).unwrap();
+    let runs: i64 = db
+        .conn()
+        .query_row("SELECT count(*) FROM import_run", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(runs, 3);
 }
 
@@ -369,7 +437,8 @@ fn csv_row_numbers_count_blank_lines_and_multi_line_cells_as_excel_does() {
 91330000566997460T,丙,\n\n\n";
     std::fs::write(&path, body).unwrap();
     let mut db = Db::open_in_memory().unwrap();
-    let s = problems_of(run_import(&mut db, Register::Entities, &path, &ImportOptions::default()).unwrap_err());
+    let s =
+        problems_of(run_import(&mut db, Register::Entities, &path, &ImportOptions::default()).unwrap_err());
     assert_eq!(s.header_row, 3);
     assert_eq!(
         brief(&s.problems),
@@ -396,7 +465,10 @@ fn explicit_mapping_and_its_errors_name_what_is_available() {
         msg.starts_with("e.csv: no header row in the first 2 rows; required columns missing: 统一社会信用代码 (统一社会信用代码/信用代码/注册号"),
         "{msg}"
     );
-    assert!(msg.contains("the closest is row 1: 纳税人识别号, 企业名称"), "{msg}");
+    assert!(
+        msg.contains("the closest is row 1: 纳税人识别号, 企业名称"),
+        "{msg}"
+    );
 
     let with = |field: &str, header: &str| ImportOptions {
         mappings: vec![(field.into(), header.into())],
@@ -405,7 +477,13 @@ fn explicit_mapping_and_its_errors_name_what_is_available() {
     let s = run_import(&mut db, Register::Entities, &path, &with("code", "纳税人识别号")).unwrap();
     assert_eq!(s.added, 1);
 
-    let e = run_import(&mut db, Register::Entities, &path, &with("credit", "纳税人识别号")).unwrap_err();
+    let e = run_import(
+        &mut db,
+        Register::Entities,
+        &path,
+        &with("credit", "纳税人识别号"),
+    )
+    .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Invalid);
     let msg = e.message(Lang::En);
     assert!(
@@ -413,7 +491,13 @@ fn explicit_mapping_and_its_errors_name_what_is_available() {
         "{msg}"
     );
 
-    let e = run_import(&mut db, Register::Entities, &path, &with("统一社会信用代码", "税号")).unwrap_err();
+    let e = run_import(
+        &mut db,
+        Register::Entities,
+        &path,
+        &with("统一社会信用代码", "税号"),
+    )
+    .unwrap_err();
     assert_eq!(
         e.message(Lang::Zh),
         "e.csv：--map code=税号 中的列「税号」在表头中不存在；表头中的列：纳税人识别号, 企业名称"
@@ -424,9 +508,15 @@ fn explicit_mapping_and_its_errors_name_what_is_available() {
 fn departments_import_checks_names_against_other_codes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("d.csv");
-    std::fs::write(&path, "部门编码,部门名称\nD18,林业局\nd01,市场监管局\nD19,司法局\nD20,林业局\n").unwrap();
+    std::fs::write(
+        &path,
+        "部门编码,部门名称\nD18,林业局\nd01,市场监管局\nD19,司法局\nD20,林业局\n",
+    )
+    .unwrap();
     let mut db = Db::open_in_memory().unwrap();
-    let s = problems_of(run_import(&mut db, Register::Departments, &path, &ImportOptions::default()).unwrap_err());
+    let s = problems_of(
+        run_import(&mut db, Register::Departments, &path, &ImportOptions::default()).unwrap_err(),
+    );
     assert_eq!(
         brief(&s.problems),
         vec![
@@ -509,7 +599,10 @@ fn preview_shows_mapping_missing_fields_and_first_rows() {
     )
     .unwrap_err();
     assert_eq!(e.code(), ErrorCode::NotFound);
-    assert_eq!(e.message(Lang::En), "名录.xlsx: there is no sheet named \"Sheet9\"; the sheets are: 说明, 名录");
+    assert_eq!(
+        e.message(Lang::En),
+        "名录.xlsx: there is no sheet named \"Sheet9\"; the sheets are: 说明, 名录"
+    );
 }
 
 #[test]
@@ -523,7 +616,11 @@ fn bytes_in_no_supported_encoding_fail_without_writing() {
     let before = dump(&db);
     let e = run_import(&mut db, Register::Entities, &path, &ImportOptions::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Import);
-    assert!(e.message(Lang::En).contains("neither UTF-8 nor GBK/GB18030"), "{}", e.message(Lang::En));
+    assert!(
+        e.message(Lang::En).contains("neither UTF-8 nor GBK/GB18030"),
+        "{}",
+        e.message(Lang::En)
+    );
     assert_eq!(dump(&db), before);
 }
 
@@ -556,10 +653,18 @@ fn cli_import_prints_first_twenty_problems_and_the_total_and_fails() {
     let err = String::from_utf8(out.stderr).unwrap();
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 23, "{err}");
-    assert!(lines[0].starts_with("[error] e.csv, row 2, column \"统一社会信用代码\", value \"BAD0\": malformed code: 4 characters"));
-    assert_eq!(lines[20], "... and 5 more problems (25 in all; --report FILE writes them all)");
+    assert!(lines[0].starts_with(
+        "[error] e.csv, row 2, column \"统一社会信用代码\", value \"BAD0\": malformed code: 4 characters"
+    ));
+    assert_eq!(
+        lines[20],
+        "... and 5 more problems (25 in all; --report FILE writes them all)"
+    );
     assert!(lines[21].starts_with("error: e.csv: 25 rows have errors; nothing was imported"));
-    assert_eq!(lines[22], format!("25 rows with errors written to {}", report.display()));
+    assert_eq!(
+        lines[22],
+        format!("25 rows with errors written to {}", report.display())
+    );
     let report_text = std::fs::read_to_string(&report).unwrap();
     assert!(report_text.starts_with("\u{FEFF}Row,统一社会信用代码,企业名称,Problems\r\n2,BAD0,名称0,"));
     assert_eq!(report_text.lines().count(), 26);

@@ -1,4 +1,5 @@
 //! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
 
 mod cli_basics;
+mod export;
 mod import;
