@@ -708,3 +708,31 @@ fn cli_import_json_summary_and_partial_needs_report() {
         "{text}"
     );
 }
+
+#[test]
+fn progress_reports_rows_and_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.csv");
+    let mut body = String::from("部门编码,部门名称\n");
+    for i in 0..2500 {
+        body.push_str(&format!("X{i:04},部门{i}\n"));
+    }
+    std::fs::write(&path, &body).unwrap();
+    let mut db = Db::open_in_memory().unwrap();
+    let mut seen = Vec::new();
+    let s = import::import_file(
+        &mut db,
+        Register::Departments,
+        &path,
+        &ImportOptions::default(),
+        now(),
+        &mut |p| seen.push((p.rows_done, p.bytes_read, p.bytes_total)),
+    )
+    .unwrap();
+    assert_eq!(s.added, 2500);
+    let total = body.len() as u64;
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.iter().map(|p| p.0).collect::<Vec<_>>(), [1000, 2000, 2500]);
+    assert!(seen[0].1.unwrap() > 0 && seen[0].1.unwrap() <= total);
+    assert_eq!(seen[2], (2500, Some(total), total));
+}
