@@ -614,14 +614,24 @@ fn bytes_in_no_supported_encoding_fail_without_writing() {
     std::fs::write(&path, bytes).unwrap();
     let mut db = Db::open_in_memory().unwrap();
     let before = dump(&db);
+    let cache = |db: &Db| -> i64 {
+        db.conn()
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let cache_before = cache(&db);
     let e = run_import(&mut db, Register::Entities, &path, &ImportOptions::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Import);
-    assert!(
-        e.message(Lang::En).contains("neither UTF-8 nor GBK/GB18030"),
-        "{}",
-        e.message(Lang::En)
+    assert_eq!(
+        e.message(Lang::En),
+        "bad.csv: cannot read the file: bytes at offset 57 are neither UTF-8 nor GBK/GB18030"
     );
     assert_eq!(dump(&db), before);
+    assert_eq!(
+        cache(&db),
+        cache_before,
+        "the import's larger page cache is given back"
+    );
 }
 
 fn fairdraw() -> Command {
