@@ -51,6 +51,13 @@ pub fn dump(db: &Db) -> Vec<String> {
     out
 }
 
+fn partial() -> ImportOptions {
+    ImportOptions {
+        partial: true,
+        ..ImportOptions::default()
+    }
+}
+
 fn problems_of(e: Error) -> Box<ImportSummary> {
     match e {
         Error::Import(b) => match *b {
@@ -201,9 +208,8 @@ fn partial_import_stores_valid_rows_normalised_and_reports_the_rejected_ones() {
     let report = dir.path().join("rejected.xlsx");
     let mut db = Db::open_in_memory().unwrap();
     let options = ImportOptions {
-        partial: true,
         report: Some(report.clone()),
-        ..ImportOptions::default()
+        ..partial()
     };
     let s = run_import(&mut db, Register::Entities, &path, &options).unwrap();
     assert_eq!(
@@ -336,16 +342,7 @@ fn gbk_csv_is_detected_and_departments_resolve_by_name_or_code() {
     );
     assert_eq!(registers::count(db.conn(), Register::Inspectors).unwrap(), 0);
 
-    let s = run_import(
-        &mut db,
-        Register::Inspectors,
-        &path,
-        &ImportOptions {
-            partial: true,
-            ..ImportOptions::default()
-        },
-    )
-    .unwrap();
+    let s = run_import(&mut db, Register::Inspectors, &path, &partial()).unwrap();
     assert_eq!((s.added, s.rejected), (2, 2));
     assert_eq!(
         registers::list_inspectors(db.conn()).unwrap(),
@@ -524,16 +521,7 @@ fn departments_import_checks_names_against_other_codes() {
             err(5, "部门名称", Reason::DuplicateName { first_row: 2 }),
         ]
     );
-    let s = run_import(
-        &mut db,
-        Register::Departments,
-        &path,
-        &ImportOptions {
-            partial: true,
-            ..ImportOptions::default()
-        },
-    )
-    .unwrap();
+    let s = run_import(&mut db, Register::Departments, &path, &partial()).unwrap();
     assert_eq!((s.added, s.unchanged, s.rejected), (1, 1, 2));
     let deps = registers::list_departments(db.conn()).unwrap();
     assert_eq!(deps.len(), 18);
