@@ -8,8 +8,11 @@ pub mod codes;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod i18n;
+pub mod import;
 pub mod model;
+pub mod normalize;
 pub mod registers;
 
 pub use error::{Error, ErrorCode, Result};

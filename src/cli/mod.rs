@@ -5,6 +5,8 @@
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
 mod demo;
+mod export;
+mod import;
 mod list;
 
 use std::path::PathBuf;
@@ -41,6 +43,10 @@ pub enum Command {
     List(list::Args),
     /// Write synthetic demo registers (Yongzhou): entities, inspectors, items, departments.
     Demo(demo::Args),
+    /// Import a register from a spreadsheet (.xlsx, .xls, .csv in UTF-8 or GBK).
+    Import(import::Args),
+    /// Export a register to .xlsx or .csv.
+    Export(export::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -77,6 +83,8 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::List(args) => list::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

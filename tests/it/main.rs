@@ -2,3 +2,5 @@
 
 mod cli_basics;
 mod demo;
+mod export;
+mod import;
