@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::codes::{self, CodeCheck};
 use crate::error::Result;
-use crate::model::{Department, Entity, Inspector, Item, Register, RiskClass};
+use crate::model::{Department, Entity, Inspector, Item, NO_EXPIRY, Register, RiskClass};
 use crate::normalize;
 use crate::registers;
 
@@ -172,7 +172,8 @@ impl RowReader<'_, '_> {
         v
     }
 
-    /// A date field. `no_expiry` allows 长期/永久, read as "no date".
+    /// A date field. `no_expiry` allows 长期/永久, read as [`NO_EXPIRY`] (9999-12-31), which the draw protocol
+    /// treats as valid on every date; an empty cell stays `None` ("unknown").
     fn date(&mut self, key: &'static str, no_expiry: bool) -> Option<NaiveDate> {
         match self.cell(key) {
             CellValue::Empty => None,
@@ -190,8 +191,11 @@ impl RowReader<'_, '_> {
             }
             other => {
                 let t = other.display();
-                if normalize::text(&t).is_empty() || (no_expiry && normalize::is_no_expiry(&t)) {
+                if normalize::text(&t).is_empty() {
                     return None;
+                }
+                if no_expiry && normalize::is_no_expiry(&t) {
+                    return Some(NO_EXPIRY);
                 }
                 let date = normalize::date(&t);
                 if date.is_none() {

@@ -363,7 +363,8 @@ fn gbk_csv_is_detected_and_departments_resolve_by_name_or_code() {
                 name: "李四".into(),
                 department: "D05".into(),
                 certificate_no: "43110012346".into(),
-                certificate_valid_until: None,
+                // 长期 (no expiry) is stored as the protocol's 9999-12-31, distinct from "unknown" (None).
+                certificate_valid_until: Some(d(9999, 12, 31)),
                 qualifications: vec![],
                 expert: false,
                 region: "零陵区".into(),
