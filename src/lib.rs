@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod i18n;
 pub mod model;
+pub mod pdf;
 pub mod registers;
 
 pub use error::{Error, ErrorCode, Result};

@@ -1,3 +1,4 @@
 //! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
 
 mod cli_basics;
+mod pdf;
