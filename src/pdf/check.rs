@@ -23,6 +23,9 @@ pub(crate) const FIXED_TEXTS: [&str; 3] = [
     "\u{3000}",
 ];
 
+/// Called with a printed text, whether it is set in the fixed-pitch face, and where it is.
+pub(crate) type TextVisitor<'a> = dyn FnMut(&str, bool, &dyn Fn() -> Place) + 'a;
+
 /// Where a text sits in the document, in both languages.
 pub(crate) struct Place {
     pub(crate) zh: String,
@@ -39,42 +42,44 @@ struct Missing {
 /// Calls `f` with every text of `doc` that is printed (the renderer's own fixed texts included) and a
 /// function that describes where it is, so the description is only built when it is needed. The document's
 /// texts come first, in reading order.
-pub(crate) fn visit_texts(doc: &Document, f: &mut dyn FnMut(&str, &dyn Fn() -> Place)) {
-    f(&doc.record_id, &|| Place {
+/// The flag says whether the text is set in the fixed-pitch face (`Block::Mono` values).
+pub(crate) fn visit_texts(doc: &Document, f: &mut TextVisitor) {
+    f(&doc.record_id, false, &|| Place {
         zh: "记录编号".into(),
         en: "record id".into(),
     });
-    f(&doc.title, &|| Place {
+    f(&doc.title, false, &|| Place {
         zh: "标题".into(),
         en: "title".into(),
     });
-    f(&doc.subtitle, &|| Place {
+    f(&doc.subtitle, false, &|| Place {
         zh: "副标题".into(),
         en: "subtitle".into(),
     });
     for (b, block) in doc.blocks.iter().enumerate() {
         let n = b + 1;
         match block {
-            Block::Heading(_, text) => f(text, &|| Place {
+            Block::Heading(_, text) => f(text, false, &|| Place {
                 zh: format!("第 {n} 块（小标题）"),
                 en: format!("block {n} (heading)"),
             }),
-            Block::Paragraph(text) => f(text, &|| Place {
+            Block::Paragraph(text) => f(text, false, &|| Place {
                 zh: format!("第 {n} 块（段落）"),
                 en: format!("block {n} (paragraph)"),
             }),
             Block::KeyValues(pairs) | Block::Mono(pairs) => {
-                let kind = if matches!(block, Block::Mono(_)) {
+                let mono = matches!(block, Block::Mono(_));
+                let kind = if mono {
                     ("校验值", "hash values")
                 } else {
                     ("项目表", "fields")
                 };
                 for (label, value) in pairs {
-                    f(label, &|| Place {
+                    f(label, false, &|| Place {
                         zh: format!("第 {n} 块（{}）字段名“{label}”", kind.0),
                         en: format!("block {n} ({}), the label \"{label}\"", kind.1),
                     });
-                    f(value, &|| Place {
+                    f(value, mono, &|| Place {
                         zh: format!("第 {n} 块（{}）字段“{label}”的值", kind.0),
                         en: format!("block {n} ({}), the value of \"{label}\"", kind.1),
                     });
@@ -83,7 +88,7 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut dyn FnMut(&str, &dyn Fn() -> P
             Block::Table(table) => {
                 for column in &table.columns {
                     let header = &column.header;
-                    f(header, &|| Place {
+                    f(header, false, &|| Place {
                         zh: format!("第 {n} 块（表格）表头“{header}”"),
                         en: format!("block {n} (table), the header \"{header}\""),
                     });
@@ -91,7 +96,7 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut dyn FnMut(&str, &dyn Fn() -> P
                 for (r, row) in table.rows.iter().enumerate() {
                     for (c, cell) in row.iter().enumerate() {
                         let header = table.columns.get(c).map_or("", |col| col.header.as_str());
-                        f(cell, &|| Place {
+                        f(cell, false, &|| Place {
                             zh: format!("第 {n} 块（表格）第 {} 行“{header}”列", r + 1),
                             en: format!("block {n} (table), row {}, column \"{header}\"", r + 1),
                         });
@@ -105,7 +110,7 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut dyn FnMut(&str, &dyn Fn() -> P
                         ("身份", "role", &person.role),
                         ("单位", "unit", &person.unit),
                     ] {
-                        f(text, &|| Place {
+                        f(text, false, &|| Place {
                             zh: format!("第 {n} 块（签名表）第 {} 人的{field_zh}", r + 1),
                             en: format!("block {n} (signatures), the {field_en} of person {}", r + 1),
                         });
@@ -113,7 +118,7 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut dyn FnMut(&str, &dyn Fn() -> P
                 }
             }
             // The payload is encoded in the QR code, not printed as text: any character is fine there.
-            Block::Qr { payload: _, caption } => f(caption, &|| Place {
+            Block::Qr { payload: _, caption } => f(caption, false, &|| Place {
                 zh: format!("第 {n} 块（二维码说明）"),
                 en: format!("block {n} (QR code caption)"),
             }),
@@ -122,7 +127,7 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut dyn FnMut(&str, &dyn Fn() -> P
     }
     // Last, so that the document's own problems are listed first.
     for text in FIXED_TEXTS {
-        f(text, &|| Place {
+        f(text, false, &|| Place {
             zh: "页眉、页脚或签名表的固定文字".into(),
             en: "the fixed text of headers, footers or the signature table".into(),
         });
@@ -138,10 +143,15 @@ pub(crate) fn is_layout_char(c: char) -> bool {
 pub(crate) fn check_glyphs(doc: &Document, metrics: &mut Metrics) -> Result<()> {
     let mut missing: Vec<Missing> = Vec::new();
     let mut count = 0usize;
-    visit_texts(doc, &mut |text, place| {
+    visit_texts(doc, &mut |text, mono, place| {
         let mut chars: Vec<char> = Vec::new();
         for c in text.chars() {
-            if is_layout_char(c) || metrics.glyph(c).is_some() {
+            let glyph = if mono {
+                metrics.mono_glyph(c)
+            } else {
+                metrics.glyph(c)
+            };
+            if is_layout_char(c) || glyph.is_some() {
                 continue;
             }
             count += 1;

@@ -85,52 +85,56 @@ impl Painter<'_, '_> {
                 pt: Pt(size * BOLD_STROKE),
             });
         }
-        let mut pen = x;
-        let mut run = String::new();
-        let mut items: Vec<TextItem> = Vec::new();
-        let mut run_face: Option<usize> = None;
-        let mut run_x = x;
-        for c in text.chars() {
-            let (face, advance) = self.metrics.glyph(c).map_or((0, 0.5), |g| (g.face, g.advance));
-            if run_face != Some(face) {
-                self.flush(run_face, run_x, y, size, &mut run, &mut items);
-                run_face = Some(face);
-                run_x = pen;
-            }
-            match pitch {
+        // Each character with its face and advance in points, then runs of one face.
+        let glyphs: Vec<(char, usize, f32)> = text
+            .chars()
+            .map(|c| {
+                let g = if pitch.is_some() {
+                    self.metrics.mono_glyph(c)
+                } else {
+                    self.metrics.glyph(c)
+                };
+                (c, g.map_or(0, |g| g.face), g.map_or(0.5, |g| g.advance) * size)
+            })
+            .collect();
+        let mut start = 0;
+        while start < glyphs.len() {
+            let face = glyphs[start].1;
+            let end = start + glyphs[start..].iter().take_while(|g| g.1 == face).count();
+            let run = &glyphs[start..end];
+            let (run_x, items) = match pitch {
+                // Fixed pitch: each glyph centred in its cell. A TJ number moves the next glyph left by
+                // thousandths of an em, so the gap to the next cell is a negative number.
                 Some(p) => {
-                    items.push(TextItem::Text(c.to_string()));
-                    // A TJ number moves the pen left by thousandths of an em: negative widens the cell.
-                    let extra = (p - advance * size) / size * 1000.0;
-                    if extra.abs() > 0.01 {
-                        items.push(TextItem::Offset(-extra));
+                    let mut items = Vec::with_capacity(run.len() * 2);
+                    for (k, &(c, _, advance)) in run.iter().enumerate() {
+                        items.push(TextItem::Text(c.to_string()));
+                        if let Some(&(_, _, next)) = run.get(k + 1) {
+                            let gap = p - (advance + next) / 2.0;
+                            // A real fixed-pitch face needs no adjustment: text then extracts as one word.
+                            if gap.abs() > 0.001 {
+                                items.push(TextItem::Offset(-gap / size * 1000.0));
+                            }
+                        }
                     }
-                    pen += p;
+                    (x + start as f32 * p + (p - run[0].2) / 2.0, items)
                 }
                 None => {
-                    run.push(c);
-                    pen += advance * size;
+                    let before: f32 = glyphs[..start].iter().map(|g| g.2).sum();
+                    (
+                        x + before,
+                        vec![TextItem::Text(run.iter().map(|g| g.0).collect())],
+                    )
                 }
-            }
+            };
+            self.show(face, run_x, y, size, items);
+            start = end;
         }
-        self.flush(run_face, run_x, y, size, &mut run, &mut items);
     }
 
-    fn flush(
-        &mut self,
-        face: Option<usize>,
-        x: f32,
-        y: f32,
-        size: f32,
-        run: &mut String,
-        items: &mut Vec<TextItem>,
-    ) {
-        if run.is_empty() && items.is_empty() {
-            return;
-        }
-        let Some(face) = face else {
-            return;
-        };
+    /// Shows one run of text in one face at `(x, y)`.
+    fn show(&mut self, face: usize, x: f32, y: f32, size: f32, items: Vec<TextItem>) {
+        // Faces without a font id draw nothing; the glyph check guarantees every character has a face.
         let Some(Some(font)) = self.font_ids.get(face) else {
             return;
         };
@@ -145,12 +149,7 @@ impl Painter<'_, '_> {
         self.ops.push(Op::SetTextMatrix {
             matrix: TextMatrix::Translate(Pt(x), flip(y)),
         });
-        if !run.is_empty() {
-            items.push(TextItem::Text(std::mem::take(run)));
-        }
-        self.ops.push(Op::ShowText {
-            items: std::mem::take(items),
-        });
+        self.ops.push(Op::ShowText { items });
     }
 }
 
@@ -162,20 +161,25 @@ pub(crate) fn draw(doc: &Document, pages: &[Page], metrics: &mut Metrics) -> Res
 
     // Only faces that draw something are added: an unused fallback would be an empty font in the file.
     let mut used = vec![false; metrics.fonts().faces().len()];
-    let mut mark = |text: &str, metrics: &mut Metrics| {
+    let mut mark = |text: &str, mono: bool, metrics: &mut Metrics| {
         for c in text.chars() {
-            if let Some(g) = metrics.glyph(c) {
+            let glyph = if mono {
+                metrics.mono_glyph(c)
+            } else {
+                metrics.glyph(c)
+            };
+            if let Some(g) = glyph {
                 used[g.face] = true;
             }
         }
     };
-    mark(&id_text, metrics);
-    mark(&doc.title, metrics);
-    mark("第页共0123456789…", metrics);
+    mark(&id_text, false, metrics);
+    mark(&doc.title, false, metrics);
+    mark("第页共0123456789…", false, metrics);
     for page in pages {
         for item in &page.items {
             if let Item::Text(t) = item {
-                mark(&t.text, metrics);
+                mark(&t.text, t.pitch.is_some(), metrics);
             }
         }
     }

@@ -20,6 +20,9 @@ use crate::error::{Error, ErrorCode, Result};
 const DEFAULT_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Regular.otf");
 /// The name the built-in font is reported under.
 const DEFAULT_FONT_NAME: &str = "Noto Sans CJK SC Regular (built in)";
+/// The built-in fixed-pitch font for hashes and seeds: Noto Sans Mono Regular (SIL Open Font License 1.1).
+const MONO_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansMono-Regular.ttf");
+const MONO_FONT_NAME: &str = "Noto Sans Mono Regular (built in, for hashes)";
 
 /// Font files are recognised by these extensions (compared case-insensitively) when searching directories.
 const FONT_EXTENSIONS: [&str; 4] = ["ttf", "otf", "ttc", "otc"];
@@ -27,10 +30,15 @@ const FONT_EXTENSIONS: [&str; 4] = ["ttf", "otf", "ttc", "otc"];
 /// How deep the system font search descends below each font directory (Debian nests two levels).
 const MAX_SEARCH_DEPTH: usize = 4;
 
-/// An ordered list of parsed font faces: the primary first, then the fallbacks.
+/// An ordered list of parsed font faces: the primary first, then the fallbacks; and optionally a
+/// fixed-pitch face used first for `Block::Mono` values (hashes and seeds), so their digits line up and copy
+/// out of the PDF without gaps.
 #[derive(Clone, Debug)]
 pub struct Fonts {
+    /// All faces; a text is drawn with the first one (the fixed-pitch face excepted) that has the glyph.
     faces: Vec<Face>,
+    /// The index in `faces` of the fixed-pitch face, which is skipped for ordinary text.
+    mono: Option<usize>,
 }
 
 /// One parsed font face and what the layout needs to know about it.
@@ -86,17 +94,24 @@ impl Face {
 }
 
 impl Fonts {
-    /// The built-in font alone. Parses it (about a second for a CJK font): call once and keep the result.
+    /// The built-in fonts: Noto Sans CJK SC, and Noto Sans Mono for hashes. Call once and keep the result
+    /// (see `benches/pdf.rs` for how long parsing takes).
     pub fn load_default() -> Result<Fonts> {
         Ok(Fonts {
-            faces: vec![Face::parse(DEFAULT_FONT, 0, DEFAULT_FONT_NAME.to_string())?],
+            faces: vec![
+                Face::parse(DEFAULT_FONT, 0, DEFAULT_FONT_NAME.to_string())?,
+                Face::parse(MONO_FONT, 0, MONO_FONT_NAME.to_string())?,
+            ],
+            mono: Some(1),
         })
     }
 
-    /// A font file as the primary font. `face_index` picks the face of a collection (`.ttc`); 0 otherwise.
+    /// A font file as the only font (no fixed-pitch face: hashes are set in it with centred fixed-width
+    /// cells). `face_index` picks the face of a collection (`.ttc`); 0 otherwise.
     pub fn from_file(path: &Path, face_index: usize) -> Result<Fonts> {
         Ok(Fonts {
             faces: vec![parse_file(path, face_index)?],
+            mono: None,
         })
     }
 
@@ -107,7 +122,8 @@ impl Fonts {
         Ok(())
     }
 
-    /// The names of the faces in order of preference (the primary first).
+    /// The names of the faces in order of preference (the primary first; the fixed-pitch face, if any, where
+    /// it was added).
     pub fn face_names(&self) -> Vec<String> {
         self.faces.iter().map(|f| f.name.clone()).collect()
     }
@@ -130,7 +146,7 @@ impl Fonts {
     /// Like [`Fonts::add_system_fallbacks`], searching the given directories (recursively, in sorted order).
     pub fn add_fallbacks_from_dirs(&mut self, dirs: &[PathBuf], doc: &Document) -> Vec<String> {
         let mut missing = BTreeSet::new();
-        visit_texts(doc, &mut |text, _| {
+        visit_texts(doc, &mut |text, _, _| {
             missing.extend(text.chars().filter(|&c| !is_layout_char(c) && !self.covers(c)));
         });
         let mut added = Vec::new();
@@ -168,13 +184,26 @@ impl Fonts {
         added
     }
 
-    /// The face that draws `c` and its advance in em, or `None` when no face has it.
+    /// The face that draws `c` in ordinary text and its advance in em, or `None` when no face has it.
     pub(crate) fn glyph(&self, c: char) -> Option<Glyph> {
-        self.faces.iter().enumerate().find_map(|(i, face)| {
-            face.glyph_id(c).map(|gid| Glyph {
-                face: i,
-                advance: f32::from(face.font.get_horizontal_advance(gid)) / face.units_per_em,
-            })
+        (0..self.faces.len())
+            .filter(|&i| Some(i) != self.mono)
+            .find_map(|i| self.glyph_in(i, c))
+    }
+
+    /// The face that draws `c` in a fixed-pitch value: the fixed-pitch face if it has the glyph, else as in
+    /// ordinary text.
+    pub(crate) fn mono_glyph(&self, c: char) -> Option<Glyph> {
+        self.mono
+            .and_then(|i| self.glyph_in(i, c))
+            .or_else(|| self.glyph(c))
+    }
+
+    fn glyph_in(&self, i: usize, c: char) -> Option<Glyph> {
+        let face = &self.faces[i];
+        face.glyph_id(c).map(|gid| Glyph {
+            face: i,
+            advance: f32::from(face.font.get_horizontal_advance(gid)) / face.units_per_em,
         })
     }
 

@@ -469,7 +469,7 @@ impl Layouter<'_, '_> {
             let widest_char = pairs
                 .iter()
                 .flat_map(|(_, v)| v.chars())
-                .map(|c| self.metrics.advance(c))
+                .map(|c| self.metrics.mono_glyph(c).map_or(0.0, |g| g.advance))
                 .fold(0.0, f32::max);
             Some(widest_char * size)
         } else {
@@ -503,11 +503,11 @@ impl Layouter<'_, '_> {
 
     fn signature_grid(&mut self, people: &[Signatory]) -> Grid {
         let widths = [
-            Width::Mm(24.0),
-            Width::Weight(1.0),
+            Width::Mm(22.0),
+            Width::Weight(1.2),
             Width::Weight(2.0),
-            Width::Mm(36.0),
             Width::Mm(34.0),
+            Width::Mm(36.0),
         ];
         // The widths are constants that fit the text width.
         let edges = Self::edges(0, &widths).unwrap_or_else(|_| vec![LEFT, LEFT, LEFT, LEFT, LEFT, RIGHT]);
@@ -526,7 +526,7 @@ impl Layouter<'_, '_> {
                     self.cell(&p.unit, w(2), FIELD_SIZE, Align::Left),
                     self.cell("", w(3), FIELD_SIZE, Align::Left),
                     self.cell(
-                        "\u{3000}\u{3000}年\u{3000}\u{3000}月\u{3000}\u{3000}日",
+                        "年\u{3000}\u{3000}月\u{3000}\u{3000}日",
                         w(4),
                         FIELD_SIZE,
                         Align::Right,
@@ -576,15 +576,14 @@ impl Layouter<'_, '_> {
 
     /// Draws the given line slices of a row's cells in a row box of height `h` starting at `self.y`.
     fn place_cells(&mut self, grid: &Grid, cells: &[Cell], parts: &[&[Line]], h: f32, bold: bool) {
-        let max_lines = parts.iter().map(|p| p.len()).max().unwrap_or(0);
-        let content = max_lines as f32 * grid.leading + 2.0 * CELL_PAD_Y;
-        let offset = if grid.min_row > 0.0 {
-            ((h - content) / 2.0).max(0.0)
-        } else {
-            0.0
-        };
         for (c, (cell, lines)) in cells.iter().zip(parts).enumerate() {
             let (left, right) = (grid.edges[c] + CELL_PAD_X, grid.edges[c + 1] - CELL_PAD_X);
+            // Cells of rows with a minimum height (room to sign) are centred vertically, the rest top-aligned.
+            let offset = if grid.min_row > 0.0 {
+                ((h - lines.len() as f32 * grid.leading - 2.0 * CELL_PAD_Y) / 2.0).max(0.0)
+            } else {
+                0.0
+            };
             for (i, line) in lines.iter().enumerate() {
                 if line.text.is_empty() {
                     continue;
@@ -759,5 +758,126 @@ impl Layouter<'_, '_> {
             self.y = self.y.max(top + side);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::model::Column;
+    use crate::pdf::text::tests::fonts;
+
+    const EPS: f32 = 0.01;
+
+    /// A document with every kind of block and enough content for many pages.
+    fn everything() -> Document {
+        let long =
+            "湖南永州潇湘源生态农业科技开发有限责任公司冷水滩区分公司 Yongzhou International Trading Co.";
+        Document {
+            record_id: "FD-1".into(),
+            title: "双随机抽查摇号记录".repeat(4),
+            subtitle: "任务编号：YZ-SJ-2026-018".into(),
+            blocks: vec![
+                Block::Heading(1, "一、任务".into()),
+                Block::Paragraph(long.repeat(20)),
+                Block::KeyValues(vec![
+                    ("很长的字段名称".repeat(6), long.repeat(3)),
+                    ("短".into(), "值".into()),
+                ]),
+                Block::Mono(vec![("种子".into(), "0123456789abcdef".repeat(12))]),
+                Block::Qr {
+                    payload: "x".repeat(300),
+                    caption: long.repeat(2),
+                },
+                Block::Spacer(250.0),
+                Block::Table(Table {
+                    columns: vec![
+                        Column::new("序号", 0.0).mm(12.0).align(Align::Right),
+                        Column::new("企业名称", 3.0),
+                        Column::new("检查组", 1.0).align(Align::Center),
+                    ],
+                    rows: (0..300)
+                        .map(|i| vec![i.to_string(), long.repeat(i % 4 + 1), format!("第{i}组")])
+                        .collect(),
+                }),
+                Block::Heading(2, "签字".into()),
+                Block::Signatures(
+                    (0..30)
+                        .map(|i| Signatory {
+                            name: format!("见证人{i}"),
+                            role: "监督见证人（人大代表）".into(),
+                            unit: long.into(),
+                        })
+                        .collect(),
+                ),
+                Block::PageBreak,
+                Block::PageBreak,
+                Block::Paragraph("完".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn everything_stays_inside_the_text_area() {
+        let mut metrics = Metrics::new(fonts());
+        let pages = layout(&everything(), &mut metrics).unwrap();
+        assert!(pages.len() > 10, "{} pages", pages.len());
+        for (p, page) in pages.iter().enumerate() {
+            assert!(!page.items.is_empty(), "page {} is blank", p + 1);
+            for item in &page.items {
+                let (x0, y0, x1, y1) = match item {
+                    Item::Text(t) => {
+                        let w = match t.pitch {
+                            Some(pitch) => t.text.chars().count() as f32 * pitch,
+                            None => metrics.width(&t.text, t.size),
+                        };
+                        (t.x, t.y - ASCENT * t.size, t.x + w, t.y + (1.0 - ASCENT) * t.size)
+                    }
+                    Item::Fill { x, y, w, h, .. } => (*x, *y, x + w, y + h),
+                    Item::Rule { x1, y1, x2, y2, .. } => (*x1, *y1, *x2, *y2),
+                    Item::Qr { x, y, module, runs } => {
+                        let n = runs.iter().map(|r| r.0.max(r.1 + r.2)).max().unwrap_or(0) as f32;
+                        (*x, *y, x + n * module, y + n * module)
+                    }
+                };
+                assert!(
+                    x0 >= LEFT - EPS && x1 <= RIGHT + EPS && y0 >= TOP - EPS && y1 <= BOTTOM + EPS,
+                    "page {}: {item:?} at {x0}..{x1} x {y0}..{y1}",
+                    p + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn headings_and_table_headers_are_followed_by_content_on_their_page() {
+        let mut metrics = Metrics::new(fonts());
+        let pages = layout(&everything(), &mut metrics).unwrap();
+        for page in &pages {
+            let last_text = page.items.iter().rev().find_map(|i| match i {
+                Item::Text(t) => Some(t),
+                _ => None,
+            });
+            if let Some(t) = last_text {
+                assert!(!t.bold, "a heading or table header ends a page: {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_widths_wider_than_the_page_are_refused() {
+        let mut metrics = Metrics::new(fonts());
+        let doc = Document {
+            blocks: vec![Block::Table(Table {
+                columns: vec![Column::new("甲", 0.0).mm(100.0), Column::new("乙", 0.0).mm(100.0)],
+                rows: vec![],
+            })],
+            ..Document::default()
+        };
+        let err = layout(&doc, &mut metrics).unwrap_err();
+        assert!(
+            err.message(crate::Lang::Zh)
+                .contains("第 1 块（表格）：列宽之和超出版心宽度 162 毫米")
+        );
     }
 }

@@ -23,6 +23,7 @@ pub(crate) struct Line {
 pub(crate) struct Metrics<'a> {
     fonts: &'a Fonts,
     cache: HashMap<char, Option<Glyph>>,
+    mono_cache: HashMap<char, Option<Glyph>>,
 }
 
 impl<'a> Metrics<'a> {
@@ -30,6 +31,7 @@ impl<'a> Metrics<'a> {
         Metrics {
             fonts,
             cache: HashMap::new(),
+            mono_cache: HashMap::new(),
         }
     }
 
@@ -44,6 +46,13 @@ impl<'a> Metrics<'a> {
         *self.cache.entry(c).or_insert_with(|| fonts.glyph(c))
     }
 
+    /// The face and advance of `c` in a fixed-pitch value.
+    pub(crate) fn mono_glyph(&mut self, c: char) -> Option<Glyph> {
+        let c = if c == '\t' { ' ' } else { c };
+        let fonts = self.fonts;
+        *self.mono_cache.entry(c).or_insert_with(|| fonts.mono_glyph(c))
+    }
+
     /// The advance of `c` in em.
     pub(crate) fn advance(&mut self, c: char) -> f32 {
         self.glyph(c).map_or(MISSING_ADVANCE, |g| g.advance)
@@ -54,11 +63,11 @@ impl<'a> Metrics<'a> {
         text.chars().map(|c| self.advance(c)).sum::<f32>() * size
     }
 
-    /// Breaks `text` into lines no wider than `max_width` points at `size`. `\n` forces a break; an empty
-    /// paragraph gives an empty line, so the number of lines always matches what the reader sees.
+    /// Breaks `text` into lines no wider than `max_width` points at `size`. `\n` forces a break and an empty
+    /// line between two breaks is kept; line breaks at the very end are dropped (they would only add space).
     pub(crate) fn wrap(&mut self, text: &str, size: f32, max_width: f32) -> Vec<Line> {
         let mut lines = Vec::new();
-        for paragraph in text.split('\n') {
+        for paragraph in text.trim_end_matches(['\n', '\r']).split('\n') {
             let paragraph = paragraph.strip_suffix('\r').unwrap_or(paragraph);
             self.wrap_paragraph(paragraph, size, max_width, &mut lines);
         }
@@ -170,8 +179,85 @@ pub(crate) fn is_wide(c: char) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The built-in fonts, parsed once for all unit tests.
+    pub(crate) fn fonts() -> &'static Fonts {
+        static FONTS: OnceLock<Fonts> = OnceLock::new();
+        FONTS.get_or_init(|| Fonts::load_default().unwrap())
+    }
+
+    fn texts(lines: &[Line]) -> Vec<&str> {
+        lines.iter().map(|l| l.text.as_str()).collect()
+    }
+
+    #[test]
+    fn chinese_breaks_between_characters_but_not_before_closing_punctuation() {
+        let mut m = Metrics::new(fonts());
+        // Ten ideographs at 10 pt are 100 pt wide: a 45 pt line holds four of them.
+        assert_eq!(m.width("永州市市场监督管理局", 10.0), 100.0);
+        let lines = m.wrap("永州市市场监督管理局", 10.0, 45.0);
+        assert_eq!(texts(&lines), ["永州市市", "场监督管", "理局"]);
+        assert_eq!(lines[0].width, 40.0);
+        // "，" may not start a line: "管" moves down with it.
+        let lines = m.wrap("永州市市场监督管，理局", 10.0, 85.0);
+        assert_eq!(texts(&lines), ["永州市市场监督", "管，理局"]);
+        // "（" may not end a line.
+        let lines = m.wrap("永州市市场监督（管理局）", 10.0, 85.0);
+        assert_eq!(texts(&lines), ["永州市市场监督", "（管理局）"]);
+    }
+
+    #[test]
+    fn latin_breaks_at_spaces_and_long_tokens_anywhere() {
+        let mut m = Metrics::new(fonts());
+        let w = m.width("Hunan Trading", 10.0);
+        let lines = m.wrap("Hunan Trading Company", 10.0, w + 1.0);
+        assert_eq!(texts(&lines), ["Hunan Trading", "Company"]);
+        assert!((lines[0].width - w).abs() < 0.001);
+        let hex = "0123456789abcdef".repeat(4);
+        let lines = m.wrap(&format!("seed {hex}"), 10.0, 100.0);
+        assert_eq!(lines[0].text, "seed");
+        assert_eq!(
+            lines[1..].iter().map(|l| l.text.as_str()).collect::<String>(),
+            hex
+        );
+        assert!(lines.iter().all(|l| l.width <= 100.0));
+    }
+
+    #[test]
+    fn hard_breaks_keep_empty_lines_but_not_trailing_ones() {
+        let mut m = Metrics::new(fonts());
+        let lines = m.wrap("甲\n\n乙\r\n丙\n\n", 10.0, 100.0);
+        assert_eq!(texts(&lines), ["甲", "", "乙", "丙"]);
+        assert_eq!(texts(&m.wrap("", 10.0, 100.0)), [""]);
+        // A tab is a space.
+        assert_eq!(texts(&m.wrap("a\tb", 10.0, 100.0)), ["a b"]);
+    }
+
+    proptest! {
+        #[test]
+        fn wrapped_lines_fit_and_lose_nothing_but_spaces(
+            text in "[永州市场监督管理局，。（）《》a-zA-Z0-9 \\-]{0,120}",
+            width in 12.0f32..300.0,
+        ) {
+            let mut m = Metrics::new(fonts());
+            let lines = m.wrap(&text, 10.0, width);
+            for line in &lines {
+                // Only a single character wider than the line may exceed it.
+                prop_assert!(line.width <= width + 0.01 || line.text.chars().count() == 1, "{line:?}");
+                prop_assert!((m.width(&line.text, 10.0) - line.width).abs() < 0.01);
+                prop_assert!(!line.text.ends_with(' '));
+            }
+            let kept: String = lines.iter().flat_map(|l| l.text.chars()).filter(|c| *c != ' ').collect();
+            let all: String = text.chars().filter(|c| *c != ' ').collect();
+            prop_assert_eq!(kept, all);
+        }
+    }
 
     #[test]
     fn break_rules_follow_kinsoku() {

@@ -259,11 +259,21 @@ fn small_record_is_one_page_of_real_text_with_subset_fonts_and_a_qr_code() {
             pages[0]
         );
     }
+    // The seed is set in the fixed-pitch font and extracts as one word, ready to copy.
+    assert!(pages[0].contains(&format!(" {SEED}\n")), "{}", pages[0]);
     let fonts = pdf.fonts();
-    assert_eq!(fonts.len(), 1, "{fonts:?}");
+    let mut names: Vec<&str> = fonts
+        .iter()
+        .map(|f| f.0.split('+').nth(1).unwrap_or(""))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["NotoSansCJKsc-Regular", "NotoSansMono-Regular"],
+        "{fonts:?}"
+    );
     for (name, _, emb, sub) in &fonts {
         assert_eq!((emb.as_str(), sub.as_str()), ("yes", "yes"), "{name}");
-        assert!(name.contains('+') && name.contains("NotoSansCJKsc"), "{name}");
     }
     assert!(pdf.size < 80_000, "a one-page record is {} bytes", pdf.size);
     assert_eq!(decode_qr(pdf.raster(1)), [QR_PAYLOAD]);
