@@ -296,16 +296,40 @@ pub(crate) fn draw(doc: &Document, pages: &[Page], metrics: &mut Metrics) -> Res
         image_optimization: None,
     };
     let mut warnings = Vec::new();
-    let bytes = pdf.save(&options, &mut warnings);
-    if bytes.is_empty() {
+    let mut file = pdf.to_lopdf_document(&options, &mut warnings);
+    clean_info(&mut file);
+    file.compress();
+    let mut bytes = Vec::new();
+    file.save_to(&mut bytes).map_err(|e| {
         let detail: Vec<String> = warnings.iter().map(|w| w.msg.clone()).collect();
-        return Err(Error::other(
+        Error::other(
             ErrorCode::Invalid,
-            format!("PDF 写出失败：{}", detail.join("; ")),
-            format!("writing the PDF failed: {}", detail.join("; ")),
-        ));
-    }
+            format!("PDF 写出失败：{e}（{}）", detail.join("; ")),
+            format!("writing the PDF failed: {e} ({})", detail.join("; ")),
+        )
+    })?;
     Ok(bytes)
+}
+
+/// Fixes the document information dictionary printpdf writes: it always names a PDF/X version (empty, but
+/// `pdfinfo` and archive tools then take the file for PDF/X, which it is not) and dates of 1970 (this module
+/// reads no clock). Both are removed; the producer is named.
+fn clean_info(file: &mut lopdf::Document) {
+    let Ok(id) = file.trailer.get(b"Info").and_then(|o| o.as_reference()) else {
+        return;
+    };
+    if let Ok(lopdf::Object::Dictionary(info)) = file.get_object_mut(id) {
+        for key in [
+            b"GTS_PDFXVersion".as_slice(),
+            b"CreationDate",
+            b"ModDate",
+            b"Trapped",
+            b"Identifier",
+        ] {
+            info.remove(key);
+        }
+        info.set("Producer", lopdf::Object::string_literal("fairdraw"));
+    }
 }
 
 /// Regular proportional text at `(x, y)` (header and footer).

@@ -276,6 +276,10 @@ fn small_record_is_one_page_of_real_text_with_subset_fonts_and_a_qr_code() {
         assert_eq!((emb.as_str(), sub.as_str()), ("yes", "yes"), "{name}");
     }
     assert!(pdf.size < 80_000, "a one-page record is {} bytes", pdf.size);
+    // No false claim of PDF/X conformance and no 1970 dates in the document information.
+    let info = poppler("pdfinfo", &[pdf.p()]);
+    assert!(info.contains("Producer:        fairdraw\n"), "{info}");
+    assert!(!info.contains("PDF/X") && !info.contains("1970"), "{info}");
     assert_eq!(decode_qr(pdf.raster(1)), [QR_PAYLOAD]);
 }
 
