@@ -66,10 +66,17 @@ fn bench(c: &mut Criterion) {
     eprintln!("Fonts::load_default: {:?}", started.elapsed());
     let mut group = c.benchmark_group("pdf_render");
     group.sample_size(10);
-    for rows in [10, 1_000, 10_000] {
+    // `cargo test --all-targets` runs benchmarks once, unoptimised, as a smoke test: keep that quick.
+    let sizes: &[usize] = if std::env::args().any(|a| a == "--bench") {
+        &[10, 1_000, 10_000]
+    } else {
+        &[10]
+    };
+    for &rows in sizes {
         let doc = document(rows);
         let bytes = render(&doc, &fonts).expect("the document renders");
-        eprintln!("{rows} rows: {} bytes", bytes.len());
+        let pages = lopdf::Document::load_mem(&bytes).map_or(0, |d| d.get_pages().len());
+        eprintln!("{rows} rows: {} bytes, {pages} pages", bytes.len());
         group.throughput(Throughput::Elements(rows as u64));
         group.bench_with_input(BenchmarkId::from_parameter(rows), &doc, |b, doc| {
             b.iter(|| render(doc, &fonts).expect("the document renders"))

@@ -577,3 +577,27 @@ fn control_characters_and_ragged_rows_are_refused() {
             .contains("block 8 (table), row 2: 1 cells for 2 columns")
     );
 }
+
+#[test]
+fn fonts_can_be_shared_between_threads_and_bad_font_files_are_named() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    shared(fonts());
+
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_font = dir.path().join("notes.ttf");
+    std::fs::write(&not_a_font, "这不是字体").unwrap();
+    let err = Fonts::from_file(&not_a_font, 0).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Invalid);
+    assert!(
+        err.message(Lang::Zh).contains("notes.ttf：不是可用的字体文件"),
+        "{}",
+        err.message(Lang::Zh)
+    );
+    let mut fonts = fonts().clone();
+    let err = fonts
+        .add_fallback_file(&dir.path().join("missing.otf"), 0)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Io);
+    assert!(err.message(Lang::En).contains("missing.otf"));
+    assert_eq!(fonts.face_names().len(), 2, "a failed fallback is not added");
+}
