@@ -184,11 +184,18 @@ fn missing_error(missing: &[Missing], count: usize, faces: &[String]) -> Error {
     };
     let name = |c: char, lang: Lang| -> String {
         let code = format!("U+{:04X}", u32::from(c));
-        match (lang, c.is_control() || c.is_whitespace()) {
-            (Lang::Zh, true) => format!("不可见字符 {code}"),
-            (Lang::Zh, false) => format!("“{c}”（{code}）"),
-            (Lang::En, true) => format!("an invisible character {code}"),
-            (Lang::En, false) => format!("'{c}' ({code})"),
+        // Private use characters usually come from an office's self-made glyphs (造字); they look like nothing
+        // (or like anything) outside the font that defines them, so they are named by code only.
+        let private = matches!(u32::from(c), 0xE000..=0xF8FF | 0xF0000..=0x10FFFF);
+        match (lang, c.is_control() || c.is_whitespace(), private) {
+            (Lang::Zh, true, _) => format!("不可见字符 {code}"),
+            (Lang::Zh, _, true) => format!("私用区字符 {code}（可能是本单位自造字，需要提供其造字字体）"),
+            (Lang::Zh, false, false) => format!("“{c}”（{code}）"),
+            (Lang::En, true, _) => format!("an invisible character {code}"),
+            (Lang::En, _, true) => {
+                format!("a private use character {code} (probably a self-made glyph: its font is needed)")
+            }
+            (Lang::En, false, false) => format!("'{c}' ({code})"),
         }
     };
     let names = |m: &Missing, lang: Lang, sep: &str| -> String {

@@ -25,7 +25,9 @@ const MONO_FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansMono-Regular
 const MONO_FONT_NAME: &str = "Noto Sans Mono Regular (built in, for hashes)";
 
 /// Font files are recognised by these extensions (compared case-insensitively) when searching directories.
-const FONT_EXTENSIONS: [&str; 4] = ["ttf", "otf", "ttc", "otc"];
+/// `tte` is Windows' end-user-defined character font (`EUDC.TTE`), where offices keep self-made glyphs for
+/// rare name characters in the private use area (造字).
+const FONT_EXTENSIONS: [&str; 5] = ["ttf", "otf", "ttc", "otc", "tte"];
 
 /// How deep the system font search descends below each font directory (Debian nests two levels).
 const MAX_SEARCH_DEPTH: usize = 4;

@@ -560,6 +560,18 @@ fn control_characters_and_ragged_rows_are_refused() {
     );
 
     let mut doc = small_document();
+    doc.blocks.push(Block::Signatures(vec![Signatory {
+        name: "李\u{E000}".into(),
+        role: "监督见证人".into(),
+        unit: "永州市".into(),
+    }]));
+    let zh = render(&doc, fonts()).unwrap_err().message(Lang::Zh);
+    assert!(
+        zh.contains("\n- 私用区字符 U+E000（可能是本单位自造字，需要提供其造字字体），位于第 8 块（签名表）第 1 人的姓名："),
+        "{zh}"
+    );
+
+    let mut doc = small_document();
     doc.blocks.push(Block::Table(Table {
         columns: vec![Column::new("甲", 1.0), Column::new("乙", 1.0)],
         rows: vec![vec!["1".into(), "2".into()], vec!["3".into()]],
