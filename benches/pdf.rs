@@ -33,11 +33,11 @@ fn document(rows: usize) -> Document {
             },
             Block::Table(Table {
                 columns: vec![
-                    Column::new("序号", 0.0).mm(12.0).align(Align::Right),
-                    Column::new("统一社会信用代码", 0.0).mm(40.0),
+                    Column::fixed("序号", 12.0).align(Align::Right),
+                    Column::fixed("统一社会信用代码", 40.0),
                     Column::new("企业名称", 3.0),
                     Column::new("所属区域", 1.0),
-                    Column::new("检查组", 0.0).mm(16.0).align(Align::Center),
+                    Column::fixed("检查组", 16.0).align(Align::Center),
                 ],
                 rows: (1..=rows)
                     .map(|i| {

@@ -792,7 +792,7 @@ mod tests {
                 Block::Spacer(250.0),
                 Block::Table(Table {
                     columns: vec![
-                        Column::new("序号", 0.0).mm(12.0).align(Align::Right),
+                        Column::fixed("序号", 12.0).align(Align::Right),
                         Column::new("企业名称", 3.0),
                         Column::new("检查组", 1.0).align(Align::Center),
                     ],
@@ -869,7 +869,7 @@ mod tests {
         let mut metrics = Metrics::new(fonts());
         let doc = Document {
             blocks: vec![Block::Table(Table {
-                columns: vec![Column::new("甲", 0.0).mm(100.0), Column::new("乙", 0.0).mm(100.0)],
+                columns: vec![Column::fixed("甲", 100.0), Column::fixed("乙", 100.0)],
                 rows: vec![],
             })],
             ..Document::default()

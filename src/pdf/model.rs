@@ -22,8 +22,8 @@ pub struct Document {
 /// refused by the renderer's glyph check.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Block {
-    /// A section heading. Level 1 is the largest; levels above 3 look like level 3. A heading is never left
-    /// alone at the bottom of a page.
+    /// A section heading, drawn bold. Level 1 (and 0) is the largest; levels above 3 look like level 3. A
+    /// heading is never left alone at the bottom of a page.
     Heading(u8, String),
     /// Running text, wrapped to the text width; it may continue on the next page.
     Paragraph(String),
@@ -40,8 +40,9 @@ pub enum Block {
         /// Text printed to the right of the code, for example what the payload is.
         caption: String,
     },
-    /// Labelled long machine strings (hashes, seeds, commitments) in fixed-pitch cells, so that digits line
-    /// up and a value wraps at a multiple of 8 characters rather than at a random place.
+    /// Labelled long machine strings (hashes, seeds, commitments) in the fixed-pitch font, so that digits line
+    /// up, a value wraps at a multiple of 8 characters rather than at a random place, and it copies out of the
+    /// PDF as one word.
     Mono(Vec<(String, String)>),
     /// Vertical space, in millimetres. Dropped at the top of a page.
     Spacer(f32),
@@ -79,15 +80,18 @@ impl Column {
         }
     }
 
+    /// A left-aligned column of a fixed width in millimetres.
+    pub fn fixed(header: impl Into<String>, mm: f32) -> Column {
+        Column {
+            header: header.into(),
+            width: Width::Mm(mm),
+            align: Align::Left,
+        }
+    }
+
     /// The same column with another alignment.
     pub fn align(mut self, align: Align) -> Column {
         self.align = align;
-        self
-    }
-
-    /// The same column with a fixed width in millimetres.
-    pub fn mm(mut self, mm: f32) -> Column {
-        self.width = Width::Mm(mm);
         self
     }
 }

@@ -184,8 +184,8 @@ fn small_document() -> Document {
             Block::Mono(vec![("种子".into(), SEED.into())]),
             Block::Table(Table {
                 columns: vec![
-                    Column::new("序号", 0.0).mm(12.0).align(Align::Right),
-                    Column::new("统一社会信用代码", 0.0).mm(40.0),
+                    Column::fixed("序号", 12.0).align(Align::Right),
+                    Column::fixed("统一社会信用代码", 40.0),
                     Column::new("企业名称", 3.0),
                     Column::new("检查组", 1.0).align(Align::Center),
                 ],
@@ -291,11 +291,11 @@ fn company(i: usize) -> String {
 fn big_document(rows: usize) -> Document {
     let table = Table {
         columns: vec![
-            Column::new("序号", 0.0).mm(12.0).align(Align::Right),
-            Column::new("编号", 0.0).mm(24.0),
+            Column::fixed("序号", 12.0).align(Align::Right),
+            Column::fixed("编号", 24.0),
             Column::new("企业名称", 3.0),
             Column::new("住所", 2.0),
-            Column::new("检查组", 0.0).mm(16.0).align(Align::Center),
+            Column::fixed("检查组", 16.0).align(Align::Center),
         ],
         rows: (1..=rows)
             .map(|i| {
