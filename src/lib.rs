@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod import;
 pub mod model;
 pub mod normalize;
+pub mod pdf;
 pub mod registers;
 
 pub use error::{Error, ErrorCode, Result};

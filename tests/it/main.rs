@@ -4,3 +4,4 @@ mod cli_basics;
 mod demo;
 mod export;
 mod import;
+mod pdf;
