@@ -6,7 +6,7 @@
 set -euo pipefail
 what="${1:-all}"
 
-core_pkgs=(build-essential pkg-config python3 poppler-utils fonts-noto-cjk)
+core_pkgs=(build-essential pkg-config python3 poppler-utils fonts-noto-cjk fonts-dejavu-core)
 app_pkgs=(libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick fonts-wqy-microhei)
 
 pkgs=("${core_pkgs[@]}")

@@ -10,8 +10,12 @@ pub mod db;
 pub mod demo;
 pub mod draw;
 pub mod error;
+pub mod export;
 pub mod i18n;
+pub mod import;
 pub mod model;
+pub mod normalize;
+pub mod pdf;
 pub mod registers;
 pub mod taskfile;
 

@@ -5,7 +5,12 @@
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
 mod demo;
+<<<<<<< HEAD
 mod draw;
+=======
+mod export;
+mod import;
+>>>>>>> main
 mod list;
 mod verify;
 
@@ -47,6 +52,10 @@ pub enum Command {
     Verify(verify::Args),
     /// Write synthetic demo registers (Yongzhou): entities, inspectors, items, departments.
     Demo(demo::Args),
+    /// Import a register from a spreadsheet (.xlsx, .xls, .csv in UTF-8 or GBK).
+    Import(import::Args),
+    /// Export a register to .xlsx or .csv.
+    Export(export::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -85,6 +94,8 @@ pub fn run() -> ExitCode {
         Command::Draw(args) => draw::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

@@ -6,5 +6,8 @@ mod draw_cli;
 mod draw_fixtures;
 mod draw_properties;
 mod draw_uniformity;
+mod export;
+mod import;
+mod pdf;
 mod vectors;
 mod verify;
