@@ -5,12 +5,9 @@
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
 mod demo;
-<<<<<<< HEAD
 mod draw;
-=======
 mod export;
 mod import;
->>>>>>> main
 mod list;
 mod verify;
 
