@@ -122,7 +122,14 @@ fn bench_draw(c: &mut Criterion) {
             shuffled.reverse();
             group.bench_function(format!("freeze_reversed/{n}"), |b| {
                 b.iter_batched(
-                    || (shuffled.clone(), inp.pool.clone(), inp.recusals.clone(), inp.rules.clone()),
+                    || {
+                        (
+                            shuffled.clone(),
+                            inp.pool.clone(),
+                            inp.recusals.clone(),
+                            inp.rules.clone(),
+                        )
+                    },
                     |(p, i, r, rules)| black_box(draw::freeze(p, i, r, rules).expect("feasible")),
                     BatchSize::LargeInput,
                 )

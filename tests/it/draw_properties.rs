@@ -16,13 +16,13 @@ const REGIONS: [&str; 4] = ["冷水滩区", "零陵区", "祁阳市", ""];
 const DRAW_DATE: &str = "2026-12-01";
 
 #[derive(Clone, Debug)]
-struct Scenario {
-    population: Vec<DrawEntity>,
-    inspectors: Vec<DrawInspector>,
-    recusals: Vec<Recusal>,
-    rules: Rules,
-    seed: Hash32,
-    shuffle: u64,
+pub struct Scenario {
+    pub population: Vec<DrawEntity>,
+    pub inspectors: Vec<DrawInspector>,
+    pub recusals: Vec<Recusal>,
+    pub rules: Rules,
+    pub seed: Hash32,
+    pub shuffle: u64,
 }
 
 fn entity_strategy() -> impl Strategy<Value = (usize, usize, bool, usize, bool)> {
@@ -49,7 +49,7 @@ fn inspector_strategy() -> impl Strategy<Value = (usize, bool, usize, u8, bool, 
 }
 
 prop_compose! {
-    fn scenario()(
+    pub fn scenario()(
         ents in prop::collection::vec(entity_strategy(), 0..40),
         insps in prop::collection::vec(inspector_strategy(), 2..24),
         recs in prop::collection::vec((0..40usize, 0..24usize), 0..24),
@@ -158,7 +158,7 @@ fn permute<T>(mut v: Vec<T>, mut state: u64) -> Vec<T> {
     v
 }
 
-fn freeze(s: &Scenario) -> Result<Frozen, DrawError> {
+pub fn freeze(s: &Scenario) -> Result<Frozen, DrawError> {
     draw::freeze(
         s.population.clone(),
         s.inspectors.clone(),
@@ -403,16 +403,22 @@ proptest! {
     }
 }
 
-/// The generator must reach the interesting cases, or the property above proves little.
-#[test]
-fn the_scenarios_cover_feasible_infeasible_and_unassigned_cases() {
+/// `n` scenarios from the generator, always the same ones.
+pub fn sample_scenarios(n: usize) -> Vec<Scenario> {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::{Config, TestRng, TestRunner};
     let mut runner =
         TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(Default::default()));
+    (0..n)
+        .map(|_| scenario().new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+/// The generator must reach the interesting cases, or the property above proves little.
+#[test]
+fn the_scenarios_cover_feasible_infeasible_and_unassigned_cases() {
     let (mut feasible, mut infeasible, mut unassigned, mut augmented, mut groups) = (0, 0, 0, 0, 0);
-    for _ in 0..600 {
-        let s = scenario().new_tree(&mut runner).unwrap().current();
+    for s in sample_scenarios(600) {
         match freeze(&s) {
             Ok(f) => {
                 feasible += 1;

@@ -415,3 +415,71 @@ fn witness_names_follow_the_text_rules() {
         "witness 2, unit: text has leading or trailing white space (\"永州市公证处 \")"
     );
 }
+
+/// Runs the independent Python verifier (standard library only) on a bundle and returns its JSON verdict.
+fn python_verify(path: &Path) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tools")
+        .join("verify.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg("--json")
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Bundles the Rust code writes from random inputs verify in `tools/verify.py`, and tampering is reported at
+/// the same place by both implementations.
+#[test]
+fn the_python_verifier_agrees_on_rust_bundles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut written = 0;
+    for (i, s) in crate::draw_properties::sample_scenarios(60).iter().enumerate() {
+        let Ok(frozen) = crate::draw_properties::freeze(s) else {
+            continue;
+        };
+        let witnesses = vec![Witness {
+            name: "见证人".into(),
+            role: "公证员".into(),
+            unit: "公证处".into(),
+            entropy: format!("{i}{}", s.shuffle % 1000),
+        }];
+        let json = BundleJson::draw(&frozen, Default::default(), s.seed, witnesses).unwrap();
+        let path = tmp.path().join(format!("s{i}.zip"));
+        bundle::write(&path, &json, &frozen).unwrap();
+        let v = python_verify(&path);
+        assert_eq!(v["result"], "match", "scenario {i}: {v}");
+        assert_eq!(v["seed"], json.seed.to_hex());
+        assert_eq!(v["fingerprints"]["outcome"], json.fingerprints.outcome.to_hex());
+        written += 1;
+    }
+    assert!(written >= 15, "only {written} feasible scenarios");
+
+    let dir = tmp.path().join("tampered");
+    let (_, json) = write_folder(&dir);
+    edit_json(&dir, |v| v["witnesses"][1]["entropy"] = json!("27182819"));
+    let rust = mismatch(&dir);
+    let python = python_verify(&dir);
+    assert_eq!(
+        (python["result"].as_str(), python["difference"]["field"].as_str()),
+        (Some("mismatch"), Some("seed"))
+    );
+    assert_eq!(python["difference"]["expected"], rust.recomputed.as_str());
+    edit_json(&dir, |v| {
+        v["witnesses"][1]["entropy"] = json!("27182818");
+        v["outcome"]["targets"][2]["code"] = json!(code(77));
+    });
+    let rust = mismatch(&dir);
+    let python = python_verify(&dir);
+    assert_eq!(python["difference"]["field"], rust.field.as_str());
+    assert_eq!(python["difference"]["recorded"], code(77));
+    assert_eq!(rust.recomputed, json.outcome.targets[2].code);
+}
