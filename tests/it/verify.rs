@@ -483,3 +483,25 @@ fn the_python_verifier_agrees_on_rust_bundles() {
     assert_eq!(python["difference"]["recorded"], code(77));
     assert_eq!(rust.recomputed, json.outcome.targets[2].code);
 }
+
+/// Regression: `fairdraw verify X | head -1` closed stdout early and the tool panicked (exit 101).
+#[test]
+fn cli_verify_survives_a_closed_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    write_folder(&dir);
+    let mut child = fairdraw()
+        .args(["verify", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
