@@ -790,9 +790,6 @@ pub fn verify(bundle: Bundle) -> Result<Verdict> {
         lines,
     } = bundle;
     let names = json.departments.clone();
-    for (i, w) in json.witnesses.iter().enumerate() {
-        draw::check_witness(i, &w.name, &w.role, &w.unit).map_err(|e| e.into_error(&names))?;
-    }
     let canonical = draw::canonicalise(population, inspectors, recusals, json.rules.clone())
         .map_err(|e| lines.error(e, &names))?;
     let fp = *canonical.fingerprints();
@@ -811,6 +808,10 @@ pub fn verify(bundle: Bundle) -> Result<Verdict> {
     let commitment = draw::commitment(&fp.inputs, &json.secret);
     if commitment != json.commitment {
         return Ok(differ("commitment", json.commitment, commitment));
+    }
+    // The witnesses are checked when the seed is derived, after the frozen inputs (§8.5).
+    for (i, w) in json.witnesses.iter().enumerate() {
+        draw::check_witness(i, &w.name, &w.role, &w.unit).map_err(|e| e.into_error(&names))?;
     }
     let entropies: Vec<&str> = json.witnesses.iter().map(|w| w.entropy.as_str()).collect();
     let seed = draw::derive_seed(&fp.inputs, &json.secret, &entropies).map_err(|e| e.into_error(&names))?;
