@@ -4,10 +4,13 @@
 //! This crate has no UI and no Tauri dependency: everything a headless ceremony needs lives here, and the
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
+pub mod clock;
 pub mod codes;
 pub mod db;
 pub mod error;
+pub mod fault;
 pub mod i18n;
+pub mod journal;
 pub mod model;
 pub mod registers;
 
