@@ -12,7 +12,9 @@ pub mod fault;
 pub mod i18n;
 pub mod journal;
 pub mod model;
+pub mod plan;
 pub mod registers;
+pub mod task;
 
 pub use error::{Error, ErrorCode, Result};
 pub use i18n::Lang;
