@@ -341,9 +341,10 @@ pub fn transact<T>(
     Ok(value)
 }
 
-fn entry_from_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(i64, String, String, Option<i64>, String, String, String)> {
+/// A journal row as stored: seq, at, event, ceremony_id, payload, prev_hash (hex), hash (hex).
+type RawEntry = (i64, String, String, Option<i64>, String, String, String);
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEntry> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -354,8 +355,6 @@ fn entry_from_row(
         r.get(6)?,
     ))
 }
-
-type RawEntry = (i64, String, String, Option<i64>, String, String, String);
 
 fn raw_to_entry(raw: RawEntry) -> Result<Entry> {
     let (seq, at, event, ceremony_id, payload, prev, hash) = raw;

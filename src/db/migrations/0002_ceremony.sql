@@ -57,7 +57,8 @@ CREATE INDEX task_plan ON task (plan);
 
 -- One attempt of a draw (一次摇号). `inputs` is the deflate-compressed canonical JSON of the frozen inputs
 -- (rules, population, inspector pool, recusals), kept so that `fairdraw audit` and the bundle can recompute
--- everything. The secret is stored at commit so that a crash resumes with the same commitment.
+-- everything. The secret is stored at commit so that a crash resumes with the same commitment. `display` holds
+-- the names of the targets and group members for the reveal, taken from the frozen inputs at the seed.
 CREATE TABLE ceremony (
     id                 INTEGER PRIMARY KEY,
     task               INTEGER NOT NULL REFERENCES task (id),
@@ -81,6 +82,7 @@ CREATE TABLE ceremony (
     seed               TEXT,
     outcome            TEXT CHECK (outcome IS NULL OR json_valid(outcome)),
     fp_outcome         TEXT,
+    display            TEXT CHECK (display IS NULL OR json_valid(display)),
     reveal_position    INTEGER NOT NULL DEFAULT 0 CHECK (reveal_position >= 0),
     journal_head       TEXT,
     record_hash        TEXT,
