@@ -4,10 +4,12 @@
 //! This crate has no UI and no Tauri dependency: everything a headless ceremony needs lives here, and the
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
+pub mod audit;
 pub mod calendar;
 pub mod ceremony;
 pub mod clock;
 pub mod codes;
+pub mod coverage;
 pub mod db;
 pub mod error;
 pub mod fault;
@@ -16,6 +18,7 @@ pub mod journal;
 pub mod model;
 pub mod plan;
 pub mod registers;
+pub mod result;
 pub mod task;
 
 pub use error::{Error, ErrorCode, Result};
