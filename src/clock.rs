@@ -21,6 +21,12 @@ pub trait Clock {
     fn today(&self) -> NaiveDate {
         self.now().date_naive()
     }
+
+    /// How records name this clock: `system` for the computer's clock, `supplied` for a fixed one (tests and
+    /// scripted runs), so that a record made with a supplied time says so.
+    fn kind(&self) -> &'static str {
+        "supplied"
+    }
 }
 
 /// The computer's clock, in its local time zone.
@@ -30,6 +36,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<FixedOffset> {
         Local::now().fixed_offset()
+    }
+
+    fn kind(&self) -> &'static str {
+        "system"
     }
 }
 

@@ -130,6 +130,17 @@ pub fn display(inputs: &FrozenInputs, outcome: &Value) -> Value {
     json!({"targets": targets, "reserves": reserves, "groups": groups, "unassigned": outcome["unassigned"]})
 }
 
+/// Writes the record bundle of a ceremony (§12 plus the ceremony members) to `out`.
+///
+/// TEMPORARY: needs `src/bundle.rs` from the draw branch.
+pub fn export(_conn: &rusqlite::Connection, _id: i64, _out: &std::path::Path) -> crate::Result<Value> {
+    Err(crate::Error::other(
+        crate::ErrorCode::Io,
+        "记录包导出尚未实现（等待 src/bundle.rs）",
+        "bundle export is not available yet (waiting for src/bundle.rs)",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -135,7 +135,7 @@ pub fn start(
             Event::CeremonyStarted,
             json!({"task_name": t.name, "operator": operator, "draw_date": format_date(draw_date),
                    "min_entropy_digits": min, "joint": t.is_joint(), "departments": t.departments(),
-                   "voided_attempts": voided}),
+                   "voided_attempts": voided, "clock": clock.kind()}),
         )?;
         Ok(id)
     })?;
@@ -608,7 +608,8 @@ pub fn seal(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
             Event::CeremonySealed,
             json!({"record_hash": record_hash, "journal_head": hex::encode(head), "sealed_at": sealed_at,
                    "operator": c.operator, "seed": c.seed, "fp_outcome": c.fp_outcome,
-                   "voided_attempts": voided}),
+                   "voided_attempts": voided, "clock": clock.kind(),
+                   "secret_source": c.secret_source}),
         )?;
         Ok(())
     })?;
