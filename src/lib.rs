@@ -5,12 +5,14 @@
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
 pub mod audit;
+pub mod bundle;
 pub mod calendar;
 pub mod ceremony;
 pub mod clock;
 pub mod codes;
 pub mod coverage;
 pub mod db;
+pub mod draw;
 pub mod error;
 pub mod fault;
 pub mod i18n;
@@ -20,6 +22,7 @@ pub mod plan;
 pub mod registers;
 pub mod result;
 pub mod task;
+pub mod taskfile;
 
 pub use error::{Error, ErrorCode, Result};
 pub use i18n::Lang;

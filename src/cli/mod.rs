@@ -8,10 +8,12 @@ mod audit;
 mod calendar;
 mod ceremony;
 mod coverage;
+mod draw;
 mod list;
 mod plan;
 mod result;
 mod task;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +66,10 @@ pub enum Command {
     Coverage(coverage::Args),
     /// Re-check the journal chain and every ceremony; exit code 3 on the first mismatch.
     Audit,
+    /// Run a complete draw from a task file and write its record bundle (摇号).
+    Draw(draw::Args),
+    /// Re-check a record bundle: MATCH or the first difference (复核).
+    Verify(verify::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -136,6 +142,8 @@ pub fn run() -> ExitCode {
         Command::Calendar(cmd) => calendar::run(&ctx, cmd),
         Command::Coverage(args) => coverage::run(&ctx, args),
         Command::Audit => audit::run(&ctx),
+        Command::Draw(args) => draw::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,
