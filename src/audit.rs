@@ -436,7 +436,7 @@ fn recompute(conn: &Connection, c: &Ceremony) -> Result<Option<Finding>> {
             return Ok(Some(finding(None, e.message(Lang::Zh), e.message(Lang::En))));
         }
     };
-    let frozen = match engine::freeze(&inputs) {
+    let frozen = match engine::freeze(&inputs, &ceremony::inputs::department_names(conn)?) {
         Ok(f) => f,
         Err(e) => {
             return Ok(Some(finding(
@@ -470,7 +470,7 @@ fn recompute(conn: &Connection, c: &Ceremony) -> Result<Option<Finding>> {
         .into_iter()
         .filter_map(|w| w.entropy)
         .collect();
-    let seed = engine::derive_seed(&frozen, &secret, &entropies);
+    let seed = engine::derive_seed(&frozen, &secret, &entropies)?;
     if hex::encode(seed) != *stored_seed {
         return Ok(recomputed("种子", "seed"));
     }

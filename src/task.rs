@@ -100,12 +100,7 @@ impl Method {
 }
 
 /// One entry of a recusal list (回避名单): this inspector must never inspect this entity.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Recusal {
-    pub staff_no: String,
-    pub entity_code: String,
-    pub reason: String,
-}
+pub use crate::draw::Recusal;
 
 /// A stored task.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -321,6 +316,26 @@ pub fn complete_rule_template(template: &Value, departments: &[String]) -> Resul
     Ok(Value::Object(obj))
 }
 
+/// The full rules (§4.4 JSON, in the specification's member order) of one attempt: the template with the task,
+/// the attempt and the draw date filled in.
+pub fn full_rules(template: &Value, number: &str, name: &str, attempt: u32, draw_date: NaiveDate) -> Value {
+    let mut rules = serde_json::Map::new();
+    rules.insert(
+        "algorithm".into(),
+        template.get("algorithm").cloned().unwrap_or(json!(crate::draw::ALGORITHM)),
+    );
+    rules.insert("task".into(), json!({"number": number, "name": name, "attempt": attempt}));
+    rules.insert("draw_date".into(), json!(format_date(draw_date)));
+    if let Some(t) = template.as_object() {
+        for (k, v) in t {
+            if k != "algorithm" {
+                rules.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(rules)
+}
+
 /// Reads a recusal list from a `.json` file (an array of `{staff_no, entity_code, reason}`) or a CSV file with
 /// the columns `staff_no,entity_code,reason` (or 工号, 统一社会信用代码/检查对象, 回避原因). Errors name the
 /// file and the row.
@@ -435,6 +450,8 @@ struct Checked {
 /// Validates the department, item and rule fields together (they depend on each other).
 fn check_fields(
     conn: &Connection,
+    number: &str,
+    name: &str,
     lead: &str,
     participating: &[String],
     items: &[String],
@@ -489,6 +506,12 @@ fn check_fields(
         }
     }
     let rules = complete_rule_template(rules, &departments)?;
+    // The draw engine checks the whole rules now, so a bad template is refused when the task is written, not
+    // at the ceremony. The draw date is only a placeholder here: no rule depends on its value.
+    let placeholder = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    let names = crate::ceremony::inputs::department_names(conn)?;
+    crate::draw::Rules::from_value(full_rules(&rules, number, name, 1, placeholder))
+        .map_err(|e| e.into_error(&names))?;
     Ok(Checked {
         lead,
         participating,
@@ -515,6 +538,8 @@ pub fn create(db: &mut Db, clock: &dyn Clock, new: &NewTask, operator: Option<&s
     let name = required_text("name", &new.name)?;
     let checked = check_fields(
         db.conn(),
+        &number,
+        &name,
         &new.lead_department,
         &new.participating,
         &new.items,
@@ -625,6 +650,8 @@ pub fn update(db: &mut Db, clock: &dyn Clock, id: i64, change: &TaskChange) -> R
     };
     let checked = check_fields(
         db.conn(),
+        &old.number,
+        &name,
         change.lead_department.as_deref().unwrap_or(&old.lead_department),
         change.participating.as_deref().unwrap_or(&old.participating),
         change.items.as_deref().unwrap_or(&old.items),

@@ -158,9 +158,7 @@ impl Conflicts {
                 .iter()
                 .map(|r| (r.staff_no.clone(), r.entity_code.clone()))
                 .collect(),
-            same_region: inputs.rules["inspectors"]["recuse_same_region"]
-                .as_bool()
-                .unwrap_or(false),
+            same_region: inputs.rules.inspectors.recuse_same_region,
             inspector_region: inputs
                 .inspectors
                 .iter()

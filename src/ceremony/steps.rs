@@ -150,8 +150,8 @@ pub fn freeze(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
         let c = get(tx, id)?;
         require_state(&c, &[State::Prepared], "freeze")?;
         let t = task::get(tx, c.task)?;
-        let snapshot = inputs::snapshot(tx, &t, c.attempt, c.draw_date)?;
-        let frozen = engine::freeze(&snapshot)?;
+        let (snapshot, names) = inputs::snapshot(tx, &t, c.attempt, c.draw_date)?;
+        let frozen = engine::freeze(&snapshot, &names)?;
         let blob = inputs::compress(&snapshot)?;
         let fp = &frozen.fingerprints;
         tx.execute(
@@ -453,7 +453,7 @@ pub fn seed(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
     // The heavy part (decompressing, re-freezing and drawing) runs outside the write lock; it only reads values
     // that can no longer change in this state.
     let stored = stored_inputs(db.conn(), id)?;
-    let frozen = engine::freeze(&stored)?;
+    let frozen = engine::freeze(&stored, &inputs::department_names(db.conn())?)?;
     if Some(&frozen.fingerprints) != c.fingerprints.as_ref() {
         return Err(Error::other(
             ErrorCode::Mismatch,
@@ -461,7 +461,7 @@ pub fn seed(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
             format!("the stored inputs of ceremony {id} do not match their fingerprints; stopped"),
         ));
     }
-    let seed = engine::derive_seed(&frozen, &secret, &entropies);
+    let seed = engine::derive_seed(&frozen, &secret, &entropies)?;
     let drawn = engine::draw(&frozen, &seed)?;
     let display = record::display(&stored, &drawn.outcome);
     let now = clock.now();
