@@ -322,9 +322,15 @@ pub fn full_rules(template: &Value, number: &str, name: &str, attempt: u32, draw
     let mut rules = serde_json::Map::new();
     rules.insert(
         "algorithm".into(),
-        template.get("algorithm").cloned().unwrap_or(json!(crate::draw::ALGORITHM)),
+        template
+            .get("algorithm")
+            .cloned()
+            .unwrap_or(json!(crate::draw::ALGORITHM)),
     );
-    rules.insert("task".into(), json!({"number": number, "name": name, "attempt": attempt}));
+    rules.insert(
+        "task".into(),
+        json!({"number": number, "name": name, "attempt": attempt}),
+    );
     rules.insert("draw_date".into(), json!(format_date(draw_date)));
     if let Some(t) = template.as_object() {
         for (k, v) in t {

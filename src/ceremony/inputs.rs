@@ -38,8 +38,14 @@ pub struct FrozenInputs {
 
 /// The task's rules for one attempt, validated by the draw engine (errors name the member).
 pub fn rules_for(task: &Task, attempt: u32, draw_date: NaiveDate, names: &DepartmentNames) -> Result<Rules> {
-    Rules::from_value(full_rules(&task.rules, &task.number, &task.name, attempt, draw_date))
-        .map_err(|e| e.into_error(names))
+    Rules::from_value(full_rules(
+        &task.rules,
+        &task.number,
+        &task.name,
+        attempt,
+        draw_date,
+    ))
+    .map_err(|e| e.into_error(names))
 }
 
 /// Department code → name, for messages that name departments.

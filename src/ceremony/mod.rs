@@ -476,13 +476,14 @@ pub struct Status {
 }
 
 /// A voided earlier attempt, as the record of a later attempt lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct VoidedAttempt {
     pub attempt: u32,
     pub reason: String,
     pub operator: String,
     pub voided_at: String,
     pub state: String,
+    #[serde(default)]
     pub commitment: Option<String>,
 }
 

@@ -7,13 +7,21 @@
 //! the bundle alone, so a verifier can check the number printed on the signed paper record.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
+use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::VoidedAttempt;
-use super::inputs::FrozenInputs;
-use crate::journal::Enc;
+use super::inputs::{self, FrozenInputs};
+use super::{Ceremony, Fingerprints, State, VoidedAttempt, engine, media, steps};
+use crate::bundle::{self, BundleJson, RecordedFingerprints};
+use crate::ceremony;
+use crate::clock::format_date;
+use crate::draw::{Hash32, Outcome};
+use crate::error::{Error, ErrorCode, Result};
+use crate::journal::{self, Enc};
+use crate::task;
 
 /// A witness as the record hash covers it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -130,15 +138,203 @@ pub fn display(inputs: &FrozenInputs, outcome: &Value) -> Value {
     json!({"targets": targets, "reserves": reserves, "groups": groups, "unassigned": outcome["unassigned"]})
 }
 
-/// Writes the record bundle of a ceremony (§12 plus the ceremony members) to `out`.
-///
-/// TEMPORARY: needs `src/bundle.rs` from the draw branch.
-pub fn export(_conn: &rusqlite::Connection, _id: i64, _out: &std::path::Path) -> crate::Result<Value> {
-    Err(crate::Error::other(
-        crate::ErrorCode::Io,
-        "记录包导出尚未实现（等待 src/bundle.rs）",
-        "bundle export is not available yet (waiting for src/bundle.rs)",
-    ))
+/// The `attempt` member of a ceremony's bundle: everything about this attempt that the §12 members do not
+/// already hold, including what the record hash covers beyond them (see "Journal and record hash" in the
+/// protocol document).
+pub fn attempt_json(conn: &Connection, c: &Ceremony) -> Result<Value> {
+    let t = task::get(conn, c.task)?;
+    let witnesses: Vec<Value> = ceremony::witnesses(conn, c.id)?
+        .into_iter()
+        .map(|w| json!({"seq": w.seq, "name": w.name, "added_at": w.added_at, "entropy_at": w.entropy_at}))
+        .collect();
+    Ok(json!({
+        "number": c.attempt,
+        "ceremony": c.id,
+        "task": {
+            "number": t.number, "name": t.name, "joint": t.is_joint(), "lead_department": t.lead_department,
+            "participating": t.participating, "items": t.items, "method": t.method.as_str(),
+            "planned_start": t.planned_start.map(format_date), "planned_end": t.planned_end.map(format_date),
+            "result_handling": t.result_handling,
+        },
+        "operator": c.operator,
+        "started_at": c.started_at,
+        "draw_date": format_date(c.draw_date),
+        "min_entropy_digits": c.min_entropy_digits,
+        "secret_source": c.secret_source,
+        "witnesses": witnesses,
+        "voided_attempts": ceremony::voided_before(conn, c.task, c.attempt)?,
+        "sealed_at": c.sealed_at,
+        "journal_head": c.journal_head,
+        "record_hash": c.record_hash,
+    }))
+}
+
+/// The journal entries of a task's attempts up to and including `c`, exactly as stored (the payload is the
+/// hashed text), so anyone can recompute each entry's hash.
+pub fn events_json(conn: &Connection, c: &Ceremony) -> Result<Value> {
+    let ids: Vec<i64> = ceremony::attempts(conn, c.task)?
+        .into_iter()
+        .filter(|a| a.attempt <= c.attempt)
+        .map(|a| a.id)
+        .collect();
+    let mut all = Vec::new();
+    for id in ids {
+        all.extend(journal::entries(conn, Some(id))?);
+    }
+    all.sort_by_key(|e| e.seq);
+    Ok(json!(all))
+}
+
+/// The `addenda` member: what was added after the seal (videos, reserves used, manual assignments) and the
+/// recordings of the ceremony.
+pub fn addenda_json(conn: &Connection, c: &Ceremony) -> Result<Value> {
+    let mut stmt = conn.prepare(
+        "SELECT target, reserve, stratum, grp, reason, operator, used_at FROM reserve_use WHERE ceremony = ?1 ORDER BY id",
+    )?;
+    let reserves: Vec<Value> = stmt
+        .query_map([c.id], |r| {
+            Ok(
+                json!({"target": r.get::<_, String>(0)?, "reserve": r.get::<_, String>(1)?,
+                      "stratum": r.get::<_, String>(2)?, "group": r.get::<_, Option<u32>>(3)?,
+                      "reason": r.get::<_, String>(4)?, "operator": r.get::<_, String>(5)?,
+                      "used_at": r.get::<_, String>(6)?}),
+            )
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT target, grp, reason, operator, assigned_at FROM manual_assignment WHERE ceremony = ?1 ORDER BY id",
+    )?;
+    let manual: Vec<Value> = stmt
+        .query_map([c.id], |r| {
+            Ok(
+                json!({"target": r.get::<_, String>(0)?, "group": r.get::<_, u32>(1)?,
+                      "reason": r.get::<_, String>(2)?, "operator": r.get::<_, String>(3)?,
+                      "assigned_at": r.get::<_, String>(4)?}),
+            )
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(json!({
+        "recordings": ceremony::recordings(conn, c.id)?,
+        "videos": media::videos(conn, c.id)?,
+        "reserves_used": reserves,
+        "manual_assignments": manual,
+    }))
+}
+
+fn hash32(what: &str, s: Option<&str>) -> Result<Hash32> {
+    Ok(Hash32(steps::hex32(what, s.unwrap_or(""))?))
+}
+
+/// The bundle JSON of a sealed ceremony.
+pub fn bundle_json(conn: &Connection, id: i64) -> Result<(BundleJson, inputs::FrozenInputs)> {
+    let (c, secret) = ceremony::get_with_secret(conn, id)?;
+    super::require_state(&c, &[State::Sealed], "export")?;
+    let stored = steps::stored_inputs(conn, id)?;
+    let names = inputs::department_names(conn)?;
+    let outcome: Outcome = serde_json::from_value(ceremony::outcome(conn, id)?.unwrap_or(Value::Null))
+        .map_err(|e| {
+            Error::other(
+                ErrorCode::Corrupt,
+                format!("摇号 {id} 存储的结果无法读取：{e}"),
+                format!("the stored outcome of ceremony {id} cannot be read: {e}"),
+            )
+        })?;
+    let fp = c.fingerprints.clone().unwrap_or(Fingerprints {
+        population: String::new(),
+        inspectors: String::new(),
+        recusals: String::new(),
+        rules: String::new(),
+        inputs: String::new(),
+    });
+    let json = BundleJson {
+        format: bundle::FORMAT.to_string(),
+        rules: stored.rules.clone(),
+        departments: stored
+            .rules
+            .inspectors
+            .departments
+            .iter()
+            .map(|d| (d.clone(), names.get(d).cloned().unwrap_or_default()))
+            .collect(),
+        fingerprints: RecordedFingerprints {
+            population: hash32("fp_population", Some(&fp.population))?,
+            inspectors: hash32("fp_inspectors", Some(&fp.inspectors))?,
+            recusals: hash32("fp_recusals", Some(&fp.recusals))?,
+            rules: hash32("fp_rules", Some(&fp.rules))?,
+            inputs: hash32("fp_inputs", Some(&fp.inputs))?,
+            outcome: hash32("fp_outcome", c.fp_outcome.as_deref())?,
+        },
+        commitment: hash32("commitment", c.commitment.as_deref())?,
+        secret: hash32("secret", secret.as_deref())?,
+        witnesses: ceremony::witnesses(conn, id)?
+            .into_iter()
+            .map(|w| bundle::Witness {
+                name: w.name,
+                role: w.role,
+                unit: w.unit,
+                entropy: w.entropy.unwrap_or_default(),
+            })
+            .collect(),
+        seed: hash32("seed", c.seed.as_deref())?,
+        outcome,
+        attempt: Some(attempt_json(conn, &c)?),
+        events: Some(events_json(conn, &c)?),
+        addenda: Some(addenda_json(conn, &c)?),
+    };
+    Ok((json, stored))
+}
+
+/// Writes the record bundle of a sealed ceremony (§12 plus the ceremony members) to `out` (`.zip` or a
+/// folder) and returns a short summary.
+pub fn export(conn: &Connection, id: i64, out: &Path) -> Result<Value> {
+    let (json, stored) = bundle_json(conn, id)?;
+    let frozen = engine::freeze(&stored, &inputs::department_names(conn)?)?;
+    bundle::write(out, &json, &frozen.inner)?;
+    Ok(json!({"ceremony": id, "bundle": out.display().to_string(),
+              "record_hash": json.attempt.as_ref().map(|a| a["record_hash"].clone())}))
+}
+
+/// Recomputes the record hash from a bundle's members. Returns `(recorded, recomputed)` when they differ,
+/// `None` when they match, and an error when the bundle has no ceremony record (`attempt`) or it is malformed.
+pub fn check_bundle_record(json: &BundleJson) -> Result<Option<(String, String)>> {
+    let bad = |m: &str| {
+        Error::other(
+            ErrorCode::Invalid,
+            format!("bundle.json 的 attempt.{m} 缺失或格式不对"),
+            format!("bundle.json: attempt.{m} is missing or malformed"),
+        )
+    };
+    let a = json.attempt.as_ref().ok_or_else(|| bad("record_hash"))?;
+    let text = |m: &str| a[m].as_str().map(str::to_string).ok_or_else(|| bad(m));
+    let voided: Vec<VoidedAttempt> =
+        serde_json::from_value(a["voided_attempts"].clone()).map_err(|_| bad("voided_attempts"))?;
+    let head = Hash32::from_hex(&text("journal_head")?).ok_or_else(|| bad("journal_head"))?;
+    let fields = RecordFields {
+        fp_inputs: json.fingerprints.inputs.0,
+        commitment: json.commitment.0,
+        secret: json.secret.0,
+        witnesses: json
+            .witnesses
+            .iter()
+            .map(|w| RecordWitness {
+                name: w.name.clone(),
+                role: w.role.clone(),
+                unit: w.unit.clone(),
+                entropy: w.entropy.clone(),
+            })
+            .collect(),
+        seed: json.seed.0,
+        fp_outcome: json.fingerprints.outcome.0,
+        task_number: json.rules.task.number.clone(),
+        attempt: json.rules.task.attempt,
+        voided,
+        operator: text("operator")?,
+        sealed_at: text("sealed_at")?,
+        journal_head: head.0,
+    };
+    let recorded = text("record_hash")?;
+    let recomputed = hex::encode(fields.hash());
+    Ok((recorded != recomputed).then_some((recorded, recomputed)))
 }
 
 #[cfg(test)]
