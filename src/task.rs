@@ -456,14 +456,12 @@ struct Checked {
 /// Validates the department, item and rule fields together (they depend on each other).
 fn check_fields(
     conn: &Connection,
-    number: &str,
-    name: &str,
+    (number, name): (&str, &str),
     lead: &str,
     participating: &[String],
     items: &[String],
     rules: &Value,
-    start: Option<NaiveDate>,
-    end: Option<NaiveDate>,
+    (start, end): (Option<NaiveDate>, Option<NaiveDate>),
 ) -> Result<Checked> {
     let lead = resolve_departments(conn, "lead_department", &[lead.to_string()])?
         .pop()
@@ -544,14 +542,12 @@ pub fn create(db: &mut Db, clock: &dyn Clock, new: &NewTask, operator: Option<&s
     let name = required_text("name", &new.name)?;
     let checked = check_fields(
         db.conn(),
-        &number,
-        &name,
+        (&number, &name),
         &new.lead_department,
         &new.participating,
         &new.items,
         &new.rules,
-        new.planned_start,
-        new.planned_end,
+        (new.planned_start, new.planned_end),
     )?;
     let recusals = normalize_recusals(
         new.recusals
@@ -656,14 +652,12 @@ pub fn update(db: &mut Db, clock: &dyn Clock, id: i64, change: &TaskChange) -> R
     };
     let checked = check_fields(
         db.conn(),
-        &old.number,
-        &name,
+        (&old.number, &name),
         change.lead_department.as_deref().unwrap_or(&old.lead_department),
         change.participating.as_deref().unwrap_or(&old.participating),
         change.items.as_deref().unwrap_or(&old.items),
         &rules_in,
-        start,
-        end,
+        (start, end),
     )?;
     let recusals = match &change.recusals {
         Some(r) => normalize_recusals(
