@@ -12,6 +12,7 @@ pub mod clock;
 pub mod codes;
 pub mod coverage;
 pub mod db;
+pub mod demo;
 pub mod draw;
 pub mod error;
 pub mod fault;

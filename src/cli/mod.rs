@@ -8,6 +8,7 @@ mod audit;
 mod calendar;
 mod ceremony;
 mod coverage;
+mod demo;
 mod draw;
 mod list;
 mod plan;
@@ -70,6 +71,8 @@ pub enum Command {
     Draw(draw::Args),
     /// Re-check a record bundle: MATCH or the first difference (复核).
     Verify(verify::Args),
+    /// Write synthetic demo registers (Yongzhou): entities, inspectors, items, departments.
+    Demo(demo::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -144,6 +147,7 @@ pub fn run() -> ExitCode {
         Command::Audit => audit::run(&ctx),
         Command::Draw(args) => draw::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Demo(args) => demo::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

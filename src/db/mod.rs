@@ -61,7 +61,7 @@ impl Db {
             }
         }
         if path.exists() {
-            check_version_read_only(&path)?;
+            inspect_read_only(&path)?;
         }
         let conn = Connection::open(&path).map_err(|e| map_open_error(&path, e))?;
         let mut db = Db { conn, path };
@@ -177,8 +177,9 @@ fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
-/// Reads the schema version without writing anything, so that a newer database is left byte-for-byte intact.
-fn check_version_read_only(path: &Path) -> Result<()> {
+/// Reads the schema version and runs `PRAGMA quick_check` without writing anything, so that a newer or a
+/// damaged database is left byte-for-byte intact: nothing is ever written to a file that fails either check.
+fn inspect_read_only(path: &Path) -> Result<()> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -196,7 +197,24 @@ fn check_version_read_only(path: &Path) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    Ok(())
+    quick_check(&conn).map_err(|detail| Error::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    })
+}
+
+/// Runs `PRAGMA quick_check` and returns its complaints (the first few lines) if it does not say "ok".
+pub(crate) fn quick_check(conn: &Connection) -> std::result::Result<(), String> {
+    let mut stmt = conn.prepare("PRAGMA quick_check(5)").map_err(|e| e.to_string())?;
+    let lines: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| e.to_string())?;
+    if lines.len() == 1 && lines[0] == "ok" {
+        Ok(())
+    } else {
+        Err(lines.join("; "))
+    }
 }
 
 /// Turns SQLite's busy/corrupt/not-a-database errors into errors that name the file.

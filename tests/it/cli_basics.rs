@@ -66,3 +66,43 @@ fn json_errors_carry_the_closed_code() {
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["error"]["code"], "corrupt");
 }
+
+#[test]
+fn damaged_database_is_refused_and_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("damaged.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "PRAGMA page_size = 1024; CREATE TABLE t (a TEXT); CREATE INDEX t_a ON t (a);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+             INSERT INTO t SELECT printf('row %08d padding padding padding', i) FROM n;",
+        )
+        .unwrap();
+    }
+    // Overwrite the middle of the file (index and table pages) with garbage, keeping the header intact.
+    let mut bytes = std::fs::read(&db).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 3000] {
+        *b = 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let out = fairdraw()
+        .args(["--db", db.to_str().unwrap(), "--lang", "en", "list", "entities"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("the database file is damaged"), "{err}");
+    assert!(err.contains("nothing was written to it"), "{err}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        bytes,
+        "a damaged file must not be written"
+    );
+}

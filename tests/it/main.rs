@@ -4,3 +4,4 @@ mod cli_basics;
 mod draw_fixtures;
 mod draw_properties;
 mod vectors;
+mod demo;
