@@ -469,6 +469,11 @@ pub struct Status {
     pub entropy_bits: f64,
     /// Number of targets to reveal, once seeded.
     pub targets: Option<u32>,
+    /// The targets revealed so far, with names and groups (for the projector).
+    pub revealed: Vec<Value>,
+    /// Once everything is revealed: the groups with their members, and the reserve list.
+    pub groups: Option<Value>,
+    pub reserves: Option<Value>,
     pub recordings: Vec<Recording>,
     pub next_steps: Vec<&'static str>,
     /// The earlier attempts of the same task that were voided.
@@ -522,7 +527,21 @@ pub fn status(conn: &Connection, id: i64) -> Result<Status> {
         None => None,
     };
     let next_steps = c.state.next_steps(!ws.is_empty());
+    let display: Value = conn
+        .query_row("SELECT display FROM ceremony WHERE id = ?1", [id], |r| {
+            r.get::<_, Option<String>>(0)
+        })?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null);
+    let revealed: Vec<Value> = display["targets"]
+        .as_array()
+        .map(|t| t.iter().take(c.reveal_position as usize).cloned().collect())
+        .unwrap_or_default();
+    let complete = matches!(c.state, State::Revealed | State::Sealed);
     Ok(Status {
+        revealed,
+        groups: complete.then(|| display["groups"].clone()),
+        reserves: complete.then(|| display["reserves"].clone()),
         state_label: c.state.label_zh(),
         entropy_bits: entropy_bits(digits),
         targets,

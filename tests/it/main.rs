@@ -1,7 +1,8 @@
 //! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
 
+mod ceremony;
 mod cli_basics;
+mod demo;
 mod draw_fixtures;
 mod draw_properties;
 mod vectors;
-mod demo;
