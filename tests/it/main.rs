@@ -2,6 +2,7 @@
 
 mod ceremony;
 mod cli_basics;
+mod crash;
 mod demo;
 mod draw_fixtures;
 mod draw_properties;
