@@ -609,3 +609,17 @@ fn a_second_writer_gets_a_clear_busy_error_and_exit_code_4() {
             .starts_with("audit OK: 2 journal entries")
     );
 }
+
+/// A database file holding the whole scenario, finished: for the tamper tests.
+pub fn finished_scenario() -> Env {
+    let env = fresh_env();
+    for (i, s) in script(&env).iter().enumerate() {
+        let out = run_step(&env, i, s, None);
+        assert!(
+            out.status.success(),
+            "step {i} {s:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    env
+}

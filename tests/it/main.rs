@@ -1,8 +1,10 @@
 //! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
 
+mod audit;
 mod ceremony;
 mod cli_basics;
 mod crash;
+
 mod demo;
 mod draw_fixtures;
 mod draw_properties;
