@@ -5,7 +5,6 @@
 //! A second test kills a heavy freeze at delays spread over its duration, and a third checks that a second
 //! process gets a clear "busy" error (exit code 4) while another holds the write lock.
 
-use chrono::NaiveDate;
 use fairdraw::db::Db;
 use fairdraw::model::RiskClass;
 use fairdraw::registers;

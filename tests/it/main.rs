@@ -4,8 +4,10 @@ mod audit;
 mod ceremony;
 mod cli_basics;
 mod crash;
-
 mod demo;
 mod draw_fixtures;
 mod draw_properties;
+mod journal;
+mod plan;
+mod result;
 mod vectors;
