@@ -28,6 +28,7 @@ use crate::clock::{Clock, format_date, parse_date};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::journal::{self, Event};
+use crate::plan::SmallCsv;
 
 /// The publication deadline of normal results, in working days after the end of the check.
 pub const RESULT_WORKING_DAYS: u32 = 20;
@@ -137,41 +138,21 @@ pub struct ImportReport {
 
 /// Parses a calendar CSV; errors name the file, row and column.
 pub fn parse_csv(path: &Path, bytes: &[u8]) -> Result<Vec<(NaiveDate, DayKind, String)>> {
-    let file = path.display().to_string();
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
-        .map_err(|_| Error::invalid_both(&file, "不是 UTF-8 文本", "is not UTF-8 text"))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| {
-            Error::invalid_both(
-                &file,
-                format!("无法读取表头：{e}"),
-                format!("cannot read the header: {e}"),
-            )
-        })?
-        .clone();
-    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim()));
-    let (Some(dc), Some(kc)) = (find(&["date", "日期"]), find(&["kind", "类型"])) else {
+    let csv = SmallCsv::parse(&path.display().to_string(), bytes)?;
+    let file = &csv.file;
+    let (Some(dc), Some(kc)) = (csv.column(&["date", "日期"]), csv.column(&["kind", "类型"])) else {
         return Err(Error::invalid_both(
-            &file,
+            file,
             "表头需要 date（日期）和 kind（类型）两列",
             "the header needs the columns date (日期) and kind (类型)",
         ));
     };
-    let nc = find(&["name", "名称", "节日"]);
+    let nc = csv.column(&["name", "名称", "节日"]);
     let mut out: Vec<(NaiveDate, DayKind, String)> = Vec::new();
     let mut seen: HashMap<NaiveDate, usize> = HashMap::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let row = i + 2;
-        let rec = rec
-            .map_err(|e| Error::invalid_both(&format!("{file} 第 {row} 行"), e.to_string(), e.to_string()))?;
+    for (row, rec) in &csv.rows {
+        let row = *row;
         let cell = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
         let date = parse_date(&format!("{file} row {row} date"), &cell(dc))?;
         let kind = DayKind::parse(&cell(kc)).ok_or_else(|| {
             Error::invalid_both(

@@ -36,6 +36,57 @@ pub fn optional_text(s: &str) -> String {
     s.trim().nfc().collect()
 }
 
+/// A small CSV file given on the command line (a recusal list, a holiday calendar): UTF-8 with or without a
+/// BOM, one header row whose columns may be named in English or Chinese.
+pub(crate) struct SmallCsv {
+    /// The file as named in messages.
+    pub file: String,
+    headers: csv::StringRecord,
+    /// The data rows with their row numbers (the header is row 1); rows with only empty cells are skipped.
+    pub rows: Vec<(usize, csv::StringRecord)>,
+}
+
+impl SmallCsv {
+    /// Parses `bytes` read from `file`.
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<SmallCsv> {
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
+            .map_err(|_| Error::invalid_both(file, "不是 UTF-8 文本", "is not UTF-8 text"))?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers = rdr
+            .headers()
+            .map_err(|e| {
+                Error::invalid_both(
+                    file,
+                    format!("无法读取表头：{e}"),
+                    format!("cannot read the header: {e}"),
+                )
+            })?
+            .clone();
+        let mut rows = Vec::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let row = i + 2;
+            let rec = rec.map_err(|e| {
+                Error::invalid_both(&format!("{file} row {row}"), e.to_string(), e.to_string())
+            })?;
+            if !rec.iter().all(|c| c.trim().is_empty()) {
+                rows.push((row, rec));
+            }
+        }
+        Ok(SmallCsv {
+            file: file.to_string(),
+            headers,
+            rows,
+        })
+    }
+
+    /// The index of the column named by any of `names`.
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        self.headers.iter().position(|h| names.contains(&h.trim()))
+    }
+}
+
 /// Resolves department codes or names (`D01` or `市场监管局`) to codes, keeping the given order and dropping
 /// repeats. `field` names the option for errors.
 pub fn resolve_departments(conn: &Connection, field: &str, given: &[String]) -> Result<Vec<String>> {

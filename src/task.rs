@@ -22,7 +22,7 @@ use crate::clock::{Clock, format_date, format_time};
 use crate::db::Db;
 use crate::error::{Error, ErrorCode, Result};
 use crate::journal::{self, Event};
-use crate::plan::{self, PlanStatus, optional_text, required_text, resolve_departments};
+use crate::plan::{self, PlanStatus, SmallCsv, optional_text, required_text, resolve_departments};
 use crate::registers;
 
 /// 核查方式 / 抽查方式: how an inspection is carried out.
@@ -348,14 +348,13 @@ pub fn full_rules(template: &Value, number: &str, name: &str, attempt: u32, draw
 pub fn read_recusals(path: &Path) -> Result<Vec<Recusal>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let file = path.display().to_string();
-    let text = String::from_utf8(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes).to_vec())
-        .map_err(|_| Error::invalid_both(&file, "不是 UTF-8 文本", "is not UTF-8 text"))?;
     let is_json = path
         .extension()
         .map(|e| e.eq_ignore_ascii_case("json"))
         .unwrap_or(false);
     let raw: Vec<(String, Recusal)> = if is_json {
-        let v: Vec<Recusal> = serde_json::from_str(&text).map_err(|e| {
+        let v: Vec<Recusal> = serde_json::from_slice(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes))
+            .map_err(|e| {
             Error::invalid_both(
                 &file,
                 format!("不是回避名单 JSON（[{{\"staff_no\",\"entity_code\",\"reason\"}}, …]）：{e}"),
@@ -367,21 +366,10 @@ pub fn read_recusals(path: &Path) -> Result<Vec<Recusal>> {
             .map(|(i, r)| (format!("{file} [{i}]"), r))
             .collect()
     } else {
-        let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let headers = rdr
-            .headers()
-            .map_err(|e| {
-                Error::invalid_both(
-                    &file,
-                    format!("无法读取表头：{e}"),
-                    format!("cannot read the header: {e}"),
-                )
-            })?
-            .clone();
-        let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim()));
+        let csv = SmallCsv::parse(&file, &bytes)?;
         let (Some(s), Some(c)) = (
-            find(&["staff_no", "工号"]),
-            find(&["entity_code", "统一社会信用代码", "检查对象", "code"]),
+            csv.column(&["staff_no", "工号"]),
+            csv.column(&["entity_code", "统一社会信用代码", "检查对象", "code"]),
         ) else {
             return Err(Error::invalid_both(
                 &file,
@@ -389,24 +377,21 @@ pub fn read_recusals(path: &Path) -> Result<Vec<Recusal>> {
                 "the header needs the columns staff_no (工号) and entity_code (统一社会信用代码)",
             ));
         };
-        let r = find(&["reason", "回避原因", "原因"]);
-        let mut out = Vec::new();
-        for (i, rec) in rdr.records().enumerate() {
-            let row = i + 2;
-            let rec = rec.map_err(|e| {
-                Error::invalid_both(&format!("{file} 第 {row} 行"), e.to_string(), e.to_string())
-            })?;
-            let get = |i: usize| rec.get(i).unwrap_or("").to_string();
-            out.push((
-                format!("{file} row {row}"),
-                Recusal {
-                    staff_no: get(s),
-                    entity_code: get(c),
-                    reason: r.map(get).unwrap_or_default(),
-                },
-            ));
-        }
-        out
+        let r = csv.column(&["reason", "回避原因", "原因"]);
+        csv.rows
+            .iter()
+            .map(|(row, rec)| {
+                let get = |i: usize| rec.get(i).unwrap_or("").to_string();
+                (
+                    format!("{file} row {row}"),
+                    Recusal {
+                        staff_no: get(s),
+                        entity_code: get(c),
+                        reason: r.map(get).unwrap_or_default(),
+                    },
+                )
+            })
+            .collect()
     };
     normalize_recusals(raw)
 }

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::inputs::FrozenInputs;
 use super::steps::stored_inputs;
-use super::{State, event, get, outcome, require_state, stamp};
+use super::{Ceremony, State, event, get, outcome, require_state, stamp};
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::{Error, ErrorCode, Result};
@@ -191,6 +191,53 @@ impl Conflicts {
     }
 }
 
+/// The cleaned input of a post-seal change and the frozen inputs it checks recusal against.
+struct Request {
+    target: String,
+    reason: String,
+    operator: String,
+    inputs: FrozenInputs,
+}
+
+/// Cleans `(target, reason, operator)`, checks that the ceremony is sealed and loads its frozen inputs
+/// (outside the write transaction: decompressing a large population takes a moment).
+fn request(db: &Db, id: i64, (target, reason, operator): (&str, &str, &str), step: &str) -> Result<Request> {
+    let target = required_text("target", target)?.to_uppercase();
+    let reason = required_text("reason", reason)?;
+    let operator = required_text("operator", operator)?;
+    require_state(&get(db.conn(), id)?, &[State::Sealed], step)?;
+    Ok(Request {
+        target,
+        reason,
+        operator,
+        inputs: stored_inputs(db.conn(), id)?,
+    })
+}
+
+/// Inside the transaction: the ceremony, its outcome, its effective targets and the one named `target`.
+fn current(
+    conn: &Connection,
+    id: i64,
+    target: &str,
+) -> Result<(Ceremony, OutcomeView, Effective, EffectiveTarget)> {
+    let c = get(conn, id)?;
+    let v = view(conn, id)?;
+    let eff = effective_targets(conn, id)?;
+    let t = eff
+        .targets
+        .iter()
+        .find(|t| t.code == target)
+        .cloned()
+        .ok_or_else(|| {
+            Error::other(
+                ErrorCode::NotFound,
+                format!("“{target}”不是摇号 {id} 当前的检查对象"),
+                format!("“{target}” is not a current target of ceremony {id}"),
+            )
+        })?;
+    Ok((c, v, eff, t))
+}
+
 /// A recorded use of a reserve.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReserveUse {
@@ -211,24 +258,15 @@ pub fn use_reserve(
     reason: &str,
     operator: &str,
 ) -> Result<ReserveUse> {
-    let target = required_text("target", target)?.to_uppercase();
-    let reason = required_text("reason", reason)?;
-    let operator = required_text("operator", operator)?;
-    let c = get(db.conn(), id)?;
-    require_state(&c, &[State::Sealed], "use-reserve")?;
-    let inputs = stored_inputs(db.conn(), id)?;
+    let Request {
+        target,
+        reason,
+        operator,
+        inputs,
+    } = request(db, id, (target, reason, operator), "use-reserve")?;
     let now = clock.now();
     journal::transact(db, "ceremony.reserve", |tx| {
-        let c = get(tx, id)?;
-        let v = view(tx, id)?;
-        let eff = effective_targets(tx, id)?;
-        let t = eff.targets.iter().find(|t| t.code == target).ok_or_else(|| {
-            Error::other(
-                ErrorCode::NotFound,
-                format!("“{target}”不是摇号 {id} 当前的检查对象"),
-                format!("“{target}” is not a current target of ceremony {id}"),
-            )
-        })?;
+        let (c, v, eff, t) = current(tx, id, &target)?;
         let used: HashSet<String> = eff
             .targets
             .iter()
@@ -307,24 +345,15 @@ pub fn assign(
     reason: &str,
     operator: &str,
 ) -> Result<EffectiveTarget> {
-    let target = required_text("target", target)?.to_uppercase();
-    let reason = required_text("reason", reason)?;
-    let operator = required_text("operator", operator)?;
-    let c = get(db.conn(), id)?;
-    require_state(&c, &[State::Sealed], "assign")?;
-    let inputs = stored_inputs(db.conn(), id)?;
+    let Request {
+        target,
+        reason,
+        operator,
+        inputs,
+    } = request(db, id, (target, reason, operator), "assign")?;
     let now = clock.now();
     journal::transact(db, "ceremony.assign", |tx| {
-        let c = get(tx, id)?;
-        let v = view(tx, id)?;
-        let eff = effective_targets(tx, id)?;
-        let t = eff.targets.iter().find(|t| t.code == target).ok_or_else(|| {
-            Error::other(
-                ErrorCode::NotFound,
-                format!("“{target}”不是摇号 {id} 当前的检查对象"),
-                format!("“{target}” is not a current target of ceremony {id}"),
-            )
-        })?;
+        let (c, v, _, t) = current(tx, id, &target)?;
         if let Some(g) = t.group {
             return Err(Error::other(
                 ErrorCode::State,

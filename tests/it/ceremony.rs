@@ -95,6 +95,11 @@ impl Env {
     }
 }
 
+/// The words of a command line, split at ASCII white space: `words("plan list")` is `["plan", "list"]`.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_ascii_whitespace().collect()
+}
+
 /// A rule template for a joint task of 市场监管局 (lead) and 卫健委.
 pub fn joint_rules() -> Value {
     json!({
@@ -172,28 +177,11 @@ fn at(minute: u32) -> String {
 fn plan_and_joint_task(env: &Env) {
     env.ok(
         T0,
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "2026年度双随机抽查计划",
-            "--departments",
-            "D01,D13",
-        ],
+        &words("plan create --year 2026 --title 2026年度双随机抽查计划 --departments D01,D13"),
     );
     env.ok(
         T0,
-        &[
-            "plan",
-            "publish",
-            "1",
-            "--on",
-            "2026-06-01",
-            "--where",
-            "永州市人民政府门户网站",
-        ],
+        &words("plan publish 1 --on 2026-06-01 --where 永州市人民政府门户网站"),
     );
     let rules = env.write("rules.json", &joint_rules().to_string());
     let items: Vec<String> = fairdraw::demo::items()
@@ -241,7 +229,7 @@ fn joint_task_ceremony_from_empty_database_to_verified_bundle() {
     // The task was added to a published plan: it cannot be drawn before that adjustment is published.
     let err = env.fails(
         T0,
-        &["ceremony", "start", "永市监抽〔2026〕3号", "--operator", "张三"],
+        &words("ceremony start 永市监抽〔2026〕3号 --operator 张三"),
         1,
     );
     assert!(
@@ -250,37 +238,26 @@ fn joint_task_ceremony_from_empty_database_to_verified_bundle() {
     );
     env.ok(
         T0,
-        &[
-            "plan",
-            "publish-adjustment",
-            "1",
-            "--on",
-            "2026-06-09",
-            "--where",
-            "永州市市场监管局网站",
-        ],
+        &words("plan publish-adjustment 1 --on 2026-06-09 --where 永州市市场监管局网站"),
     );
 
-    let s = env.json(
-        T0,
-        &["ceremony", "start", "永市监抽〔2026〕3号", "--operator", "张三"],
-    );
+    let s = env.json(T0, &words("ceremony start 永市监抽〔2026〕3号 --operator 张三"));
     assert_eq!(s["state"], "prepared");
     assert_eq!(s["attempt"], 1);
     assert_eq!(
         s["next_steps"],
         json!(["freeze", "void", "mark", "record-start", "record-stop"])
     );
-    env.ok(T0, &["ceremony", "record-start", "1", "--device", "会议室摄像机"]);
+    env.ok(T0, &words("ceremony record-start 1 --device 会议室摄像机"));
     // Out of order: no commitment before the inputs are frozen.
-    let err = env.fails(&at(1), &["ceremony", "commit", "1"], 1);
+    let err = env.fails(&at(1), &words("ceremony commit 1"), 1);
     assert!(err.contains("ceremony 1 (永市监抽〔2026〕3号 attempt 1) is prepared: “commit” is not allowed now; allowed: freeze"), "{err}");
 
-    let s = env.json(&at(1), &["ceremony", "freeze", "1"]);
+    let s = env.json(&at(1), &words("ceremony freeze 1"));
     assert_eq!(s["state"], "frozen");
     let fp = s["fingerprints"]["inputs"].as_str().unwrap().to_string();
     assert_eq!(s["summary"]["departments"], json!(["D01", "D13"]));
-    let s = env.json(&at(2), &["ceremony", "commit", "1"]);
+    let s = env.json(&at(2), &words("ceremony commit 1"));
     assert_eq!(s["secret_source"], "os");
     assert_eq!(s["secret"], Value::Null, "the secret stays hidden until the seed");
     let commitment = s["commitment"].as_str().unwrap().to_string();
@@ -297,43 +274,33 @@ fn joint_task_ceremony_from_empty_database_to_verified_bundle() {
             ],
         );
     }
-    env.ok(&at(4), &["ceremony", "close-witnesses", "1"]);
-    let err = env.fails(
-        &at(5),
-        &["ceremony", "entropy", "1", "--witness", "1", "31415"],
-        1,
-    );
+    env.ok(&at(4), &words("ceremony close-witnesses 1"));
+    let err = env.fails(&at(5), &words("ceremony entropy 1 --witness 1 31415"), 1);
     assert!(
         err.contains("entropy: at least 6 digits are needed, got 5"),
         "{err}"
     );
-    env.ok(&at(5), &["ceremony", "entropy", "1", "--witness", "1", "314159"]);
-    env.ok(
-        &at(6),
-        &["ceremony", "entropy", "1", "--witness", "周敏", "271828"],
-    );
-    let e = env.json(
-        &at(7),
-        &["ceremony", "entropy", "1", "--witness", "3", "１６１８０３３"],
-    );
+    env.ok(&at(5), &words("ceremony entropy 1 --witness 1 314159"));
+    env.ok(&at(6), &words("ceremony entropy 1 --witness 周敏 271828"));
+    let e = env.json(&at(7), &words("ceremony entropy 1 --witness 3 １６１８０３３"));
     assert_eq!(e["witness"]["entropy"], "1618033", "full-width digits are folded");
     assert_eq!(e["all_collected"], true);
     assert_eq!(e["total_digits"], 19);
 
-    let s = env.json(&at(8), &["ceremony", "seed", "1"]);
+    let s = env.json(&at(8), &words("ceremony seed 1"));
     assert_eq!(s["state"], "seeded");
     assert_eq!(s["commitment"], commitment.as_str());
     let k = s["targets"].as_u64().unwrap();
     assert!(k >= 3, "{s}");
     assert!((s["entropy_bits"].as_f64().unwrap() - 19.0 * std::f64::consts::LOG2_10).abs() < 1e-9);
-    let r = env.json(&at(9), &["ceremony", "reveal", "1"]);
+    let r = env.json(&at(9), &words("ceremony reveal 1"));
     assert_eq!(r["revealed"][0]["position"], 1);
     assert_eq!(r["state"], "revealing");
-    env.ok(&at(9), &["ceremony", "mark", "1", "第一个检查对象已揭晓"]);
-    let r = env.json(&at(10), &["ceremony", "reveal", "1", "--all"]);
+    env.ok(&at(9), &words("ceremony mark 1 第一个检查对象已揭晓"));
+    let r = env.json(&at(10), &words("ceremony reveal 1 --all"));
     assert_eq!(r["revealed"].as_array().unwrap().len() as u64, k - 1);
     assert_eq!(r["state"], "revealed");
-    let s = env.json(&at(11), &["ceremony", "seal", "1"]);
+    let s = env.json(&at(11), &words("ceremony seal 1"));
     assert_eq!(s["state"], "sealed");
     assert_eq!(s["revealed"].as_array().unwrap().len() as u64, k);
     let groups = s["groups"].as_array().unwrap();
@@ -351,10 +318,7 @@ fn joint_task_ceremony_from_empty_database_to_verified_bundle() {
         );
     }
     let record_hash = s["record_hash"].as_str().unwrap().to_string();
-    env.ok(
-        &at(12),
-        &["ceremony", "record-stop", "1", "--device", "会议室摄像机"],
-    );
+    env.ok(&at(12), &words("ceremony record-stop 1 --device 会议室摄像机"));
     let video = env.write("ceremony.mp4", &"video bytes ".repeat(1000));
     let v = env.json(&at(30), &["ceremony", "attach-video", "1", &video]);
     assert_eq!(v["size"], 12000);
@@ -423,21 +387,13 @@ fn a_voided_attempt_stays_on_record_and_the_next_needs_new_commitment_and_entrop
     plan_and_joint_task(&env);
     env.ok(
         T0,
-        &[
-            "plan",
-            "publish-adjustment",
-            "1",
-            "--on",
-            "2026-06-09",
-            "--where",
-            "网站",
-        ],
+        &words("plan publish-adjustment 1 --on 2026-06-09 --where 网站"),
     );
-    env.ok(T0, &["ceremony", "start", "1", "--operator", "张三"]);
-    env.ok(&at(1), &["ceremony", "freeze", "1"]);
-    let c1 = env.json(&at(2), &["ceremony", "commit", "1"])["commitment"].clone();
+    env.ok(T0, &words("ceremony start 1 --operator 张三"));
+    env.ok(&at(1), &words("ceremony freeze 1"));
+    let c1 = env.json(&at(2), &words("ceremony commit 1"))["commitment"].clone();
     // One unfinished attempt at a time.
-    let err = env.fails(&at(2), &["ceremony", "start", "1", "--operator", "张三"], 1);
+    let err = env.fails(&at(2), &words("ceremony start 1 --operator 张三"), 1);
     assert!(
         err.contains(
             "attempt 1 of task 永市监抽〔2026〕3号 (ceremony 1) is not finished; continue it or void it first"
@@ -453,15 +409,7 @@ fn a_voided_attempt_stays_on_record_and_the_next_needs_new_commitment_and_entrop
     assert!(err.contains("reason: must not be empty"), "{err}");
     let v = env.json(
         &at(3),
-        &[
-            "ceremony",
-            "void",
-            "1",
-            "--reason",
-            "投影仪故障，见证人无法看清",
-            "--operator",
-            "局长李四",
-        ],
+        &words("ceremony void 1 --reason 投影仪故障，见证人无法看清 --operator 局长李四"),
     );
     assert_eq!(v["state"], "voided");
     assert_eq!(v["voided_in_state"], "committed");
@@ -472,7 +420,7 @@ fn a_voided_attempt_stays_on_record_and_the_next_needs_new_commitment_and_entrop
     // A voided attempt takes no more steps.
     let err = env.fails(
         &at(3),
-        &["ceremony", "witness", "1", "--name", "李明", "--role", "人大代表"],
+        &words("ceremony witness 1 --name 李明 --role 人大代表"),
         1,
     );
     assert!(
@@ -482,71 +430,45 @@ fn a_voided_attempt_stays_on_record_and_the_next_needs_new_commitment_and_entrop
 
     let s = env.json(
         &at(4),
-        &["ceremony", "start", "永市监抽〔2026〕3号", "--operator", "张三"],
+        &words("ceremony start 永市监抽〔2026〕3号 --operator 张三"),
     );
     assert_eq!(s["attempt"], 2);
     assert_eq!(s["voided_attempts"][0]["reason"], "投影仪故障，见证人无法看清");
-    let s = env.json(&at(5), &["ceremony", "freeze", "2"]);
+    let s = env.json(&at(5), &words("ceremony freeze 2"));
     assert_eq!(s["summary"]["attempt"], 2);
-    let c2 = env.json(&at(6), &["ceremony", "commit", "2"])["commitment"].clone();
+    let c2 = env.json(&at(6), &words("ceremony commit 2"))["commitment"].clone();
     assert_ne!(c1, c2);
     env.ok(
         &at(7),
-        &[
-            "ceremony",
-            "witness",
-            "2",
-            "--name",
-            "李明",
-            "--role",
-            "deputy",
-            "--unit",
-            "永州市人大常委会",
-        ],
+        &words("ceremony witness 2 --name 李明 --role deputy --unit 永州市人大常委会"),
     );
-    let err = env.fails(
-        &at(7),
-        &["ceremony", "entropy", "2", "--witness", "1", "123456"],
-        1,
-    );
+    let err = env.fails(&at(7), &words("ceremony entropy 2 --witness 1 123456"), 1);
     assert!(
         err.contains("“entropy” is not allowed now; allowed: witness, close-witnesses, void"),
         "{err}"
     );
-    env.ok(&at(8), &["ceremony", "close-witnesses", "2"]);
-    env.ok(&at(9), &["ceremony", "entropy", "2", "--witness", "1", "654321"]);
-    let err = env.fails(
-        &at(9),
-        &["ceremony", "entropy", "2", "--witness", "1", "111111"],
-        1,
-    );
+    env.ok(&at(8), &words("ceremony close-witnesses 2"));
+    env.ok(&at(9), &words("ceremony entropy 2 --witness 1 654321"));
+    let err = env.fails(&at(9), &words("ceremony entropy 2 --witness 1 111111"), 1);
     assert!(err.contains("“entropy” is not allowed now"), "{err}");
-    env.ok(&at(10), &["ceremony", "seed", "2"]);
-    env.ok(&at(11), &["ceremony", "reveal", "2", "--all"]);
-    let s = env.json(&at(12), &["ceremony", "seal", "2"]);
+    env.ok(&at(10), &words("ceremony seed 2"));
+    env.ok(&at(11), &words("ceremony reveal 2 --all"));
+    let s = env.json(&at(12), &words("ceremony seal 2"));
     assert_eq!(s["attempt"], 2);
     // A sealed draw is final.
     let err = env.fails(
         &at(13),
-        &[
-            "ceremony",
-            "void",
-            "2",
-            "--reason",
-            "不满意",
-            "--operator",
-            "张三",
-        ],
+        &words("ceremony void 2 --reason 不满意 --operator 张三"),
         1,
     );
     assert!(err.contains("ceremony 2 is sealed; it cannot be voided"), "{err}");
-    let err = env.fails(&at(13), &["ceremony", "start", "1", "--operator", "张三"], 1);
+    let err = env.fails(&at(13), &words("ceremony start 1 --operator 张三"), 1);
     assert!(
         err.contains("already has a sealed draw (ceremony 2, attempt 2); a sealed draw cannot be redone"),
         "{err}"
     );
     // The task can no longer change.
-    let err = env.fails(&at(13), &["task", "update", "1", "--name", "改名"], 1);
+    let err = env.fails(&at(13), &words("task update 1 --name 改名"), 1);
     assert!(err.contains("were frozen by a ceremony"), "{err}");
 
     let bundle = env.path("attempt2.zip");
@@ -611,16 +533,7 @@ fn an_infeasible_task_is_refused_at_the_freeze_before_any_randomness() {
     }
     env.ok(
         T0,
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "计划",
-            "--departments",
-            "D01,D13",
-        ],
+        &words("plan create --year 2026 --title 计划 --departments D01,D13"),
     );
     let mut rules = joint_rules();
     rules["quota"] = json!({"mode": "count", "total": 3});
@@ -649,17 +562,14 @@ fn an_infeasible_task_is_refused_at_the_freeze_before_any_randomness() {
         ],
     );
     // An unpublished plan may not be carried out.
-    let err = env.fails(T0, &["ceremony", "start", "T-1", "--operator", "张三"], 1);
+    let err = env.fails(T0, &words("ceremony start T-1 --operator 张三"), 1);
     assert!(
         err.contains("is not published: an unpublished plan may not be carried out"),
         "{err}"
     );
-    env.ok(
-        T0,
-        &["plan", "publish", "1", "--on", "2026-06-10", "--where", "网站"],
-    );
-    env.ok(T0, &["ceremony", "start", "T-1", "--operator", "张三"]);
-    let out = env.run(&at(1), &["--json", "ceremony", "freeze", "1"]);
+    env.ok(T0, &words("plan publish 1 --on 2026-06-10 --where 网站"));
+    env.ok(T0, &words("ceremony start T-1 --operator 张三"));
+    let out = env.run(&at(1), &words("--json ceremony freeze 1"));
     assert_eq!(out.status.code(), Some(1));
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["error"]["code"], "infeasible", "{err}");
@@ -667,7 +577,7 @@ fn an_infeasible_task_is_refused_at_the_freeze_before_any_randomness() {
         err["error"]["message"].as_str().unwrap().contains("卫健委"),
         "{err}"
     );
-    let s = env.json(&at(2), &["ceremony", "status", "1"]);
+    let s = env.json(&at(2), &words("ceremony status 1"));
     assert_eq!(s["state"], "prepared", "nothing was written");
     assert_eq!(s["commitment"], Value::Null);
     assert_eq!(
@@ -683,5 +593,5 @@ fn an_infeasible_task_is_refused_at_the_freeze_before_any_randomness() {
     fixed["inspectors"]["groups"] = json!({"mode": "fixed", "count": 1});
     let fixed = env.write("fixed.json", &fixed.to_string());
     env.ok(&at(3), &["task", "update", "T-1", "--rules", &fixed]);
-    assert_eq!(env.json(&at(4), &["ceremony", "freeze", "1"])["state"], "frozen");
+    assert_eq!(env.json(&at(4), &words("ceremony freeze 1"))["state"], "frozen");
 }

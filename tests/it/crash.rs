@@ -10,7 +10,7 @@ use fairdraw::model::RiskClass;
 use fairdraw::registers;
 use serde_json::{Value, json};
 
-use super::ceremony::{Env, entity, inspector};
+use super::ceremony::{Env, entity, inspector, words};
 
 /// The task of the scenario.
 pub const TASK: &str = "永市监抽〔2026〕8号";
@@ -290,7 +290,7 @@ fn reference() -> (Vec<String>, String) {
         );
         dumps.push(dump(&env.db));
     }
-    let status = env.json(&now(40), &["ceremony", "status", "2"]);
+    let status = env.json(&now(40), &words("ceremony status 2"));
     (
         dumps,
         status["commitment"].as_str().unwrap().to_string() + " " + status["seed"].as_str().unwrap(),
@@ -338,7 +338,7 @@ fn kill_at(point: &str, dumps: &[String], reported: &str) -> String {
             );
             if d.contains("ceremony|Integer(2)") {
                 // Whatever was reported of ceremony 2 so far is what the reference run reported.
-                let s = env.json(&now(50), &["ceremony", "status", "2"]);
+                let s = env.json(&now(50), &words("ceremony status 2"));
                 for (k, v) in [("commitment", 0), ("seed", 1)] {
                     if let Some(x) = s[k].as_str() {
                         assert_eq!(x, reported.split(' ').nth(v).unwrap(), "{point}: {k} changed");
@@ -437,16 +437,7 @@ fn killing_a_heavy_freeze_at_any_moment_leaves_it_prepared_or_frozen() {
     let rules = env.write("rules.json", &r.to_string());
     env.ok(
         &now(0),
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "计划",
-            "--departments",
-            "D01,D13",
-        ],
+        &words("plan create --year 2026 --title 计划 --departments D01,D13"),
     );
     env.ok(
         &now(0),
@@ -469,10 +460,7 @@ fn killing_a_heavy_freeze_at_any_moment_leaves_it_prepared_or_frozen() {
             &rules,
         ],
     );
-    env.ok(
-        &now(0),
-        &["plan", "publish", "1", "--on", "2026-06-01", "--where", "网站"],
-    );
+    env.ok(&now(0), &words("plan publish 1 --on 2026-06-01 --where 网站"));
     env.ok(&now(0), &["ceremony", "start", TASK, "--operator", "张三"]);
     let prepared = dump(&env.db);
 
@@ -484,14 +472,14 @@ fn killing_a_heavy_freeze_at_any_moment_leaves_it_prepared_or_frozen() {
             .unwrap();
     }
     let started = std::time::Instant::now();
-    let reference = copy.json(&now(1), &["ceremony", "freeze", "1"]);
+    let reference = copy.json(&now(1), &words("ceremony freeze 1"));
     let duration = started.elapsed();
     let fingerprints = reference["fingerprints"].clone();
 
     let mut outcomes = Vec::new();
     for i in 1..=10u32 {
         let mut child = env
-            .cmd(&now(1), &["ceremony", "freeze", "1"])
+            .cmd(&now(1), &words("ceremony freeze 1"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -499,7 +487,7 @@ fn killing_a_heavy_freeze_at_any_moment_leaves_it_prepared_or_frozen() {
         std::thread::sleep(duration * i / 9);
         let _ = child.kill(); // SIGKILL on unix; an error means it had already finished
         child.wait().unwrap();
-        let s = env.json(&now(2), &["ceremony", "status", "1"]);
+        let s = env.json(&now(2), &words("ceremony status 1"));
         match s["state"].as_str().unwrap() {
             "prepared" => {
                 assert_eq!(
@@ -522,10 +510,10 @@ fn killing_a_heavy_freeze_at_any_moment_leaves_it_prepared_or_frozen() {
         );
     }
     if outcomes.last() == Some(&"prepared") {
-        env.ok(&now(1), &["ceremony", "freeze", "1"]);
+        env.ok(&now(1), &words("ceremony freeze 1"));
     }
     assert_eq!(
-        env.json(&now(3), &["ceremony", "status", "1"])["fingerprints"],
+        env.json(&now(3), &words("ceremony status 1"))["fingerprints"],
         fingerprints
     );
     assert!(env.ok(&now(3), &["audit"]).starts_with("audit OK"));
@@ -543,32 +531,14 @@ fn a_second_writer_gets_a_clear_busy_error_and_exit_code_4() {
     let env = Env::new();
     env.ok(
         &now(0),
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "计划",
-            "--departments",
-            "D01",
-        ],
+        &words("plan create --year 2026 --title 计划 --departments D01"),
     );
     let holder = rusqlite::Connection::open(&env.db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE; INSERT INTO calendar_day (date, kind, name) VALUES ('2026-10-01', 'holiday', '国庆');").unwrap();
     let out = env
         .cmd(
             &now(1),
-            &[
-                "plan",
-                "create",
-                "--year",
-                "2026",
-                "--title",
-                "第二个",
-                "--departments",
-                "D01",
-            ],
+            &words("plan create --year 2026 --title 第二个 --departments D01"),
         )
         .env("FAIRDRAW_BUSY_TIMEOUT_MS", "200")
         .output()
@@ -592,16 +562,7 @@ fn a_second_writer_gets_a_clear_busy_error_and_exit_code_4() {
     drop(holder);
     env.ok(
         &now(2),
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "第二个",
-            "--departments",
-            "D01",
-        ],
+        &words("plan create --year 2026 --title 第二个 --departments D01"),
     );
     assert!(
         env.ok(&now(3), &["audit"])

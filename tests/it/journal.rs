@@ -5,7 +5,7 @@
 use fairdraw::journal::{self, GENESIS, entry_hash};
 use serde_json::{Value, json};
 
-use super::ceremony::Env;
+use super::ceremony::{Env, words};
 use super::crash::finished_scenario;
 
 #[test]
@@ -90,16 +90,7 @@ fn every_ceremony_entry_carries_the_offsets_into_the_running_recordings() {
     let rules = env.write("rules.json", &super::ceremony::joint_rules().to_string());
     env.ok(
         &now(0, 0),
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "计划",
-            "--departments",
-            "D01,D13",
-        ],
+        &words("plan create --year 2026 --title 计划 --departments D01,D13"),
     );
     env.ok(
         &now(0, 0),
@@ -122,44 +113,21 @@ fn every_ceremony_entry_carries_the_offsets_into_the_running_recordings() {
             &rules,
         ],
     );
-    env.ok(
-        &now(0, 0),
-        &["plan", "publish", "1", "--on", "2026-06-01", "--where", "网站"],
-    );
-    env.ok(&now(0, 0), &["ceremony", "start", "T-9", "--operator", "张三"]);
-    env.ok(
-        &now(0, 0),
-        &["ceremony", "record-start", "1", "--device", "摄像机A"],
-    );
-    env.ok(
-        &now(1, 0),
-        &["ceremony", "record-start", "1", "--device", "录音笔"],
-    );
-    let err = env.fails(
-        &now(1, 5),
-        &["ceremony", "record-start", "1", "--device", "摄像机A"],
-        1,
-    );
+    env.ok(&now(0, 0), &words("plan publish 1 --on 2026-06-01 --where 网站"));
+    env.ok(&now(0, 0), &words("ceremony start T-9 --operator 张三"));
+    env.ok(&now(0, 0), &words("ceremony record-start 1 --device 摄像机A"));
+    env.ok(&now(1, 0), &words("ceremony record-start 1 --device 录音笔"));
+    let err = env.fails(&now(1, 5), &words("ceremony record-start 1 --device 摄像机A"), 1);
     assert!(
         err.contains("device “摄像机A” is already recording; stop it before starting again"),
         "{err}"
     );
-    env.ok(&now(2, 0), &["ceremony", "freeze", "1"]);
-    env.ok(
-        &now(3, 0),
-        &["ceremony", "record-stop", "1", "--device", "摄像机A"],
-    );
-    env.ok(&now(4, 0), &["ceremony", "commit", "1"]);
-    env.ok(
-        &now(5, 0),
-        &["ceremony", "record-start", "1", "--device", "摄像机A"],
-    );
-    env.ok(&now(6, 30), &["ceremony", "mark", "1", "见证人入场"]);
-    let err = env.fails(
-        &now(6, 31),
-        &["ceremony", "record-stop", "1", "--device", "手机"],
-        1,
-    );
+    env.ok(&now(2, 0), &words("ceremony freeze 1"));
+    env.ok(&now(3, 0), &words("ceremony record-stop 1 --device 摄像机A"));
+    env.ok(&now(4, 0), &words("ceremony commit 1"));
+    env.ok(&now(5, 0), &words("ceremony record-start 1 --device 摄像机A"));
+    env.ok(&now(6, 30), &words("ceremony mark 1 见证人入场"));
+    let err = env.fails(&now(6, 31), &words("ceremony record-stop 1 --device 手机"), 1);
     assert!(err.contains("device “手机” is not recording"), "{err}");
 
     let db = env.open();
@@ -208,7 +176,7 @@ fn every_ceremony_entry_carries_the_offsets_into_the_running_recordings() {
     let stopped: Value =
         serde_json::from_str(&journal::entries(db.conn(), Some(1)).unwrap()[4].payload).unwrap();
     assert_eq!(stopped["duration_ms"], 180000);
-    let s = env.json(&now(7, 0), &["ceremony", "status", "1"]);
+    let s = env.json(&now(7, 0), &words("ceremony status 1"));
     assert_eq!(
         s["recordings"].as_array().unwrap().len(),
         3,

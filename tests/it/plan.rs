@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::ceremony::{Env, joint_rules};
+use super::ceremony::{Env, joint_rules, words};
 
 const NOW: &str = "2026-03-02T10:00:00+08:00";
 
@@ -27,61 +27,26 @@ fn plans_are_published_and_adjusted_with_their_history_kept() {
     assert_eq!(p["status"], "draft");
     let err = env.fails(
         NOW,
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "x",
-            "--departments",
-            "外交部",
-        ],
+        &words("plan create --year 2026 --title x --departments 外交部"),
         1,
     );
     assert!(err.contains("departments: unknown department “外交部”"), "{err}");
     // An adjustment of a draft is published together with the plan.
     env.ok(
         NOW,
-        &[
-            "plan",
-            "adjust",
-            "1",
-            "--description",
-            "增加说明",
-            "--operator",
-            "王五",
-            "--notes",
-            "每年至少一次",
-        ],
+        &words("plan adjust 1 --description 增加说明 --operator 王五 --notes 每年至少一次"),
     );
-    let err = env.fails(
-        NOW,
-        &["plan", "publish", "1", "--on", "2026-03-03", "--where", "网站"],
-        1,
-    );
+    let err = env.fails(NOW, &words("plan publish 1 --on 2026-03-03 --where 网站"), 1);
     assert!(
         err.contains("on: the publication date 2026-03-03 is after today 2026-03-02"),
         "{err}"
     );
     let p = env.json(
         NOW,
-        &[
-            "plan",
-            "publish",
-            "1",
-            "--on",
-            "2026-03-01",
-            "--where",
-            "永州市人民政府门户网站",
-        ],
+        &words("plan publish 1 --on 2026-03-01 --where 永州市人民政府门户网站"),
     );
     assert_eq!(p["published_on"], "2026-03-01");
-    let err = env.fails(
-        NOW,
-        &["plan", "publish", "1", "--on", "2026-03-02", "--where", "网站"],
-        1,
-    );
+    let err = env.fails(NOW, &words("plan publish 1 --on 2026-03-02 --where 网站"), 1);
     assert!(
         err.contains("plan 1 was already published on 2026-03-01; change it with a plan adjustment"),
         "{err}"
@@ -89,60 +54,24 @@ fn plans_are_published_and_adjusted_with_their_history_kept() {
 
     let a = env.json(
         NOW,
-        &[
-            "plan",
-            "adjust",
-            "1",
-            "--description",
-            "增加联合抽查部门",
-            "--operator",
-            "王五",
-            "--departments",
-            "D01,D13,D05",
-        ],
+        &words("plan adjust 1 --description 增加联合抽查部门 --operator 王五 --departments D01,D13,D05"),
     );
     assert_eq!(a["before"], json!({"departments": ["D01", "D13"]}));
     assert_eq!(a["after"], json!({"departments": ["D01", "D13", "D05"]}));
     assert_eq!(a["published_on"], Value::Null);
     let err = env.fails(
         NOW,
-        &[
-            "plan",
-            "adjust",
-            "1",
-            "--description",
-            "无变化",
-            "--operator",
-            "王五",
-            "--departments",
-            "D01,D13,D05",
-        ],
+        &words("plan adjust 1 --description 无变化 --operator 王五 --departments D01,D13,D05"),
         1,
     );
     assert!(err.contains("nothing to adjust"), "{err}");
     env.ok(
         NOW,
-        &[
-            "plan",
-            "publish-adjustment",
-            "2",
-            "--on",
-            "2026-03-02",
-            "--where",
-            "网站",
-        ],
+        &words("plan publish-adjustment 2 --on 2026-03-02 --where 网站"),
     );
     let err = env.fails(
         NOW,
-        &[
-            "plan",
-            "publish-adjustment",
-            "2",
-            "--on",
-            "2026-03-02",
-            "--where",
-            "网站",
-        ],
+        &words("plan publish-adjustment 2 --on 2026-03-02 --where 网站"),
         1,
     );
     assert!(
@@ -150,7 +79,7 @@ fn plans_are_published_and_adjusted_with_their_history_kept() {
         "{err}"
     );
 
-    let show = env.json(NOW, &["plan", "show", "1"]);
+    let show = env.json(NOW, &words("plan show 1"));
     assert_eq!(show["plan"]["departments"], json!(["D01", "D13", "D05"]));
     assert_eq!(show["plan"]["notes"], "每年至少一次");
     let adj = show["adjustments"].as_array().unwrap();
@@ -171,16 +100,7 @@ fn tasks_are_checked_at_the_edge_and_drawable_only_when_published() {
     let env = Env::new();
     env.ok(
         NOW,
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "计划",
-            "--departments",
-            "D01,D13",
-        ],
+        &words("plan create --year 2026 --title 计划 --departments D01,D13"),
     );
     let rules = env.write("rules.json", &joint_rules().to_string());
     let mut bad = joint_rules();
@@ -250,17 +170,14 @@ fn tasks_are_checked_at_the_edge_and_drawable_only_when_published() {
     assert_eq!(t["rules"]["inspectors"]["departments"], json!(["D01", "D13"]));
     let err = env.fails(
         NOW,
-        &["ceremony", "start", "永市监抽〔2026〕1号", "--operator", "张三"],
+        &words("ceremony start 永市监抽〔2026〕1号 --operator 张三"),
         1,
     );
     assert!(
         err.contains("the plan “计划” of task 永市监抽〔2026〕1号 is not published"),
         "{err}"
     );
-    env.ok(
-        NOW,
-        &["plan", "publish", "1", "--on", "2026-03-01", "--where", "网站"],
-    );
+    env.ok(NOW, &words("plan publish 1 --on 2026-03-01 --where 网站"));
     // A task added to the published plan is an adjustment, drawable after that adjustment is published.
     let err = env.fails(
         NOW,
@@ -309,19 +226,16 @@ fn tasks_are_checked_at_the_edge_and_drawable_only_when_published() {
     );
     assert_eq!(t2["adjustment"], 1);
     assert_eq!(t2["rules"]["inspectors"]["departments"], json!(["D01"]));
-    let show = env.json(NOW, &["plan", "show", "1"]);
+    let show = env.json(NOW, &words("plan show 1"));
     assert_eq!(
         show["adjustments"][0]["description"],
         "新增抽查任务 永市监抽〔2026〕2号 追加"
     );
     assert_eq!(show["tasks"].as_array().unwrap().len(), 2);
-    env.ok(
-        NOW,
-        &["ceremony", "start", "永市监抽〔2026〕1号", "--operator", "张三"],
-    );
+    env.ok(NOW, &words("ceremony start 永市监抽〔2026〕1号 --operator 张三"));
     let err = env.fails(
         NOW,
-        &["ceremony", "start", "永市监抽〔2026〕2号", "--operator", "张三"],
+        &words("ceremony start 永市监抽〔2026〕2号 --operator 张三"),
         1,
     );
     assert!(
@@ -331,15 +245,7 @@ fn tasks_are_checked_at_the_edge_and_drawable_only_when_published() {
     // Tasks are editable until frozen, and the update is journaled with before and after.
     let t = env.json(
         NOW,
-        &[
-            "task",
-            "update",
-            "永市监抽〔2026〕1号",
-            "--name",
-            "食品经营者抽查",
-            "--end",
-            "2026-06-30",
-        ],
+        &words("task update 永市监抽〔2026〕1号 --name 食品经营者抽查 --end 2026-06-30"),
     );
     assert_eq!(t["name"], "食品经营者抽查");
     let db = env.open();
@@ -354,7 +260,7 @@ fn tasks_are_checked_at_the_edge_and_drawable_only_when_published() {
         p["after"],
         json!({"name": "食品经营者抽查", "planned_end": "2026-06-30"})
     );
-    let shown = env.ok(NOW, &["task", "show", "1"]);
+    let shown = env.ok(NOW, &words("task show 1"));
     assert!(
         shown.starts_with("1\t永市监抽〔2026〕1号\t食品经营者抽查\tD01,D13\t实地检查\n"),
         "{shown}"

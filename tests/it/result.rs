@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::ceremony::{Env, joint_rules, load_demo_registers};
+use super::ceremony::{Env, joint_rules, load_demo_registers, words};
 use super::crash::finished_scenario;
 
 const LATER: &str = "2026-07-20T10:00:00+08:00";
@@ -13,7 +13,7 @@ const LATER: &str = "2026-07-20T10:00:00+08:00";
 fn results_get_working_day_deadlines_and_overdue_flags() {
     // The scenario imported a calendar with 端午节 (2026-06-19) and recorded a published result for one target.
     let env = finished_scenario();
-    let r = env.json(LATER, &["result", "list", "2"]);
+    let r = env.json(LATER, &words("result list 2"));
     assert_eq!(r[0]["entity_code"], "91431100MA4L0B011X");
     assert_eq!(r[0]["category"], "未发现问题");
     // 2026-06-10 + 20 working days, skipping weekends and 端午节.
@@ -23,19 +23,9 @@ fn results_get_working_day_deadlines_and_overdue_flags() {
     // The replaced target has no result; its reserve has.
     let err = env.fails(
         LATER,
-        &[
-            "result",
-            "add",
-            "2",
-            "--entity",
-            "91431100MA4L0A002X",
-            "--category",
-            "1",
-            "--method",
-            "实地检查",
-            "--check-end",
-            "2026-06-12",
-        ],
+        &words(
+            "result add 2 --entity 91431100MA4L0A002X --category 1 --method 实地检查 --check-end 2026-06-12",
+        ),
         1,
     );
     assert!(
@@ -44,37 +34,15 @@ fn results_get_working_day_deadlines_and_overdue_flags() {
     );
     let err = env.fails(
         LATER,
-        &[
-            "result",
-            "add",
-            "2",
-            "--entity",
-            "91431100MA4L0B001X",
-            "--category",
-            "1",
-            "--method",
-            "实地检查",
-            "--check-end",
-            "2026-06-12",
-        ],
+        &words(
+            "result add 2 --entity 91431100MA4L0B001X --category 1 --method 实地检查 --check-end 2026-06-12",
+        ),
         1,
     );
     assert!(err.contains("is not a target of ceremony 2"), "{err}");
     let err = env.fails(
         LATER,
-        &[
-            "result",
-            "add",
-            "2",
-            "--entity",
-            "91431100MA4L0A001X",
-            "--category",
-            "罚款",
-            "--method",
-            "实地检查",
-            "--check-end",
-            "2026-06-12",
-        ],
+        &words("result add 2 --entity 91431100MA4L0A001X --category 罚款 --method 实地检查 --check-end 2026-06-12"),
         1,
     );
     assert!(
@@ -83,19 +51,9 @@ fn results_get_working_day_deadlines_and_overdue_flags() {
     );
     let err = env.fails(
         LATER,
-        &[
-            "result",
-            "add",
-            "2",
-            "--entity",
-            "91431100MA4L0A001X",
-            "--category",
-            "1",
-            "--method",
-            "实地检查",
-            "--check-end",
-            "2026-06-09",
-        ],
+        &words(
+            "result add 2 --entity 91431100MA4L0A001X --category 1 --method 实地检查 --check-end 2026-06-09",
+        ),
         1,
     );
     assert!(
@@ -104,23 +62,7 @@ fn results_get_working_day_deadlines_and_overdue_flags() {
     );
     let r = env.json(
         LATER,
-        &[
-            "result",
-            "add",
-            "2",
-            "--entity",
-            "91431100ma4l0a001x",
-            "--category",
-            "通过登记的住所(经营场所)无法联系",
-            "--method",
-            "实地",
-            "--disposal",
-            "列入经营异常名录",
-            "--check-end",
-            "2026-06-12",
-            "--remarks",
-            "两次上门未见人",
-        ],
+        &words("result add 2 --entity 91431100ma4l0a001x --category 通过登记的住所(经营场所)无法联系 --method 实地 --disposal 列入经营异常名录 --check-end 2026-06-12 --remarks 两次上门未见人"),
     );
     assert_eq!(r["category"], "通过登记的住所（经营场所）无法联系");
     assert_eq!(
@@ -133,41 +75,23 @@ fn results_get_working_day_deadlines_and_overdue_flags() {
     );
     let err = env.fails(
         LATER,
-        &[
-            "result",
-            "add",
-            "2",
-            "--entity",
-            "91431100MA4L0A001X",
-            "--category",
-            "1",
-            "--method",
-            "实地检查",
-            "--check-end",
-            "2026-06-12",
-        ],
+        &words(
+            "result add 2 --entity 91431100MA4L0A001X --category 1 --method 实地检查 --check-end 2026-06-12",
+        ),
         1,
     );
     assert!(
         err.contains("the result for “91431100MA4L0A001X” is already recorded"),
         "{err}"
     );
-    let overdue = env.ok(LATER, &["result", "list", "--overdue"]);
+    let overdue = env.ok(LATER, &words("result list --overdue"));
     assert_eq!(
         overdue,
         "永市监抽〔2026〕8号\t91431100MA4L0A001X\t通过登记的住所（经营场所）无法联系\t实地检查\t2026-06-12\t2026-07-13\tOVERDUE\n"
     );
     let r = env.json(
         LATER,
-        &[
-            "result",
-            "publish",
-            "2",
-            "--entity",
-            "91431100MA4L0A001X",
-            "--on",
-            "2026-07-15",
-        ],
+        &words("result publish 2 --entity 91431100MA4L0A001X --on 2026-07-15"),
     );
     assert_eq!(r["published_late"], true);
     assert_eq!(r["overdue"], false);
@@ -193,16 +117,7 @@ fn coverage_counts_items_of_tasks_with_a_sealed_draw_and_lists_joint_tasks() {
     let t0 = "2026-06-10T09:00:00+08:00";
     env.ok(
         t0,
-        &[
-            "plan",
-            "create",
-            "--year",
-            "2026",
-            "--title",
-            "计划",
-            "--departments",
-            "D01,D13",
-        ],
+        &words("plan create --year 2026 --title 计划 --departments D01,D13"),
     );
     let rules = env.write("rules.json", &joint_rules().to_string());
     let d01: Vec<String> = fairdraw::demo::items()
@@ -260,10 +175,7 @@ fn coverage_counts_items_of_tasks_with_a_sealed_draw_and_lists_joint_tasks() {
             &rules,
         ],
     );
-    env.ok(
-        t0,
-        &["plan", "publish", "1", "--on", "2026-06-01", "--where", "网站"],
-    );
+    env.ok(t0, &words("plan publish 1 --on 2026-06-01 --where 网站"));
     for step in [
         vec!["ceremony", "start", "联-1", "--operator", "张三"],
         vec!["ceremony", "freeze", "1"],
@@ -277,7 +189,7 @@ fn coverage_counts_items_of_tasks_with_a_sealed_draw_and_lists_joint_tasks() {
     ] {
         env.ok(t0, &step);
     }
-    let c = env.json(t0, &["coverage", "--department", "市场监管局", "--year", "2026"]);
+    let c = env.json(t0, &words("coverage --department 市场监管局 --year 2026"));
     assert_eq!(c["total"], d01.len());
     assert_eq!(
         c["covered"], 2,
@@ -297,13 +209,13 @@ fn coverage_counts_items_of_tasks_with_a_sealed_draw_and_lists_joint_tasks() {
             {"number": "单-2", "name": "单部门", "departments": ["D01"], "joint": false, "sealed": false}
         ])
     );
-    let text = env.ok(t0, &["coverage", "--department", "D13", "--year", "2026"]);
+    let text = env.ok(t0, &words("coverage --department D13 --year 2026"));
     assert_eq!(d13.len(), 2, "the demo item list has two items of 卫健委");
     assert!(
         text.starts_with("卫健委 (D13) 2026: 1/2 items covered (50.00%)\n"),
         "{text}"
     );
-    let none = env.json(t0, &["coverage", "--department", "D01", "--year", "2025"]);
+    let none = env.json(t0, &words("coverage --department D01 --year 2025"));
     assert_eq!(none["covered"], 0);
     assert_eq!(none["tasks"], json!([]));
 }
