@@ -96,9 +96,18 @@ pub enum Error {
     /// Something named by the user does not exist.
     #[error("{what} not found: {key}")]
     NotFound { what: String, key: String },
+    /// An import failed: the file cannot be read or mapped, or (all-or-nothing) some rows have errors.
+    #[error("{}", .0.message(Lang::En))]
+    Import(Box<crate::import::ImportError>),
     /// Any other error that already carries its message in both languages.
     #[error("{en}")]
     Other { code: ErrorCode, zh: String, en: String },
+}
+
+impl From<crate::import::ImportError> for Error {
+    fn from(e: crate::import::ImportError) -> Error {
+        Error::Import(Box::new(e))
+    }
 }
 
 impl Error {
@@ -154,6 +163,12 @@ impl Error {
             Error::Corrupt { .. } => ErrorCode::Corrupt,
             Error::Invalid { .. } => ErrorCode::Invalid,
             Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Import(e) => match **e {
+                crate::import::ImportError::UnknownField { .. }
+                | crate::import::ImportError::UnsupportedFormat { .. } => ErrorCode::Invalid,
+                crate::import::ImportError::SheetNotFound { .. } => ErrorCode::NotFound,
+                _ => ErrorCode::Import,
+            },
             Error::Other { code, .. } => *code,
         }
     }
@@ -204,6 +219,7 @@ impl Error {
             ),
             Error::Invalid { field, problem } => format!("{field}: {problem}"),
             Error::NotFound { what, key } => tr!(lang, "未找到{}：{}", "{} not found: {}", what, key),
+            Error::Import(e) => e.message(lang),
             Error::Other { zh, en, .. } => match lang {
                 Lang::Zh => zh.clone(),
                 Lang::En => en.clone(),

@@ -7,6 +7,12 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+/// The last valid day that stands for 长期/永久 (a certificate without expiry), as in the draw protocol §4.2.
+pub const NO_EXPIRY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => panic!("9999-12-31 is a valid date"),
+};
+
 /// A department (部门) of the joint meeting, e.g. 市场监管局.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Department {
@@ -108,7 +114,8 @@ pub struct Inspector {
     pub department: String,
     /// 执法证编号.
     pub certificate_no: String,
-    /// 执法证有效期 (last valid day), when known.
+    /// 执法证有效期 (last valid day). [`NO_EXPIRY`] (9999-12-31) means 长期 (no expiry); `None` means unknown,
+    /// and an inspector whose certificate validity is unknown is not eligible for a draw.
     pub certificate_valid_until: Option<NaiveDate>,
     /// 岗位资质资格, sorted and deduplicated.
     pub qualifications: Vec<String>,

@@ -10,6 +10,8 @@ mod ceremony;
 mod coverage;
 mod demo;
 mod draw;
+mod export;
+mod import;
 mod list;
 mod plan;
 mod result;
@@ -73,6 +75,10 @@ pub enum Command {
     Verify(verify::Args),
     /// Write synthetic demo registers (Yongzhou): entities, inspectors, items, departments.
     Demo(demo::Args),
+    /// Import a register from a spreadsheet (.xlsx, .xls, .csv in UTF-8 or GBK).
+    Import(import::Args),
+    /// Export a register to .xlsx or .csv.
+    Export(export::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -148,6 +154,8 @@ pub fn run() -> ExitCode {
         Command::Draw(args) => draw::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

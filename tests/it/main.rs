@@ -7,6 +7,8 @@ mod crash;
 mod demo;
 mod draw_fixtures;
 mod draw_properties;
+mod export;
+mod import;
 mod journal;
 mod plan;
 mod result;

@@ -1,0 +1,403 @@
+//! Turning one spreadsheet row into a domain value (`Entity`, `Inspector`, `Item`, `Department`) and the
+//! problems found on the way.
+//!
+//! This is the boundary of the core: past it, nothing sees a raw cell. Every value goes through `normalize`;
+//! credit codes through `codes::check` (a wrong check character is a warning, a malformed code an error);
+//! departments are referenced by code or name and must exist.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+
+use crate::codes::{self, CodeCheck};
+use crate::error::Result;
+use crate::model::{Department, Entity, Inspector, Item, NO_EXPIRY, Register, RiskClass};
+use crate::normalize;
+use crate::registers;
+
+use super::fields::{ColumnMap, fields};
+use super::problem::{Problem, Reason, Severity};
+use super::source::{CellValue, RawRow};
+
+/// A parsed row's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    Department(Department),
+    Entity(Entity),
+    Inspector(Inspector),
+    Item(Item),
+}
+
+impl Record {
+    /// The register key of the record.
+    pub fn key(&self) -> &str {
+        match self {
+            Record::Department(d) => &d.code,
+            Record::Entity(e) => &e.code,
+            Record::Inspector(i) => &i.staff_no,
+            Record::Item(i) => &i.code,
+        }
+    }
+}
+
+/// The outcome of parsing one row.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The value, if the row has no errors.
+    pub record: Option<Record>,
+    /// The row's key (even if the row has errors elsewhere), with the column it came from, for duplicate checks.
+    pub key: Option<(String, Option<usize>)>,
+    /// Department name (departments register only), for duplicate-name checks.
+    pub department_name: Option<(String, usize)>,
+    pub problems: Vec<Problem>,
+}
+
+impl Parsed {
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// The departments known to the database, for resolving references by code or name.
+#[derive(Clone, Debug, Default)]
+pub struct Departments {
+    by_code: HashMap<String, String>,
+    by_name: HashMap<String, String>,
+}
+
+impl Departments {
+    pub fn load(conn: &Connection) -> Result<Departments> {
+        let mut d = Departments::default();
+        for dep in registers::list_departments(conn)? {
+            d.by_name.insert(normalize::name(&dep.name), dep.code.clone());
+            d.by_code.insert(dep.code, dep.name);
+        }
+        Ok(d)
+    }
+
+    /// The code of the department named by `value` (its code or its name).
+    pub fn resolve(&self, value: &str) -> Option<String> {
+        let code = normalize::code(value);
+        if self.by_code.contains_key(&code) {
+            return Some(code);
+        }
+        self.by_name.get(&normalize::name(value)).cloned()
+    }
+
+    /// The code that already uses `name`, if any.
+    pub fn code_of_name(&self, name: &str) -> Option<&str> {
+        self.by_name.get(name).map(String::as_str)
+    }
+}
+
+/// Where the rows come from, for problem locations.
+pub struct RowContext<'a> {
+    pub register: Register,
+    pub file: &'a str,
+    pub sheet: Option<&'a str>,
+    pub headers: &'a [String],
+    pub map: &'a ColumnMap,
+    pub departments: &'a Departments,
+}
+
+/// The stable code of an item whose file has no code column: the department code, a hyphen and the first 12
+/// hex digits (upper case) of SHA-256 over the department code, a U+001F separator and the normalised item
+/// name. The same item in the same department always gets the same code, whatever the row order.
+pub fn derived_item_code(department: &str, name: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(department.as_bytes());
+    h.update([0x1F]);
+    h.update(normalize::name(name).as_bytes());
+    let digest = h.finalize();
+    format!("{department}-{}", hex::encode_upper(&digest[..6]))
+}
+
+/// Collects the problems of one row while its fields are read.
+struct RowReader<'a, 'b> {
+    ctx: &'a RowContext<'b>,
+    row: &'a RawRow,
+    problems: Vec<Problem>,
+}
+
+impl RowReader<'_, '_> {
+    fn col(&self, key: &str) -> Option<usize> {
+        self.ctx.map.column(self.ctx.register, key)
+    }
+
+    fn problem(&mut self, key: Option<&'static str>, col: Option<usize>, severity: Severity, reason: Reason) {
+        let value = col.map(|c| self.row.cell(c).display()).unwrap_or_default();
+        self.problems.push(Problem {
+            file: self.ctx.file.to_string(),
+            sheet: self.ctx.sheet.map(str::to_string),
+            row: self.row.number,
+            column: col.map(|c| self.ctx.headers.get(c).cloned().unwrap_or_default()),
+            column_index: col,
+            field: key,
+            value,
+            severity,
+            reason,
+        });
+    }
+
+    fn error(&mut self, key: &'static str, reason: Reason) {
+        let col = self.col(key);
+        self.problem(Some(key), col, Severity::Error, reason);
+    }
+
+    /// The raw cell of a field (empty if the field has no column). Error values are reported once here.
+    fn cell(&mut self, key: &'static str) -> CellValue {
+        let Some(col) = self.col(key) else {
+            return CellValue::Empty;
+        };
+        let cell = self.row.cell(col).clone();
+        if let CellValue::Error(_) = cell {
+            self.error(key, Reason::CellError);
+            return CellValue::Empty;
+        }
+        cell
+    }
+
+    fn with(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
+        f(&self.cell(key).display())
+    }
+
+    fn required(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
+        let errors_before = self.problems.len();
+        let v = self.with(key, f);
+        if v.is_empty() && self.problems.len() == errors_before {
+            self.error(key, Reason::Missing);
+        }
+        v
+    }
+
+    /// A date field. `no_expiry` allows 长期/永久, read as [`NO_EXPIRY`] (9999-12-31), which the draw protocol
+    /// treats as valid on every date; an empty cell stays `None` ("unknown").
+    fn date(&mut self, key: &'static str, no_expiry: bool) -> Option<NaiveDate> {
+        match self.cell(key) {
+            CellValue::Empty => None,
+            CellValue::Date(d) => Some(d),
+            CellValue::Number(n) => {
+                let date = if n.fract() == 0.0 && (19_000_101.0..=29_991_231.0).contains(&n) {
+                    normalize::date(&format!("{}", n as i64))
+                } else {
+                    normalize::excel_serial_to_date(n)
+                };
+                if date.is_none() {
+                    self.error(key, Reason::Date);
+                }
+                date
+            }
+            other => {
+                let t = other.display();
+                if normalize::text(&t).is_empty() {
+                    return None;
+                }
+                if no_expiry && normalize::is_no_expiry(&t) {
+                    return Some(NO_EXPIRY);
+                }
+                let date = normalize::date(&t);
+                if date.is_none() {
+                    self.error(key, Reason::Date);
+                }
+                date
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &'static str) -> bool {
+        match self.cell(key) {
+            CellValue::Bool(b) => b,
+            other => {
+                let t = other.display();
+                if normalize::text(&t).is_empty() {
+                    return false;
+                }
+                normalize::boolean(&t).unwrap_or_else(|| {
+                    self.error(key, Reason::Boolean);
+                    false
+                })
+            }
+        }
+    }
+
+    fn list(&mut self, key: &'static str) -> Vec<String> {
+        normalize::list(&self.cell(key).display())
+    }
+
+    fn risk_class(&mut self, key: &'static str) -> Option<RiskClass> {
+        let t = self.with(key, normalize::name);
+        if t.is_empty() {
+            return None;
+        }
+        // "A(低风险)", "低风险(A)": try the whole text, then the part outside and inside the parentheses.
+        let outside = t.split('(').next().unwrap_or("");
+        let inside = t
+            .split('(')
+            .nth(1)
+            .and_then(|s| s.split(')').next())
+            .unwrap_or("");
+        let parsed = [t.as_str(), outside, inside]
+            .into_iter()
+            .find_map(|s| RiskClass::parse(s.trim()).filter(|_| !s.trim().is_empty()));
+        if parsed.is_none() {
+            self.error(key, Reason::RiskClass);
+        }
+        parsed
+    }
+
+    fn department(&mut self, key: &'static str) -> String {
+        let raw = self.required(key, normalize::name);
+        if raw.is_empty() {
+            return raw;
+        }
+        match self.ctx.departments.resolve(&raw) {
+            Some(code) => code,
+            None => {
+                self.error(key, Reason::UnknownDepartment);
+                String::new()
+            }
+        }
+    }
+
+    fn finish(self, record: Record, key_field: &'static str) -> Parsed {
+        let key = Some((record.key().to_string(), self.col(key_field)));
+        let has_errors = self.problems.iter().any(|p| p.severity == Severity::Error);
+        Parsed {
+            record: (!has_errors).then_some(record),
+            key: key.filter(|(k, _)| !k.is_empty()),
+            department_name: None,
+            problems: self.problems,
+        }
+    }
+}
+
+/// Parses one non-blank data row.
+pub fn parse_row(ctx: &RowContext<'_>, row: &RawRow) -> Parsed {
+    let mut r = RowReader {
+        ctx,
+        row,
+        problems: Vec::new(),
+    };
+    match ctx.register {
+        Register::Entities => {
+            let code = r.required("code", normalize::code);
+            if !code.is_empty() {
+                match codes::check(&code) {
+                    CodeCheck::Valid => {}
+                    CodeCheck::BadCheck { expected, found } => {
+                        let col = r.col("code");
+                        r.problem(
+                            Some("code"),
+                            col,
+                            Severity::Warning,
+                            Reason::CheckCharacter { expected, found },
+                        );
+                    }
+                    CodeCheck::Malformed(m) => r.error("code", Reason::from_malformed(m)),
+                }
+            }
+            let e = Entity {
+                code,
+                name: r.required("name", normalize::name),
+                entity_type: r.with("entity_type", normalize::name),
+                industry: r.with("industry", normalize::name),
+                address: r.with("address", normalize::name),
+                authority: r.with("authority", normalize::name),
+                region: r.with("region", normalize::name),
+                town: r.with("town", normalize::name),
+                established: r.date("established", false),
+                status: r.with("status", normalize::name),
+                risk_class: r.risk_class("risk_class"),
+                tags: r.list("tags"),
+                last_inspected: r.date("last_inspected", false),
+            };
+            r.finish(Record::Entity(e), "code")
+        }
+        Register::Inspectors => {
+            let i = Inspector {
+                staff_no: r.required("staff_no", normalize::code),
+                name: r.required("name", normalize::name),
+                department: r.department("department"),
+                certificate_no: r.with("certificate_no", normalize::code),
+                certificate_valid_until: r.date("certificate_valid_until", true),
+                qualifications: r.list("qualifications"),
+                expert: r.boolean("expert"),
+                region: r.with("region", normalize::name),
+                status: r.with("status", normalize::name),
+            };
+            r.finish(Record::Inspector(i), "staff_no")
+        }
+        Register::Items => {
+            let has_code_column = r.col("code").is_some();
+            let given_code = if has_code_column {
+                r.required("code", normalize::code)
+            } else {
+                String::new()
+            };
+            let name = r.required("name", normalize::name);
+            let department = r.department("department");
+            let code = if has_code_column || department.is_empty() || name.is_empty() {
+                given_code
+            } else {
+                derived_item_code(&department, &name)
+            };
+            let i = Item {
+                code,
+                name,
+                department,
+                legal_basis: r.with("legal_basis", normalize::text),
+                subject: r.with("subject", normalize::text),
+                object: r.with("object", normalize::text),
+                method: r.with("method", normalize::text),
+                ratio_frequency: r.with("ratio_frequency", normalize::text),
+                inspector_requirements: r.with("inspector_requirements", normalize::text),
+                notes: r.with("notes", normalize::text),
+            };
+            // Without a code column, duplicates are found through the name (the code derives from it).
+            r.finish(Record::Item(i), if has_code_column { "code" } else { "name" })
+        }
+        Register::Departments => {
+            let code = r.required("code", normalize::code);
+            let name = r.required("name", normalize::name);
+            if !name.is_empty() {
+                if let Some(other) = ctx.departments.code_of_name(&name) {
+                    if other != code {
+                        let other = other.to_string();
+                        r.error("name", Reason::NameTaken { code: other });
+                    }
+                }
+            }
+            let name_col = r.col("name");
+            let mut parsed = r.finish(
+                Record::Department(Department {
+                    code,
+                    name: name.clone(),
+                }),
+                "code",
+            );
+            parsed.department_name = name_col.filter(|_| !name.is_empty()).map(|c| (name, c));
+            parsed
+        }
+    }
+}
+
+/// The header names of a register's fields, for the export and for reports.
+pub fn canonical_headers(register: Register) -> Vec<&'static str> {
+    fields(register).iter().map(|f| f.header).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_item_codes_are_stable_and_depend_on_department_and_name() {
+        let a = derived_item_code("D01", "食品经营许可事项的检查");
+        assert_eq!(a, derived_item_code("D01", " 食品经营许可事项的检查\u{3000}"));
+        assert!(a.starts_with("D01-") && a.len() == 16, "{a}");
+        assert_ne!(a, derived_item_code("D02", "食品经营许可事项的检查"));
+        assert_ne!(a, derived_item_code("D01", "食品生产许可事项的检查"));
+    }
+}

@@ -1,0 +1,727 @@
+//! Reading rows out of spreadsheet files: `.xlsx`/`.xlsm` streamed cell by cell, `.xls` through calamine's
+//! whole-sheet range, `.csv`/`.tsv`/`.txt` streamed record by record with the text encoding detected.
+//!
+//! Rows come out with the row number Excel would show (1-based, title rows and blank rows counted), so that a
+//! problem can be found in the file by the person who has to fix it. Memory: a CSV file is never held in
+//! memory (one record at a time); an `.xlsx` sheet is streamed, but calamine keeps the workbook's shared-string
+//! table in memory (roughly the size of the distinct texts in the file); an `.xls` sheet (at most 65,536 rows
+//! by the format) is read whole.
+
+use std::cell::Cell as StdCell;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use calamine::{Data, DataRef, Reader, Xlsx};
+use chrono::NaiveDate;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::normalize;
+
+use super::problem::ImportError;
+
+/// The text encoding of a CSV file, as detected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// UTF-8 without a byte-order mark.
+    Utf8,
+    /// UTF-8 with a byte-order mark (what Excel writes as "CSV UTF-8").
+    Utf8Bom,
+    /// GB18030, the superset of GBK and GB2312 (what Excel on a Chinese Windows writes as "CSV").
+    Gb18030,
+}
+
+impl Encoding {
+    /// The name shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf8Bom => "UTF-8 (BOM)",
+            Encoding::Gb18030 => "GBK/GB18030",
+        }
+    }
+}
+
+/// One cell as read from the file, before normalisation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CellValue {
+    Empty,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// A cell Excel stores as a date.
+    Date(NaiveDate),
+    /// An error value such as `#N/A`.
+    Error(String),
+}
+
+impl CellValue {
+    /// The text a person sees in the cell: integral numbers without `.0`, dates as `YYYY-MM-DD`.
+    pub fn display(&self) -> String {
+        match self {
+            CellValue::Empty => String::new(),
+            CellValue::Text(s) => s.clone(),
+            CellValue::Number(n) => number_text(*n),
+            CellValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            CellValue::Date(d) => normalize::date_text(*d),
+            CellValue::Error(e) => e.clone(),
+        }
+    }
+
+    /// True if the cell holds nothing but whitespace.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            CellValue::Empty => true,
+            CellValue::Text(s) => normalize::text(s).is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// Integral numbers print without a fraction (a 15-digit 注册号 stored as a number stays exact: f64 holds
+/// integers up to 2^53 exactly); others in Rust's shortest round-trip form.
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A row of cells with its row number as Excel shows it.
+#[derive(Clone, Debug)]
+pub struct RawRow {
+    pub number: u32,
+    pub cells: Vec<CellValue>,
+}
+
+impl RawRow {
+    /// True if every cell is blank.
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(CellValue::is_blank)
+    }
+
+    /// The cell at `col`, or an empty cell past the row's end.
+    pub fn cell(&self, col: usize) -> &CellValue {
+        self.cells.get(col).unwrap_or(&CellValue::Empty)
+    }
+}
+
+/// Whether a row visitor wants more rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Where reading stands, for progress reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Position {
+    /// Bytes of the file consumed so far (CSV only: the compressed stream inside an xlsx has no useful offset).
+    pub bytes_read: Option<u64>,
+    /// Rows in the sheet, when the file declares it (xlsx dimension).
+    pub rows_total: Option<u64>,
+}
+
+/// The kinds of file we read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Csv,
+    Xlsx,
+    Xls,
+}
+
+/// An opened input file.
+pub struct Source {
+    path: PathBuf,
+    kind: Kind,
+    size: u64,
+    encoding: Option<Encoding>,
+    sha256: Option<String>,
+    sheets: Vec<String>,
+    xlsx: Option<Xlsx<BufReader<File>>>,
+    other: Option<calamine::Sheets<BufReader<File>>>,
+}
+
+/// How many bytes of a CSV file [`Source::open`] inspects to detect the encoding when not scanning it whole.
+const PREFIX_SCAN: usize = 1 << 20;
+
+fn kind_of(path: &Path) -> Result<Kind> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "tsv" | "txt" => Ok(Kind::Csv),
+        "xlsx" | "xlsm" => Ok(Kind::Xlsx),
+        "xls" => Ok(Kind::Xls),
+        _ => Err(ImportError::UnsupportedFormat {
+            file: file_name(path),
+            extension: ext,
+        }
+        .into()),
+    }
+}
+
+/// The file's name without its directory, as shown in messages.
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn unreadable(path: &Path, detail: impl std::fmt::Display) -> Error {
+    ImportError::Unreadable {
+        file: file_name(path),
+        detail: detail.to_string(),
+    }
+    .into()
+}
+
+impl Source {
+    /// Opens `path`. With `full_scan`, the whole file is read once first to compute its SHA-256 and, for a CSV
+    /// file, to decide its encoding on every byte; without it (previews) only a prefix is inspected.
+    pub fn open(path: &Path, full_scan: bool) -> Result<Source> {
+        let kind = kind_of(path)?;
+        let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+        let mut src = Source {
+            path: path.to_path_buf(),
+            kind,
+            size,
+            encoding: None,
+            sha256: None,
+            sheets: Vec::new(),
+            xlsx: None,
+            other: None,
+        };
+        if full_scan || kind == Kind::Csv {
+            let (sha, enc) = scan(path, kind == Kind::Csv, full_scan)?;
+            src.sha256 = sha;
+            src.encoding = enc;
+        }
+        match kind {
+            Kind::Csv => {}
+            Kind::Xlsx => {
+                let wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+                src.sheets = wb.sheet_names();
+                src.xlsx = Some(wb);
+            }
+            Kind::Xls => {
+                let wb = calamine::open_workbook_auto(path).map_err(|e| unreadable(path, e))?;
+                src.sheets = wb.sheet_names();
+                src.other = Some(wb);
+            }
+        }
+        Ok(src)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The sheet names of a workbook; empty for CSV.
+    pub fn sheets(&self) -> &[String] {
+        &self.sheets
+    }
+
+    /// The detected encoding of a CSV file.
+    pub fn encoding(&self) -> Option<Encoding> {
+        self.encoding
+    }
+
+    /// Lower-case hex SHA-256 of the file (only after a full scan).
+    pub fn sha256(&self) -> Option<&str> {
+        self.sha256.as_deref()
+    }
+
+    /// Calls `f` with every row that has at least one cell, in order, until it returns [`Flow::Stop`]. For a
+    /// workbook, `sheet` must be one of [`Source::sheets`].
+    pub fn rows(
+        &mut self,
+        sheet: Option<&str>,
+        f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
+    ) -> Result<()> {
+        match self.kind {
+            Kind::Csv => self.csv_rows(f),
+            Kind::Xlsx => {
+                let path = self.path.clone();
+                let sheet = sheet.ok_or_else(|| unreadable(&path, "no sheet"))?;
+                let wb = self
+                    .xlsx
+                    .as_mut()
+                    .ok_or_else(|| unreadable(&path, "workbook not open"))?;
+                xlsx_rows(&path, wb, sheet, f)
+            }
+            Kind::Xls => {
+                let path = self.path.clone();
+                let sheet = sheet.ok_or_else(|| unreadable(&path, "no sheet"))?;
+                let wb = self
+                    .other
+                    .as_mut()
+                    .ok_or_else(|| unreadable(&path, "workbook not open"))?;
+                let range = wb.worksheet_range(sheet).map_err(|e| unreadable(&path, e))?;
+                range_rows(&range, f)
+            }
+        }
+    }
+
+    fn csv_rows(&mut self, f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>) -> Result<()> {
+        let path = self.path.clone();
+        let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let counter = Rc::new(StdCell::new(0u64));
+        let mut raw = CountingReader {
+            inner: file,
+            count: Rc::clone(&counter),
+        };
+        let encoding = self.encoding.unwrap_or(Encoding::Utf8);
+        let mut head = [0u8; 4096];
+        let n = read_full(&mut raw, &mut head).map_err(|e| Error::io(&path, e))?;
+        let head = &head[..n];
+        let delimiter = sniff_delimiter(head);
+        let body_start = if encoding == Encoding::Utf8Bom {
+            3.min(n)
+        } else {
+            0
+        };
+        let chained = std::io::Cursor::new(head[body_start..].to_vec()).chain(raw);
+        let reader: Box<dyn Read> = match encoding {
+            Encoding::Utf8 | Encoding::Utf8Bom => Box::new(chained),
+            Encoding::Gb18030 => Box::new(DecodeReader::new(chained, body_start as u64)),
+        };
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(BufReader::with_capacity(1 << 16, BlankLines::new(reader)));
+        let mut record = csv::StringRecord::new();
+        // Thanks to `BlankLines`, every physical line outside quotes is a record, so the record index is the
+        // row number Excel shows (a record spanning lines inside quotes is one row in Excel too).
+        let mut number = 0u32;
+        loop {
+            match csv.read_record(&mut record) {
+                Ok(false) => return Ok(()),
+                Ok(true) => {}
+                Err(e) => {
+                    return Err(match e.kind() {
+                        csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                            unreadable(&path, io)
+                        }
+                        _ => unreadable(&path, e),
+                    });
+                }
+            }
+            number = number.saturating_add(1);
+            let cells = record
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        CellValue::Empty
+                    } else {
+                        CellValue::Text(s.to_string())
+                    }
+                })
+                .collect();
+            let pos = Position {
+                bytes_read: Some(counter.get()),
+                rows_total: None,
+            };
+            if f(RawRow { number, cells }, pos)? == Flow::Stop {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Reads until `buf` is full or the input ends.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Comma unless the start of the file has more tabs or semicolons (some systems export tab-separated text
+/// under a `.csv` name). These ASCII bytes never occur inside a GB18030 multi-byte character, so counting raw
+/// bytes works for every supported encoding.
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let count = |b: u8| head.iter().filter(|&&c| c == b).count();
+    let (commas, tabs, semis) = (count(b','), count(b'\t'), count(b';'));
+    if tabs > commas && tabs >= semis {
+        b'\t'
+    } else if semis > commas && semis > tabs {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// One pass over the file: SHA-256 (if `full`) and, for CSV, whether it is valid UTF-8 (on every byte if
+/// `full`, else on the first [`PREFIX_SCAN`] bytes).
+fn scan(path: &Path, csv: bool, full: bool) -> Result<(Option<String>, Option<Encoding>)> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut pending: Vec<u8> = Vec::new();
+    let mut utf8 = true;
+    let mut bom = false;
+    let mut first = true;
+    let mut seen = 0usize;
+    loop {
+        let n = read_full(&mut file, &mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        if full {
+            hasher.update(chunk);
+        }
+        if csv && utf8 {
+            let mut data = std::mem::take(&mut pending);
+            data.extend_from_slice(chunk);
+            let mut start = 0;
+            if first {
+                first = false;
+                if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                    bom = true;
+                    start = 3;
+                }
+            }
+            match std::str::from_utf8(&data[start..]) {
+                Ok(_) => {}
+                // An incomplete character at the end of the chunk continues in the next one.
+                Err(e) if e.error_len().is_none() => pending = data[start + e.valid_up_to()..].to_vec(),
+                Err(_) => utf8 = false,
+            }
+        }
+        seen += n;
+        if !full && seen >= PREFIX_SCAN {
+            pending.clear();
+            break;
+        }
+    }
+    if !pending.is_empty() {
+        utf8 = false;
+    }
+    let sha = full.then(|| hex::encode(hasher.finalize()));
+    let enc = csv.then_some(match (utf8, bom) {
+        (true, true) => Encoding::Utf8Bom,
+        (true, false) => Encoding::Utf8,
+        (false, _) => Encoding::Gb18030,
+    });
+    Ok((sha, enc))
+}
+
+/// Counts the bytes read through it, for progress reports.
+struct CountingReader<R> {
+    inner: R,
+    count: Rc<StdCell<u64>>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Makes empty lines visible to the CSV parser. The `csv` crate skips empty lines, but Excel shows them as
+/// rows, and row numbers in problem reports must match what Excel shows. Outside quoted fields, an empty line
+/// gets an empty quoted field (`""`), which parses as a one-cell blank record; inside quotes nothing changes.
+struct BlankLines<R> {
+    inner: R,
+    chunk: Vec<u8>,
+    pending: Vec<u8>,
+    pending_pos: usize,
+    at_line_start: bool,
+    in_quotes: bool,
+}
+
+impl<R: Read> BlankLines<R> {
+    fn new(inner: R) -> Self {
+        BlankLines {
+            inner,
+            chunk: vec![0; 1 << 15],
+            pending: Vec::with_capacity(1 << 16),
+            pending_pos: 0,
+            at_line_start: true,
+            in_quotes: false,
+        }
+    }
+}
+
+impl<R: Read> Read for BlankLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending_pos == self.pending.len() {
+            let n = self.inner.read(&mut self.chunk)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.pending.clear();
+            self.pending_pos = 0;
+            for &b in &self.chunk[..n] {
+                if !self.in_quotes && self.at_line_start && (b == b'\n' || b == b'\r') {
+                    self.pending.extend_from_slice(b"\"\"");
+                }
+                if b == b'"' {
+                    self.in_quotes = !self.in_quotes;
+                }
+                self.at_line_start = b == b'\n' && !self.in_quotes;
+                self.pending.push(b);
+            }
+        }
+        let n = buf.len().min(self.pending.len() - self.pending_pos);
+        buf[..n].copy_from_slice(&self.pending[self.pending_pos..self.pending_pos + n]);
+        self.pending_pos += n;
+        Ok(n)
+    }
+}
+
+/// Decodes GB18030 to UTF-8 as a stream. Bytes that are not valid GB18030 stop reading with an error naming
+/// their offset, rather than being replaced silently.
+struct DecodeReader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    input_pos: usize,
+    input_len: usize,
+    output: Vec<u8>,
+    output_pos: usize,
+    output_len: usize,
+    offset: u64,
+    eof: bool,
+    finished: bool,
+}
+
+impl<R: Read> DecodeReader<R> {
+    fn new(inner: R, offset: u64) -> Self {
+        DecodeReader {
+            inner,
+            decoder: encoding_rs::GB18030.new_decoder_without_bom_handling(),
+            input: vec![0; 1 << 16],
+            input_pos: 0,
+            input_len: 0,
+            output: vec![0; 3 << 16],
+            output_pos: 0,
+            output_len: 0,
+            offset,
+            eof: false,
+            finished: false,
+        }
+    }
+}
+
+impl<R: Read> Read for DecodeReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.output_pos < self.output_len {
+                let n = buf.len().min(self.output_len - self.output_pos);
+                buf[..n].copy_from_slice(&self.output[self.output_pos..self.output_pos + n]);
+                self.output_pos += n;
+                return Ok(n);
+            }
+            if self.finished {
+                return Ok(0);
+            }
+            if self.input_pos == self.input_len && !self.eof {
+                self.input_len = self.inner.read(&mut self.input)?;
+                self.input_pos = 0;
+                self.eof = self.input_len == 0;
+            }
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.input[self.input_pos..self.input_len],
+                &mut self.output,
+                self.eof,
+            );
+            self.input_pos += read;
+            self.offset += read as u64;
+            self.output_pos = 0;
+            self.output_len = written;
+            match result {
+                encoding_rs::DecoderResult::Malformed(bad, extra) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "bytes at offset {} are neither UTF-8 nor GBK/GB18030",
+                            self.offset.saturating_sub(bad as u64 + extra as u64)
+                        ),
+                    ));
+                }
+                // With `last = true` the decoder has flushed everything it held.
+                encoding_rs::DecoderResult::InputEmpty if self.eof => self.finished = true,
+                _ => {}
+            }
+        }
+    }
+}
+
+fn data_ref_value(v: &DataRef<'_>) -> CellValue {
+    match v {
+        DataRef::Empty => CellValue::Empty,
+        DataRef::String(s) => CellValue::Text(s.clone()),
+        DataRef::SharedString(s) => CellValue::Text((*s).to_string()),
+        DataRef::Int(i) => CellValue::Number(*i as f64),
+        DataRef::Float(f) => CellValue::Number(*f),
+        DataRef::Bool(b) => CellValue::Bool(*b),
+        DataRef::DateTime(dt) => date_cell(dt),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellValue::Text(s.clone()),
+        DataRef::Error(e) => CellValue::Error(e.to_string()),
+    }
+}
+
+fn data_value(v: &Data) -> CellValue {
+    match v {
+        Data::Empty => CellValue::Empty,
+        Data::String(s) => CellValue::Text(s.clone()),
+        Data::Int(i) => CellValue::Number(*i as f64),
+        Data::Float(f) => CellValue::Number(*f),
+        Data::Bool(b) => CellValue::Bool(*b),
+        Data::DateTime(dt) => date_cell(dt),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => CellValue::Text(s.clone()),
+        Data::Error(e) => CellValue::Error(e.to_string()),
+    }
+}
+
+/// A date-formatted cell becomes a date (calamine resolves the workbook's 1900/1904 date system); a duration
+/// stays a number.
+fn date_cell(dt: &calamine::ExcelDateTime) -> CellValue {
+    if dt.is_datetime() {
+        let (y, m, d, ..) = dt.to_ymd_hms_milli();
+        if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32) {
+            return CellValue::Date(date);
+        }
+    }
+    CellValue::Number(dt.as_f64())
+}
+
+fn xlsx_rows(
+    path: &Path,
+    wb: &mut Xlsx<BufReader<File>>,
+    sheet: &str,
+    f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
+) -> Result<()> {
+    let mut reader = wb
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| unreadable(path, e))?;
+    let dims = reader.dimensions();
+    let pos = Position {
+        bytes_read: None,
+        rows_total: (dims.end.0 > 0).then_some(dims.end.0 as u64 + 1),
+    };
+    let mut current: Option<RawRow> = None;
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(path, e))? {
+        let (r, c) = cell.get_position();
+        let value = data_ref_value(cell.get_value());
+        if value == CellValue::Empty {
+            continue;
+        }
+        let number = r + 1;
+        if current.as_ref().is_some_and(|row| row.number != number) {
+            if let Some(row) = current.take() {
+                if f(row, pos)? == Flow::Stop {
+                    return Ok(());
+                }
+            }
+        }
+        let row = current.get_or_insert_with(|| RawRow {
+            number,
+            cells: Vec::new(),
+        });
+        let c = c as usize;
+        if row.cells.len() <= c {
+            row.cells.resize(c + 1, CellValue::Empty);
+        }
+        row.cells[c] = value;
+    }
+    if let Some(row) = current {
+        f(row, pos)?;
+    }
+    Ok(())
+}
+
+fn range_rows(
+    range: &calamine::Range<Data>,
+    f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
+) -> Result<()> {
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let pos = Position {
+        bytes_read: None,
+        rows_total: Some(range.height() as u64 + row0 as u64),
+    };
+    for (i, cells) in range.rows().enumerate() {
+        let mut values: Vec<CellValue> = vec![CellValue::Empty; col0 as usize];
+        values.extend(cells.iter().map(data_value));
+        if values.iter().all(|v| *v == CellValue::Empty) {
+            continue;
+        }
+        let row = RawRow {
+            number: row0 + i as u32 + 1,
+            cells: values,
+        };
+        if f(row, pos)? == Flow::Stop {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integral_numbers_print_without_fraction() {
+        assert_eq!(number_text(110105000000001.0), "110105000000001");
+        assert_eq!(number_text(1.5), "1.5");
+        assert_eq!(CellValue::Number(1001.0).display(), "1001");
+    }
+
+    #[test]
+    fn delimiter_sniffing() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n1,2\t3\t4"), b'\t');
+        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b""), b',');
+    }
+
+    #[test]
+    fn blank_lines_become_blank_records_outside_quotes_only() {
+        let input = "t\n\nh,a\r\n\r\n\"x\n\ny\",3\n\n";
+        let mut out = String::new();
+        BlankLines::new(input.as_bytes())
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "t\n\"\"\nh,a\r\n\"\"\r\n\"x\n\ny\",3\n\"\"\n");
+    }
+
+    #[test]
+    fn gb18030_decodes_across_small_reads_and_rejects_garbage() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("企业名称,统一社会信用代码\n永州市某某公司,1\n");
+        let mut r = DecodeReader::new(std::io::Cursor::new(bytes.into_owned()), 0);
+        let mut out = String::new();
+        r.read_to_string(&mut out).unwrap();
+        assert_eq!(out, "企业名称,统一社会信用代码\n永州市某某公司,1\n");
+
+        let mut r = DecodeReader::new(std::io::Cursor::new(vec![b'a', 0x81, 0x20, b'b']), 0);
+        let err = r.read_to_string(&mut String::new()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("offset 1"), "{err}");
+    }
+}

@@ -1,0 +1,323 @@
+//! Normalisation of spreadsheet cell text into the values stored in the registers.
+//!
+//! Government spreadsheets carry the same value in many spellings: full-width letters and digits typed with a
+//! Chinese input method, ideographic (U+3000) and no-break spaces, a leading apostrophe that Excel users type to
+//! keep a number as text, decomposed Unicode from some exporters, dates in half a dozen formats. Everything
+//! here maps those spellings to one canonical form, so that re-importing the same data in another spelling
+//! reports "unchanged", and so that the draw (which hashes these values) sees one byte string per value.
+//!
+//! All functions are pure and never fail on odd input: a value that cannot be understood is reported by the
+//! caller (`None` from the parsers here), never silently replaced.
+
+use chrono::{Datelike, NaiveDate};
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// Folds one character: full-width ASCII forms (U+FF01–U+FF5E) to ASCII, the ideographic space (U+3000) and
+/// no-break spaces to a plain space. Everything else is unchanged.
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c),
+        '\u{3000}' | '\u{00A0}' | '\u{2007}' | '\u{202F}' => ' ',
+        _ => c,
+    }
+}
+
+/// Whitespace for trimming and collapsing: Unicode white space (which includes U+3000 and NBSP) and the
+/// zero-width characters that copy-paste from web pages leaves behind.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}')
+}
+
+/// The common form of every text value: full-width ASCII folded, line breaks unified to `\n`, NFC, trimmed,
+/// one leading apostrophe (Excel's "this is text" marker) removed. Internal spacing and line breaks are kept,
+/// which matters for multi-line fields such as 抽查依据.
+pub fn text(raw: &str) -> String {
+    // Most cells need neither folding nor composition: check first, allocate only when something changes
+    // (a million-row import normalises some ten million cells).
+    let folded: Cow<'_, str> = if raw.chars().any(|c| c == '\r' || fold_char(c) != c) {
+        Cow::Owned(
+            raw.replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .chars()
+                .map(fold_char)
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let composed: Cow<'_, str> = match is_nfc_quick(folded.chars()) {
+        IsNormalized::Yes => folded,
+        _ => Cow::Owned(folded.nfc().collect()),
+    };
+    let trimmed = composed.trim_matches(is_space);
+    let unquoted = trimmed.strip_prefix('\'').unwrap_or(trimmed);
+    unquoted.trim_matches(is_space).to_string()
+}
+
+/// A name or short label: [`text`] with every run of whitespace (line breaks included) collapsed to one space.
+pub fn name(raw: &str) -> String {
+    let t = text(raw);
+    let mut out = String::with_capacity(t.len());
+    let mut in_space = false;
+    for c in t.chars() {
+        if is_space(c) {
+            in_space = true;
+        } else {
+            if in_space && !out.is_empty() {
+                out.push(' ');
+            }
+            in_space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A code (credit code, staff number, certificate number, item or department code): [`text`], upper-cased,
+/// with all whitespace removed (codes are often typed in groups, `9133 0000 ...`).
+pub fn code(raw: &str) -> String {
+    text(raw)
+        .chars()
+        .filter(|c| !is_space(*c))
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A multi-value list (tags, qualifications) split on `；;，,、|`, each part a [`name`], empty parts dropped,
+/// sorted and deduplicated so that the order in which people typed them never matters.
+pub fn list(raw: &str) -> Vec<String> {
+    let t = text(raw);
+    let mut out: Vec<String> = t
+        .split(['；', ';', '，', ',', '、', '|', '\n'])
+        .map(name)
+        .filter(|s| !s.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A yes/no value: 是/否, Y/N, yes/no, 1/0, √/×, ✓/✗, true/false, 真/假 (case-insensitive). `None` if the
+/// text is none of these; the caller decides what an empty cell means.
+pub fn boolean(raw: &str) -> Option<bool> {
+    let t = name(raw).to_lowercase();
+    match t.as_str() {
+        "是" | "y" | "yes" | "1" | "√" | "✓" | "✔" | "true" | "真" | "对" => Some(true),
+        "否" | "n" | "no" | "0" | "×" | "✗" | "✘" | "x" | "false" | "假" | "不是" => Some(false),
+        _ => None,
+    }
+}
+
+/// Words that mean "no expiry date" on a certificate (执法证有效期).
+const NO_EXPIRY: &[&str] = &["长期", "永久", "长期有效", "永久有效", "无期限", "无固定期限"];
+
+/// True if the text says a validity period has no end (长期, 永久 ...).
+pub fn is_no_expiry(raw: &str) -> bool {
+    let t = name(raw);
+    NO_EXPIRY.contains(&t.as_str())
+}
+
+/// The Excel serial day number of a date (1900 date system, with Excel's phantom 1900-02-29 accounted for).
+/// Serial 1 is 1900-01-01; serials from 61 on count from 1899-12-30.
+pub fn excel_serial_to_date(serial: f64) -> Option<NaiveDate> {
+    if !serial.is_finite() || !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    // Excel believes 1900 was a leap year: serial 60 is the non-existent 1900-02-29. Below it the epoch is
+    // one day later than above it.
+    let epoch = if days >= 61 {
+        NaiveDate::from_ymd_opt(1899, 12, 30)?
+    } else if days == 60 {
+        return None;
+    } else {
+        NaiveDate::from_ymd_opt(1899, 12, 31)?
+    };
+    epoch.checked_add_signed(chrono::Duration::days(days))
+}
+
+/// Parses a date as written in real sheets: `2026-01-31`, `2026/1/31`, `2026.1.31`, `2026年1月31日`,
+/// `20260131`, an ISO date-time (`2026-01-31 08:00:00`, `2026-01-31T00:00:00`), or a five-digit Excel serial
+/// number left over from a cell that lost its date format. Full-width digits are accepted. Returns `None` for
+/// anything else, including an empty string.
+pub fn date(raw: &str) -> Option<NaiveDate> {
+    let t = name(raw);
+    // Drop a time part: "2026-01-31 08:00:00", "2026-01-31T00:00:00".
+    let t = t.split([' ', 'T']).next().unwrap_or("");
+    let t = t.trim_end_matches(['日', '号']);
+    if t.is_empty() {
+        return None;
+    }
+    if t.chars().all(|c| c.is_ascii_digit()) {
+        return match t.len() {
+            8 => {
+                let y = t[..4].parse().ok()?;
+                let m = t[4..6].parse().ok()?;
+                let d = t[6..].parse().ok()?;
+                NaiveDate::from_ymd_opt(y, m, d)
+            }
+            5 => excel_serial_to_date(t.parse::<f64>().ok()?),
+            _ => None,
+        };
+    }
+    let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
+    if parts.len() != 3 || parts[0].len() != 4 {
+        return None;
+    }
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || p.len() > 4 || !p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let y: i32 = parts[0].parse().ok()?;
+    let m: u32 = parts[1].parse().ok()?;
+    let d: u32 = parts[2].parse().ok()?;
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// The canonical text of a date, as stored and exported: `YYYY-MM-DD`.
+pub fn date_text(d: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// The key used to match a column header against the known names of a field: [`text`] without any
+/// whitespace, without the `*` that marks required columns in templates, without trailing parenthesised
+/// remarks such as `（可选）` or `（经营场所）`, without a trailing colon, ASCII lower-cased.
+pub fn header_key(raw: &str) -> String {
+    let mut t: String = text(raw)
+        .chars()
+        .filter(|c| !is_space(*c) && *c != '*')
+        .flat_map(|c| c.to_lowercase())
+        .collect();
+    loop {
+        let before = t.len();
+        while t.ends_with(':') || t.ends_with('：') {
+            t.pop();
+        }
+        if t.ends_with(')') {
+            if let Some(open) = t.rfind('(') {
+                if open > 0 {
+                    t.truncate(open);
+                }
+            }
+        }
+        if t.len() == before {
+            return t;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, day)
+    }
+
+    #[test]
+    fn text_folds_full_width_trims_ideographic_space_and_removes_apostrophe() {
+        assert_eq!(text("\u{3000}'９１３３００００Ａ\u{00A0} "), "91330000A");
+        assert_eq!(text("＇０１２"), "012");
+        assert_eq!(text("'' twice"), "' twice");
+        assert_eq!(text("a\r\nb"), "a\nb");
+        // NFC: e + combining acute becomes one code point.
+        assert_eq!(text("e\u{0301}"), "\u{00E9}");
+    }
+
+    #[test]
+    fn names_collapse_internal_whitespace_runs() {
+        assert_eq!(
+            name(" 永州  某某\u{3000}\u{3000}有限公司 \n(分公司) "),
+            "永州 某某 有限公司 (分公司)"
+        );
+        assert_eq!(name("张\u{3000}三"), "张 三");
+    }
+
+    #[test]
+    fn codes_are_upper_case_without_spaces() {
+        assert_eq!(code(" 9133 0000 5669 9746 0t "), "91330000566997460T");
+        assert_eq!(code("'ｓ００１"), "S001");
+    }
+
+    #[test]
+    fn lists_split_on_all_separators_sorted_and_deduplicated() {
+        assert_eq!(
+            list("食品；药品,食品、特种设备|  价格 ，"),
+            vec!["价格", "特种设备", "药品", "食品"]
+        );
+        assert!(list("  ").is_empty());
+    }
+
+    #[test]
+    fn booleans_in_spreadsheet_spellings() {
+        for t in ["是", "Y", "yes", "1", "√", "TRUE", "ｙ"] {
+            assert_eq!(boolean(t), Some(true), "{t}");
+        }
+        for t in ["否", "n", "No", "0", "×", "false"] {
+            assert_eq!(boolean(t), Some(false), "{t}");
+        }
+        assert_eq!(boolean("也许"), None);
+        assert_eq!(boolean(""), None);
+    }
+
+    #[test]
+    fn dates_in_the_forms_found_in_real_sheets() {
+        let jan31 = d(2026, 1, 31);
+        for t in [
+            "2026-01-31",
+            "2026/1/31",
+            "2026.1.31",
+            "2026年1月31日",
+            "20260131",
+            "２０２６－０１－３１",
+            "2026-01-31 00:00:00",
+            "2026-01-31T08:30:00",
+            "'2026-1-31",
+            "46053",
+        ] {
+            assert_eq!(date(t), jan31, "{t}");
+        }
+        for t in [
+            "",
+            "2026",
+            "2026-13-01",
+            "2026-02-30",
+            "31/01/2026",
+            "26-1-31",
+            "长期",
+            "2026-01",
+        ] {
+            assert_eq!(date(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn excel_serials_follow_excel_including_its_1900_leap_year_bug() {
+        assert_eq!(excel_serial_to_date(1.0), d(1900, 1, 1));
+        assert_eq!(excel_serial_to_date(59.0), d(1900, 2, 28));
+        assert_eq!(excel_serial_to_date(60.0), None);
+        assert_eq!(excel_serial_to_date(61.0), d(1900, 3, 1));
+        assert_eq!(excel_serial_to_date(46053.75), d(2026, 1, 31));
+        assert_eq!(excel_serial_to_date(0.0), None);
+    }
+
+    #[test]
+    fn no_expiry_words() {
+        assert!(is_no_expiry("长期"));
+        assert!(is_no_expiry(" 永久 "));
+        assert!(!is_no_expiry("2026-01-31"));
+    }
+
+    #[test]
+    fn header_keys_ignore_spacing_width_markers_and_remarks() {
+        assert_eq!(header_key(" *统一社会信用代码（必填）"), "统一社会信用代码");
+        assert_eq!(header_key("住所（经营场所）"), "住所");
+        assert_eq!(header_key("执法证\n有效期："), "执法证有效期");
+        assert_eq!(header_key("标签 (可选)"), "标签");
+        assert_eq!(header_key("（备注）"), "(备注)");
+    }
+}
