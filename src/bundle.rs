@@ -523,12 +523,27 @@ pub fn parse_bundle_json(text: &str) -> Result<BundleJson> {
     })
 }
 
-/// Reads CSV rows with an exact header, calling `row` for each record with its line number.
+/// A CSV record seen through the header's column order: `cells[j]` is column `j` of the expected columns.
+struct Cells<'a> {
+    record: &'a csv::StringRecord,
+    position: &'a [usize],
+}
+
+impl std::ops::Index<usize> for Cells<'_> {
+    type Output = str;
+
+    fn index(&self, j: usize) -> &str {
+        &self.record[self.position[j]]
+    }
+}
+
+/// Reads CSV rows whose header holds exactly `columns` in any order (§12), calling `row` for each record
+/// with its cells rearranged into the order of `columns`, and its line number.
 fn read_csv(
     r: &mut dyn Read,
     file: &str,
     columns: &[&str],
-    mut row: impl FnMut(&csv::StringRecord, u64) -> Result<()>,
+    mut row: impl FnMut(&Cells<'_>, u64) -> Result<()>,
 ) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -543,12 +558,23 @@ fn read_csv(
             format!("line {line} cannot be read: {e}"),
         )
     };
-    if !reader.read_record(&mut record).map_err(csv_err)? || record.iter().ne(columns.iter().copied()) {
-        return Err(invalid(
+    let bad_header = || {
+        invalid(
             file,
-            format!("第 1 行须为列名 {}", columns.join(",")),
-            format!("line 1 must be the header {}", columns.join(",")),
-        ));
+            format!("第 1 行须为列名 {}（顺序不限）", columns.join(",")),
+            format!("line 1 must be the header {} (in any order)", columns.join(",")),
+        )
+    };
+    if !reader.read_record(&mut record).map_err(csv_err)? || record.len() != columns.len() {
+        return Err(bad_header());
+    }
+    // position[j]: where column j of `columns` is in the file.
+    let mut position = Vec::with_capacity(columns.len());
+    for c in columns {
+        match record.iter().position(|h| h == *c) {
+            Some(p) if !position.contains(&p) => position.push(p),
+            _ => return Err(bad_header()),
+        }
     }
     while reader.read_record(&mut record).map_err(csv_err)? {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
@@ -563,7 +589,13 @@ fn read_csv(
                 ),
             ));
         }
-        row(&record, line)?;
+        row(
+            &Cells {
+                record: &record,
+                position: &position,
+            },
+            line,
+        )?;
     }
     Ok(())
 }
@@ -577,7 +609,8 @@ fn cell_error(file: &str, line: u64, column: &str, zh: String, en: String) -> Er
 }
 
 fn list_cell(file: &str, line: u64, column: &str, cell: &str) -> Result<Vec<String>> {
-    if cell == "[]" {
+    // An empty cell is accepted as the empty list (§12).
+    if cell.is_empty() || cell == "[]" {
         return Ok(Vec::new());
     }
     serde_json::from_str(cell).map_err(|e| {
@@ -716,6 +749,9 @@ pub fn verify(bundle: Bundle) -> Result<Verdict> {
         lines,
     } = bundle;
     let names = json.departments.clone();
+    for (i, w) in json.witnesses.iter().enumerate() {
+        draw::check_witness(i, &w.name, &w.role, &w.unit).map_err(|e| e.into_error(&names))?;
+    }
     let canonical = draw::canonicalise(population, inspectors, recusals, json.rules.clone())
         .map_err(|e| lines.error(e, &names))?;
     let fp = *canonical.fingerprints();

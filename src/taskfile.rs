@@ -121,6 +121,17 @@ impl TaskFile {
                 format!("witness {} has no name or no entropy", i + 1),
             ));
         }
+        for (i, w) in raw.witnesses.iter().enumerate() {
+            draw::check_witness(i, &w.name, &w.role, &w.unit)
+                .and_then(|()| {
+                    draw::derive_seed(&Hash32::default(), &Hash32::default(), &[w.entropy.as_str()])
+                        .map(|_| ())
+                })
+                .map_err(|e| {
+                    let err = e.into_error(&BTreeMap::new());
+                    invalid(file, err.message(crate::Lang::Zh), err.message(crate::Lang::En))
+                })?;
+        }
         let secret = match raw.secret {
             None => None,
             Some(s) => Some(Hash32::from_hex(&s).ok_or_else(|| {

@@ -4,7 +4,7 @@
 //!
 //! Each error names what it is about — a field and row, a stratum, a department or an entity — so that the
 //! operator can fix the task, and converts to `fairdraw::Error` with a message in Chinese and English. The
-//! JSON form ([`DrawError::to_json`]) is the `expected_error` of the test vectors (§13).
+//! JSON form [`DrawError::expected_error`] is the `expected_error` of the test vectors (§13).
 
 use std::collections::BTreeMap;
 
@@ -57,6 +57,8 @@ pub enum Place {
     },
     /// The `index`-th witness entropy (0-based).
     Entropy(usize),
+    /// A member (`name`, `role`, `unit`) of the `index`-th witness (0-based).
+    Witness { index: usize, member: &'static str },
     /// The list of entropies as a whole.
     Entropies,
     /// An entity, named by code and name.
@@ -70,6 +72,7 @@ impl Place {
             Place::Rules(p) => p.clone(),
             Place::Row { table, row, field } => format!("{}[{row}].{field}", table.as_str()),
             Place::Entropy(i) => format!("entropies[{i}]"),
+            Place::Witness { index, member } => format!("witnesses[{index}].{member}"),
             Place::Entropies => "entropies".to_string(),
             Place::Entity { code, .. } => code.clone(),
         }
@@ -196,7 +199,24 @@ pub enum Infeasible {
 }
 
 impl Infeasible {
-    /// The snake_case code of `expected_error`.
+    /// The subject of §8.5: which member of `expected_error` names what the problem is about, and its value.
+    pub fn subject(&self) -> (&'static str, String) {
+        match self {
+            Infeasible::NoRatio { stratum } | Infeasible::CountExceedsStratum { stratum, .. } => {
+                ("stratum", stratum.key.clone())
+            }
+            Infeasible::CountExceedsPopulation { .. } => ("condition", "total".into()),
+            Infeasible::GroupSize { .. } => ("condition", "group_size".into()),
+            Infeasible::Leaders { department, .. } | Infeasible::Department { department, .. } => {
+                ("department", department.clone())
+            }
+            Infeasible::Experts { .. } => ("condition", "expert".into()),
+            Infeasible::Inspectors { .. } => ("condition", "pool".into()),
+            Infeasible::Recusal { code, .. } => ("entity", code.clone()),
+        }
+    }
+
+    /// The snake_case kind of infeasibility (for diagnostics; not part of `expected_error`).
     pub fn code(&self) -> &'static str {
         match self {
             Infeasible::NoRatio { .. } => "no_ratio",
@@ -231,34 +251,41 @@ impl DrawError {
         })
     }
 
-    /// The `expected_error` object of the test vectors (§13): `kind`, `code` and the one member that names
-    /// what the error is about (`field`, `stratum`, `department` or `entity`), or no such member when the
-    /// error concerns the rules as a whole.
-    pub fn to_json(&self) -> Value {
+    /// The `expected_error` object of the test vectors (§13): `{"kind": "input"}` for an input error, and
+    /// for an infeasibility `kind` with the one subject member of §8.5 (`stratum`, `department`, `entity` or
+    /// `condition`).
+    pub fn expected_error(&self) -> Value {
         match self {
-            DrawError::Input(e) => match &e.place {
-                Place::Entity { code, .. } => {
-                    json!({"kind": "input", "code": e.code.as_str(), "entity": code})
-                }
-                p => json!({"kind": "input", "code": e.code.as_str(), "field": p.path()}),
-            },
+            DrawError::Input(_) => json!({"kind": "input"}),
             DrawError::Infeasible(i) => {
-                let mut v = json!({"kind": "infeasible", "code": i.code()});
-                let subject = match i {
-                    Infeasible::NoRatio { stratum } | Infeasible::CountExceedsStratum { stratum, .. } => {
-                        Some(("stratum", stratum.key.clone()))
-                    }
-                    Infeasible::Leaders { department, .. } | Infeasible::Department { department, .. } => {
-                        Some(("department", department.clone()))
-                    }
-                    Infeasible::Recusal { code, .. } => Some(("entity", code.clone())),
-                    _ => None,
-                };
-                if let (Some((k, s)), Some(obj)) = (subject, v.as_object_mut()) {
-                    obj.insert(k.to_string(), Value::String(s));
-                }
-                v
+                let (member, value) = i.subject();
+                json!({"kind": "infeasible", member: value})
             }
+        }
+    }
+
+    /// A fuller JSON form for diagnostics and `--json` output: `kind`, `code` (the snake_case kind of
+    /// problem) and, for input errors, `field` (a path such as `population[3].name`, rows numbered from 0 in
+    /// the order given) or `entity`; for infeasibilities, the subject of §8.5.
+    pub fn details(&self) -> Value {
+        let mut v = self.expected_error();
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("code".into(), Value::String(self.code_str().into()));
+            if let DrawError::Input(e) = self {
+                match &e.place {
+                    Place::Entity { code, .. } => obj.insert("entity".into(), Value::String(code.clone())),
+                    p => obj.insert("field".into(), Value::String(p.path())),
+                };
+            }
+        }
+        v
+    }
+
+    /// The snake_case kind of problem: an [`InputCode`] or an [`Infeasible`] code.
+    pub fn code_str(&self) -> &'static str {
+        match self {
+            DrawError::Input(e) => e.code.as_str(),
+            DrawError::Infeasible(i) => i.code(),
         }
     }
 
@@ -356,7 +383,7 @@ pub fn input_problem(code: InputCode, detail: &str, lang: Lang) -> String {
 fn input_message(e: &InputError, lang: Lang) -> String {
     let problem = input_problem(e.code, &e.detail, lang);
     match &e.place {
-        Place::Rules(path) => tr!(lang, "摇号规则 {}：{}", "rules {}: {}", path, problem),
+        Place::Rules(path) => tr!(lang, "摇号规则 {}：{}", "{}: {}", path, problem),
         Place::Row { table, row, field } => {
             let table_zh = match table {
                 Table::Population => "检查对象名单",
@@ -378,6 +405,14 @@ fn input_message(e: &InputError, lang: Lang) -> String {
             "第 {} 位见证人的随机数：{}",
             "entropy of witness {}: {}",
             i + 1,
+            problem
+        ),
+        Place::Witness { index, member } => tr!(
+            lang,
+            "第 {} 位见证人的 {}：{}",
+            "witness {}, {}: {}",
+            index + 1,
+            member,
             problem
         ),
         Place::Entropies => problem,
@@ -503,8 +538,9 @@ mod tests {
             e.message(Lang::Zh, &names),
             "风险分类 B 层没有规定抽查比例（也没有默认比例）"
         );
+        assert_eq!(e.expected_error(), json!({"kind": "infeasible", "stratum": "B"}));
         assert_eq!(
-            e.to_json(),
+            e.details(),
             json!({"kind": "infeasible", "code": "no_ratio", "stratum": "B"})
         );
         let e = DrawError::Infeasible(Infeasible::Department {
@@ -528,7 +564,10 @@ mod tests {
             e.message(Lang::Zh, &names),
             "检查对象 91430000MA4L00001X 永州𠮷食品店：除去须回避的人员后没有 D13 卫健委 的人员，无法组成可检查该对象的检查组"
         );
-        assert_eq!(e.to_json()["entity"], "91430000MA4L00001X");
+        assert_eq!(
+            e.expected_error(),
+            json!({"kind": "infeasible", "entity": "91430000MA4L00001X"})
+        );
         let e = DrawError::input(
             InputCode::NotNfc,
             Place::Row {
@@ -538,8 +577,9 @@ mod tests {
             },
             "cafe\u{301}",
         );
+        assert_eq!(e.expected_error(), json!({"kind": "input"}));
         assert_eq!(
-            e.to_json(),
+            e.details(),
             json!({"kind": "input", "code": "not_nfc", "field": "population[3].name"})
         );
         assert_eq!(Error::from(e).code(), ErrorCode::Invalid);

@@ -430,22 +430,21 @@ fn quotas(rules: &Rules, strata: &mut [StratumPlan]) -> Result<(), DrawError> {
                     size: big_n,
                 }));
             }
-            if big_n > 0 {
-                let mut left = t;
-                let mut rema: Vec<(u64, u64, usize)> = Vec::with_capacity(strata.len());
-                for (i, s) in strata.iter_mut().enumerate() {
-                    let n = s.members.len() as u64;
-                    let q = t * n / big_n;
-                    s.quota = q as u32;
-                    left -= q;
-                    rema.push((t * n % big_n, n, i));
-                }
-                // Largest remainder first, then larger stratum, then smaller key (strata are in key order,
-                // so the smaller index).
-                rema.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-                for &(_, _, i) in rema.iter().take(left as usize) {
-                    strata[i].quota += 1;
-                }
+            // With N = 0 the total is 0 (checked above) and every quota stays 0.
+            let mut left = t;
+            let mut rema: Vec<(u64, u64, usize)> = Vec::with_capacity(strata.len());
+            for (i, s) in strata.iter_mut().enumerate() {
+                let n = s.members.len() as u64;
+                let q = (t * n).checked_div(big_n).unwrap_or(0);
+                s.quota = q as u32;
+                left -= q;
+                rema.push(((t * n).checked_rem(big_n).unwrap_or(0), n, i));
+            }
+            // Largest remainder first, then larger stratum, then smaller key (strata are in key order, so
+            // the smaller index).
+            rema.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+            for &(_, _, i) in rema.iter().take(left as usize) {
+                strata[i].quota += 1;
             }
         }
         Quota::PerStratum { counts } => {
@@ -466,8 +465,13 @@ fn quotas(rules: &Rules, strata: &mut [StratumPlan]) -> Result<(), DrawError> {
         }
     }
     for s in strata.iter_mut() {
+        // A stratum without targets has nothing to replace, so no reserve list either.
         let spare = s.members.len() as u32 - s.quota;
-        s.reserve = spare.min(rules.reserve_per_stratum.unwrap_or(s.quota));
+        s.reserve = if s.quota == 0 {
+            0
+        } else {
+            spare.min(rules.reserve_per_stratum.unwrap_or(s.quota))
+        };
     }
     Ok(())
 }

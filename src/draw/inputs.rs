@@ -127,6 +127,15 @@ impl RowCheck {
         })
     }
 
+    /// A key (`code`, `staff_no`): the text rules, and not empty.
+    fn key(&self, field: &'static str, s: &str) -> Result<(), DrawError> {
+        self.text(field, s)?;
+        if s.is_empty() {
+            return Err(self.err(InputCode::BadValue, field, "an empty key"));
+        }
+        Ok(())
+    }
+
     fn date(&self, field: &'static str, s: &str) -> Result<(), DrawError> {
         self.text(field, s)?;
         if !s.is_empty() && parse_date(s).is_none() {
@@ -153,7 +162,7 @@ impl DrawEntity {
             table: Table::Population,
             row,
         };
-        c.text("code", &self.code)?;
+        c.key("code", &self.code)?;
         c.text("name", &self.name)?;
         c.text("entity_type", &self.entity_type)?;
         c.text("industry", &self.industry)?;
@@ -200,7 +209,7 @@ impl DrawInspector {
             table: Table::Inspectors,
             row,
         };
-        c.text("staff_no", &self.staff_no)?;
+        c.key("staff_no", &self.staff_no)?;
         c.text("name", &self.name)?;
         c.text("department", &self.department)?;
         c.text("certificate_no", &self.certificate_no)?;
@@ -243,9 +252,10 @@ impl Recusal {
     }
 }
 
-/// Validates rows, sorts them by `key` (a pair of strings, the second empty for single keys) and refuses
-/// duplicate keys. The duplicate reported is the first row,
-/// in the order given, whose key appeared in an earlier row.
+/// Sorts rows by `key` (a pair of strings, the second empty for single keys), validates them in that order
+/// (§8.5: input errors are reported in reading order, the lists in canonical order) and refuses duplicate
+/// keys. Errors name rows by their position in the order given, so that a reader can point to a file line;
+/// a duplicate names the first row, in that order, whose key appeared in an earlier row.
 fn canonicalise<T: Default>(
     mut rows: Vec<T>,
     table: Table,
@@ -261,11 +271,11 @@ fn canonicalise<T: Default>(
             format!("{} rows", rows.len()),
         ));
     }
-    for (i, r) in rows.iter().enumerate() {
-        validate(r, i)?;
-    }
     let strictly_sorted = rows.windows(2).all(|w| key(&w[0]) < key(&w[1]));
     if strictly_sorted {
+        for (i, r) in rows.iter().enumerate() {
+            validate(r, i)?;
+        }
         return Ok(rows);
     }
     let mut order: Vec<u32> = (0..rows.len() as u32).collect();
@@ -274,19 +284,17 @@ fn canonicalise<T: Default>(
             .cmp(&key(&rows[b as usize]))
             .then(a.cmp(&b))
     });
-    if order
+    for &i in &order {
+        validate(&rows[i as usize], i as usize)?;
+    }
+    // The sorted order ties by row index, so a row repeats an earlier key iff its sorted predecessor has the
+    // same key; the smallest such row index is the one reported.
+    let duplicate = order
         .windows(2)
-        .any(|w| key(&rows[w[0] as usize]) == key(&rows[w[1] as usize]))
-    {
-        // Found a duplicate; now find the first row (in the order given) that repeats an earlier key. The
-        // sorted order ties by row index, so a row repeats an earlier key iff its sorted predecessor has the
-        // same key; the smallest such row index is the answer.
-        let row = order
-            .windows(2)
-            .filter(|w| key(&rows[w[0] as usize]) == key(&rows[w[1] as usize]))
-            .map(|w| w[1] as usize)
-            .min()
-            .unwrap_or(0);
+        .filter(|w| key(&rows[w[0] as usize]) == key(&rows[w[1] as usize]))
+        .map(|w| w[1] as usize)
+        .min();
+    if let Some(row) = duplicate {
         return Err(DrawError::input(
             InputCode::Duplicate,
             Place::Row {
@@ -336,34 +344,29 @@ pub(crate) fn canonical_recusals(rows: Vec<Recusal>) -> Result<Vec<Recusal>, Dra
     )
 }
 
-/// `fp_population` of a population in canonical order.
-pub fn fp_population(population: &[DrawEntity]) -> Hash32 {
-    let mut e = Enc::labelled("fairdraw-population/1");
-    e.len(population.len());
-    for x in population {
-        x.encode(&mut e);
+/// `H(str(domain) || list(encode, rows))`: the form of the three list fingerprints.
+fn list_fingerprint<T>(domain: &str, rows: &[T], encode: impl Fn(&T, &mut Enc)) -> Hash32 {
+    let mut e = Enc::labelled(domain);
+    e.len(rows.len());
+    for x in rows {
+        encode(x, &mut e);
     }
     e.finish()
+}
+
+/// `fp_population` of a population in canonical order.
+pub fn fp_population(population: &[DrawEntity]) -> Hash32 {
+    list_fingerprint("fairdraw-population/1", population, DrawEntity::encode)
 }
 
 /// `fp_inspectors` of a pool in canonical order.
 pub fn fp_inspectors(pool: &[DrawInspector]) -> Hash32 {
-    let mut e = Enc::labelled("fairdraw-inspectors/1");
-    e.len(pool.len());
-    for x in pool {
-        x.encode(&mut e);
-    }
-    e.finish()
+    list_fingerprint("fairdraw-inspectors/1", pool, DrawInspector::encode)
 }
 
 /// `fp_recusals` of a recusal list in canonical order.
 pub fn fp_recusals(recusals: &[Recusal]) -> Hash32 {
-    let mut e = Enc::labelled("fairdraw-recusals/1");
-    e.len(recusals.len());
-    for x in recusals {
-        x.encode(&mut e);
-    }
-    e.finish()
+    list_fingerprint("fairdraw-recusals/1", recusals, Recusal::encode)
 }
 
 /// `fp_inputs` from the four fingerprints (§4.5).
@@ -387,6 +390,44 @@ mod tests {
         }
     }
 
+    /// The worked example of docs/draw-protocol.md §14.1.
+    #[test]
+    fn fingerprint_of_a_one_entity_population() {
+        let e = DrawEntity {
+            code: "91330000566997460T".into(),
+            name: "永州𠮷店".into(),
+            region: "冷水滩区".into(),
+            status: "存续".into(),
+            risk_class: "A".into(),
+            tags: vec!["食品".into()],
+            last_inspected: "2026-03-01".into(),
+            ..Default::default()
+        };
+        let mut enc = Enc::labelled("fairdraw-population/1");
+        enc.len(1);
+        e.encode(&mut enc);
+        assert_eq!(
+            hex::encode(enc.pending()),
+            concat!(
+                "0000001566616972647261772d706f70756c6174696f6e2f31",
+                "00000001",
+                "00000012393133333030303035363639393734363054",
+                "0000000de6b0b8e5b79ef0a0aeb7e5ba97",
+                "00000000000000000000000000000000",
+                "0000000ce586b7e6b0b4e6bba9e58cba",
+                "0000000000000000",
+                "00000006e5ad98e7bbad",
+                "0000000141",
+                "0000000100000006e9a39fe59381",
+                "0000000a323032362d30332d3031",
+            )
+        );
+        assert_eq!(
+            fp_population(&[e]).to_hex(),
+            "abcb988fa80bf22e0b9e2ab8b5aaf98516533b3cc6a2efe7aa6661e86dedb0e3"
+        );
+    }
+
     #[test]
     fn canonical_order_is_utf8_byte_order() {
         let rows = vec![entity("b"), entity("B"), entity("𠮷"), entity("䶮"), entity("a")];
@@ -401,7 +442,7 @@ mod tests {
         let rows = vec![entity("c"), entity("a"), entity("b"), entity("a"), entity("c")];
         let e = canonical_population(rows).unwrap_err();
         assert_eq!(
-            e.to_json(),
+            e.details(),
             serde_json::json!({"kind": "input", "code": "duplicate", "field": "population[3].code"})
         );
     }
@@ -411,7 +452,7 @@ mod tests {
         let mut e = entity("x");
         e.risk_class = "E".into();
         assert_eq!(
-            e.validate(7).unwrap_err().to_json()["field"],
+            e.validate(7).unwrap_err().details()["field"],
             "population[7].risk_class"
         );
         let mut e = entity("x");
@@ -419,16 +460,35 @@ mod tests {
         // 食 U+98DF < 餐 U+9910, so this order is fine; the reverse is refused.
         assert!(e.validate(0).is_ok());
         e.tags.reverse();
-        assert_eq!(e.validate(0).unwrap_err().to_json()["code"], "not_sorted");
+        assert_eq!(e.validate(0).unwrap_err().details()["code"], "not_sorted");
         let mut e = entity("x");
         e.last_inspected = "2026-02-29".into();
-        assert_eq!(e.validate(0).unwrap_err().to_json()["code"], "bad_date");
+        assert_eq!(e.validate(0).unwrap_err().details()["code"], "bad_date");
         let i = DrawInspector {
             staff_no: "S1".into(),
             certificate_valid_until: "9999-12-31".into(),
             ..Default::default()
         };
         assert!(i.validate(0).is_ok());
+        assert_eq!(
+            entity("").validate(2).unwrap_err().details()["field"],
+            "population[2].code"
+        );
+        let empty_staff = DrawInspector::default();
+        assert_eq!(
+            empty_staff.validate(0).unwrap_err().details()["code"],
+            "bad_value"
+        );
+    }
+
+    #[test]
+    fn rows_are_checked_in_canonical_order_and_named_by_given_position() {
+        let mut bad_late = entity("z");
+        bad_late.name = " z".into();
+        let mut bad_early = entity("a");
+        bad_early.name = "a ".into();
+        let e = canonical_population(vec![bad_late, entity("m"), bad_early]).unwrap_err();
+        assert_eq!(e.details()["field"], "population[2].name");
     }
 
     #[test]
@@ -442,6 +502,6 @@ mod tests {
         assert_eq!(ok[0], r("S1", "E1"));
         assert_eq!(ok[2], r("S2", "E1"));
         let e = canonical_recusals(vec![r("S2", "E1"), r("S2", "E1")]).unwrap_err();
-        assert_eq!(e.to_json()["field"], "recusals[1].entity_code");
+        assert_eq!(e.details()["field"], "recusals[1].entity_code");
     }
 }

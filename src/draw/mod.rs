@@ -47,7 +47,7 @@ pub use rules::{
     Exclusions, ExplicitExclusion, Groups, InspectorRules, Leader, Quota, Rules, Scope, StrataBy, StratumBp,
     StratumCount, Task,
 };
-pub use seed::{commitment, derive_seed};
+pub use seed::{check_witness, commitment, derive_seed};
 
 /// The algorithm identifier this module implements.
 pub const ALGORITHM: &str = "fairdraw-draw/1";

@@ -13,6 +13,21 @@ pub fn commitment(fp_inputs: &Hash32, secret: &Hash32) -> Hash32 {
     e.finish()
 }
 
+/// Checks a witness's name, role and unit against the text rules of §2 (they are recorded, not hashed).
+/// `index` is the witness's position (0-based) in the order recorded.
+pub fn check_witness(index: usize, name: &str, role: &str, unit: &str) -> Result<(), DrawError> {
+    for (member, s) in [("name", name), ("role", role), ("unit", unit)] {
+        check_text(s).map_err(|f| {
+            let code = match f {
+                TextFault::NotNfc => InputCode::NotNfc,
+                TextFault::Whitespace => InputCode::Whitespace,
+            };
+            DrawError::input(code, Place::Witness { index, member }, s)
+        })?;
+    }
+    Ok(())
+}
+
 /// The seed `S` (§5.3) from the inputs fingerprint, the revealed secret and the witnesses' entropies in the
 /// order they were recorded. Refuses an empty list and entropies that break the text rules.
 pub fn derive_seed<S: AsRef<str>>(
@@ -87,13 +102,20 @@ mod tests {
         );
         let none: [&str; 0] = [];
         assert_eq!(
-            derive_seed(&fp, &secret, &none).unwrap_err().to_json()["code"],
+            derive_seed(&fp, &secret, &none).unwrap_err().details()["code"],
             "no_entropy"
         );
         assert_eq!(
-            derive_seed(&fp, &secret, &["1", "2 "]).unwrap_err().to_json()["field"],
+            derive_seed(&fp, &secret, &["1", "2 "]).unwrap_err().details()["field"],
             "entropies[1]"
         );
+    }
+
+    #[test]
+    fn witness_texts_follow_the_text_rules() {
+        assert!(check_witness(0, "李明", "人大代表", "永州市人大常委会").is_ok());
+        let e = check_witness(1, "王芳", "公证员 ", "永州市公证处").unwrap_err();
+        assert_eq!(e.details()["field"], "witnesses[1].role");
     }
 
     #[test]
