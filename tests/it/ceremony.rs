@@ -224,7 +224,20 @@ fn plan_and_joint_task(env: &Env) {
 #[test]
 fn joint_task_ceremony_from_empty_database_to_verified_bundle() {
     let env = Env::new();
-    load_demo_registers(&env.db, 3000, 200);
+    // The registers come the way an office gets them: spreadsheets, imported.
+    let demo = env.path("demo");
+    env.ok(
+        T0,
+        &words(&format!(
+            "demo --out {} --format csv --entities 3000 --inspectors 200 --seed ceremony",
+            demo.display()
+        )),
+    );
+    for register in ["departments", "items", "entities", "inspectors"] {
+        let file = demo.join(format!("{register}.csv"));
+        let out = env.ok(T0, &["import", register, file.to_str().unwrap()]);
+        assert!(out.contains("0 rejected"), "{out}");
+    }
     plan_and_joint_task(&env);
     // The task was added to a published plan: it cannot be drawn before that adjustment is published.
     let err = env.fails(
