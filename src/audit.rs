@@ -436,7 +436,7 @@ fn recompute(conn: &Connection, c: &Ceremony) -> Result<Option<Finding>> {
             return Ok(Some(finding(None, e.message(Lang::Zh), e.message(Lang::En))));
         }
     };
-    let frozen = match engine::freeze(&inputs, &ceremony::inputs::department_names(conn)?) {
+    let frozen = match engine::freeze(inputs, &ceremony::inputs::department_names(conn)?) {
         Ok(f) => f,
         Err(e) => {
             return Ok(Some(finding(

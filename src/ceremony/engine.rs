@@ -23,14 +23,15 @@ pub struct Drawn {
 }
 
 /// Canonicalises and fingerprints the inputs and checks feasibility; errors name departments by `names`.
-pub fn freeze(inputs: &FrozenInputs, names: &DepartmentNames) -> Result<Frozen> {
-    let inner = draw::freeze(
-        inputs.population.clone(),
-        inputs.inspectors.clone(),
-        inputs.recusals.clone(),
-        inputs.rules.clone(),
-    )
-    .map_err(|e| e.into_error(names))?;
+/// Takes the inputs by value: a population of a million entities is not copied.
+pub fn freeze(inputs: FrozenInputs, names: &DepartmentNames) -> Result<Frozen> {
+    let FrozenInputs {
+        rules,
+        population,
+        inspectors,
+        recusals,
+    } = inputs;
+    let inner = draw::freeze(population, inspectors, recusals, rules).map_err(|e| e.into_error(names))?;
     let fp = inner.fingerprints();
     Ok(Frozen {
         fingerprints: Fingerprints {

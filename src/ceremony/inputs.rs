@@ -86,11 +86,26 @@ fn damaged(what: &str, e: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Compresses the inputs (deflate, fast level: the freeze of a large population must not keep the
-/// projector waiting; the size is still a small fraction of the JSON).
-pub fn compress(inputs: &FrozenInputs) -> Result<Vec<u8>> {
+/// The frozen inputs as [`FrozenInputs`] serialises them, borrowed from the draw's canonical copy.
+#[derive(Serialize)]
+struct InputsRef<'a> {
+    rules: &'a Rules,
+    population: &'a [DrawEntity],
+    inspectors: &'a [DrawInspector],
+    recusals: &'a [Recusal],
+}
+
+/// Compresses the canonical inputs held by a frozen draw (deflate, fast level: the freeze of a large
+/// population must not keep the projector waiting; the size is still a small fraction of the JSON).
+pub fn compress(frozen: &crate::draw::Frozen) -> Result<Vec<u8>> {
+    let view = InputsRef {
+        rules: frozen.rules(),
+        population: frozen.population(),
+        inspectors: frozen.inspectors(),
+        recusals: frozen.recusals(),
+    };
     let mut enc = DeflateEncoder::new(Vec::new(), Compression::fast());
-    serde_json::to_writer(&mut enc, inputs).map_err(|e| damaged("encode", e))?;
+    serde_json::to_writer(&mut enc, &view).map_err(|e| damaged("encode", e))?;
     enc.flush().map_err(|e| damaged("compress", e))?;
     enc.finish().map_err(|e| damaged("compress", e))
 }
@@ -138,18 +153,40 @@ mod tests {
                 "required_qualifications": [], "active_statuses": ["在岗"], "recuse_same_region": false}
         }))
         .unwrap();
+        let inspector = |s: &str| DrawInspector {
+            staff_no: s.into(),
+            name: "某人".into(),
+            department: "D01".into(),
+            certificate_no: "C1".into(),
+            certificate_valid_until: "2030-12-31".into(),
+            status: "在岗".into(),
+            ..Default::default()
+        };
+        // Given in reverse order: what is stored is the canonical order.
         let inputs = FrozenInputs {
             rules,
-            population: (0..500).map(|i| entity(&format!("9143{i:014}"))).collect(),
-            inspectors: vec![],
+            population: (0..500).rev().map(|i| entity(&format!("9143{i:014}"))).collect(),
+            inspectors: vec![inspector("S2"), inspector("S1")],
             recusals: vec![Recusal {
                 staff_no: "S1".into(),
                 entity_code: "X".into(),
                 reason: "亲属".into(),
             }],
         };
-        let blob = compress(&inputs).unwrap();
-        assert_eq!(decompress(&blob).unwrap(), inputs);
+        let frozen = crate::draw::freeze(
+            inputs.population.clone(),
+            inputs.inspectors.clone(),
+            inputs.recusals.clone(),
+            inputs.rules.clone(),
+        )
+        .unwrap();
+        let blob = compress(&frozen).unwrap();
+        let back = decompress(&blob).unwrap();
+        let mut canonical = inputs.clone();
+        canonical.population.reverse();
+        canonical.inspectors.reverse();
+        assert_eq!(back, canonical);
+        let inputs = canonical;
         let raw = serde_json::to_vec(&inputs).unwrap();
         assert_eq!(uncompressed_len(&blob).unwrap(), raw.len() as u64);
         assert!(blob.len() * 5 < raw.len(), "{} vs {}", blob.len(), raw.len());

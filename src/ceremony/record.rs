@@ -6,19 +6,18 @@
 //! voided earlier attempts, the operator, the seal time and the journal head at sealing — and is computable from
 //! the bundle alone, so a verifier can check the number printed on the signed paper record.
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::inputs::{self, FrozenInputs};
+use super::inputs;
 use super::{Ceremony, Fingerprints, State, VoidedAttempt, engine, media, steps};
 use crate::bundle::{self, BundleJson, RecordedFingerprints};
 use crate::ceremony;
 use crate::clock::format_date;
-use crate::draw::{Hash32, Outcome};
+use crate::draw::{self, Hash32, Outcome};
 use crate::error::{Error, ErrorCode, Result};
 use crate::journal::{self, Enc};
 use crate::task;
@@ -81,33 +80,27 @@ impl RecordFields {
 /// The names behind the codes of an outcome, for the reveal on the projector and the status display:
 /// `{"targets": [{code, name, region, stratum, group}], "groups": [{number, leader, members: [{staff_no, name,
 /// department}], targets}], "unassigned": [...]}`.
-pub fn display(inputs: &FrozenInputs, outcome: &Value) -> Value {
-    let codes: HashSet<&str> = outcome["targets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .chain(outcome["reserves"].as_array().into_iter().flatten())
-        .filter_map(|t| t["code"].as_str())
-        .collect();
-    let entities: HashMap<&str, (&str, &str)> = inputs
-        .population
-        .iter()
-        .filter(|e| codes.contains(e.code.as_str()))
-        .map(|e| (e.code.as_str(), (e.name.as_str(), e.region.as_str())))
-        .collect();
-    let people: HashMap<&str, (&str, &str)> = inputs
-        .inspectors
-        .iter()
-        .map(|i| (i.staff_no.as_str(), (i.name.as_str(), i.department.as_str())))
-        .collect();
+pub fn display(frozen: &draw::Frozen, outcome: &Value) -> Value {
+    let entity = |code: &str| {
+        frozen
+            .entity(code)
+            .map(|e| (e.name.as_str(), e.region.as_str()))
+            .unwrap_or(("", ""))
+    };
+    let inspector = |staff: &str| {
+        frozen
+            .inspector(staff)
+            .map(|i| (i.name.as_str(), i.department.as_str()))
+            .unwrap_or(("", ""))
+    };
     let target = |t: &Value| {
         let code = t["code"].as_str().unwrap_or("");
-        let (name, region) = entities.get(code).copied().unwrap_or(("", ""));
+        let (name, region) = entity(code);
         json!({"code": code, "name": name, "region": region, "stratum": t["stratum"], "group": t.get("group").cloned().unwrap_or(Value::Null)})
     };
     let person = |s: &Value| {
         let staff = s.as_str().unwrap_or("");
-        let (name, dep) = people.get(staff).copied().unwrap_or(("", ""));
+        let (name, dep) = inspector(staff);
         json!({"staff_no": staff, "name": name, "department": dep})
     };
     let targets: Vec<Value> = outcome["targets"]
@@ -288,7 +281,7 @@ pub fn bundle_json(conn: &Connection, id: i64) -> Result<(BundleJson, inputs::Fr
 /// folder) and returns a short summary.
 pub fn export(conn: &Connection, id: i64, out: &Path) -> Result<Value> {
     let (json, stored) = bundle_json(conn, id)?;
-    let frozen = engine::freeze(&stored, &inputs::department_names(conn)?)?;
+    let frozen = engine::freeze(stored, &inputs::department_names(conn)?)?;
     bundle::write(out, &json, &frozen.inner)?;
     Ok(json!({"ceremony": id, "bundle": out.display().to_string(),
               "record_hash": json.attempt.as_ref().map(|a| a["record_hash"].clone())}))

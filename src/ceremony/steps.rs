@@ -151,8 +151,10 @@ pub fn freeze(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
         require_state(&c, &[State::Prepared], "freeze")?;
         let t = task::get(tx, c.task)?;
         let (snapshot, names) = inputs::snapshot(tx, &t, c.attempt, c.draw_date)?;
-        let frozen = engine::freeze(&snapshot, &names)?;
-        let blob = inputs::compress(&snapshot)?;
+        let counts = json!({"population": snapshot.population.len(), "inspectors": snapshot.inspectors.len(),
+                            "recusals": snapshot.recusals.len()});
+        let frozen = engine::freeze(snapshot, &names)?;
+        let blob = inputs::compress(&frozen.inner)?;
         let fp = &frozen.fingerprints;
         tx.execute(
             "UPDATE ceremony SET state = 'frozen', inputs = ?2, summary = ?3, fp_population = ?4, fp_inspectors = ?5,
@@ -174,8 +176,8 @@ pub fn freeze(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
             now,
             &c,
             Event::InputsFrozen,
-            json!({"fingerprints": fp, "population": snapshot.population.len(),
-                   "inspectors": snapshot.inspectors.len(), "recusals": snapshot.recusals.len(),
+            json!({"fingerprints": fp, "population": counts["population"],
+                   "inspectors": counts["inspectors"], "recusals": counts["recusals"],
                    "stored_bytes": blob.len(), "summary": frozen.summary}),
         )?;
         Ok(())
@@ -453,7 +455,7 @@ pub fn seed(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
     // The heavy part (decompressing, re-freezing and drawing) runs outside the write lock; it only reads values
     // that can no longer change in this state.
     let stored = stored_inputs(db.conn(), id)?;
-    let frozen = engine::freeze(&stored, &inputs::department_names(db.conn())?)?;
+    let frozen = engine::freeze(stored, &inputs::department_names(db.conn())?)?;
     if Some(&frozen.fingerprints) != c.fingerprints.as_ref() {
         return Err(Error::other(
             ErrorCode::Mismatch,
@@ -463,7 +465,7 @@ pub fn seed(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
     }
     let seed = engine::derive_seed(&frozen, &secret, &entropies)?;
     let drawn = engine::draw(&frozen, &seed)?;
-    let display = record::display(&stored, &drawn.outcome);
+    let display = record::display(&frozen.inner, &drawn.outcome);
     let now = clock.now();
     journal::transact(db, "ceremony.seed", |tx| {
         let c = get(tx, id)?;
@@ -508,18 +510,28 @@ pub struct Revealed {
 /// every step already shown). After the last, the state is `revealed`.
 pub fn reveal(db: &mut Db, clock: &dyn Clock, id: i64, all: bool) -> Result<Vec<Revealed>> {
     let mut shown = Vec::new();
+    // The display list is fixed at the seed; it is read once (inside the first step's transaction, after the
+    // state check) rather than once per target.
+    let mut display: Option<Value> = None;
     loop {
         let now = clock.now();
         let step = journal::transact(db, "ceremony.reveal", |tx| {
             let c = get(tx, id)?;
             require_state(&c, &[State::Seeded, State::Revealing], "reveal")?;
-            let display: Value = tx
-                .query_row("SELECT display FROM ceremony WHERE id = ?1", [id], |r| {
-                    r.get::<_, Option<String>>(0)
-                })?
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or(Value::Null);
-            let targets = display["targets"].as_array().cloned().unwrap_or_default();
+            if display.is_none() {
+                display = Some(
+                    tx.query_row("SELECT display FROM ceremony WHERE id = ?1", [id], |r| {
+                        r.get::<_, Option<String>>(0)
+                    })?
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or(Value::Null),
+                );
+            }
+            let display = display.as_ref().unwrap_or(&Value::Null);
+            let targets = display["targets"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let k = targets.len() as u32;
             let pos = c.reveal_position;
             let mut revealed = None;
