@@ -3,7 +3,7 @@
 //! The population is every entity of the register that matches the task's scope (§6.1 of the protocol: the
 //! scope defines the population, it is not a filter the draw applies later); the inspector pool is every
 //! inspector of the task's departments (both read as `taskfile::load_registers` reads them for a headless draw); the recusal list is the task's; the rules are the task's template with
-//! the task number, name, attempt and draw date filled in. The snapshot is stored in the ceremony row as
+//! the task number, name, attempt and draw date filled in. The snapshot is stored in `ceremony_inputs` as
 //! deflate-compressed JSON so that `fairdraw audit` and the bundle export can recompute everything years later,
 //! even after the registers have changed. It is written and read as a stream: a population of a million
 //! entities never exists as one JSON string in memory.

@@ -150,7 +150,7 @@ pub struct Fingerprints {
     pub inputs: String,
 }
 
-/// A ceremony row, without the large columns (inputs, outcome).
+/// A ceremony row (the large values, inputs and outcome, are in their own tables).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ceremony {
     pub id: i64,
@@ -313,10 +313,9 @@ pub fn find(conn: &Connection, key: &str) -> Result<Ceremony> {
 /// The stored outcome JSON of a seeded ceremony.
 pub fn outcome(conn: &Connection, id: i64) -> Result<Option<Value>> {
     let s: Option<String> = conn
-        .prepare_cached("SELECT outcome FROM ceremony WHERE id = ?1")?
+        .prepare_cached("SELECT outcome FROM ceremony_outcome WHERE ceremony = ?1")?
         .query_row([id], |r| r.get(0))
-        .optional()?
-        .flatten();
+        .optional()?;
     s.map(|s| {
         serde_json::from_str(&s).map_err(|e| {
             Error::other(
@@ -327,6 +326,16 @@ pub fn outcome(conn: &Connection, id: i64) -> Result<Option<Value>> {
         })
     })
     .transpose()
+}
+
+/// The names behind the outcome's codes for the reveal (see `record::display`), or `null` before the seed.
+pub fn display(conn: &Connection, id: i64) -> Result<Value> {
+    Ok(conn
+        .prepare_cached("SELECT display FROM ceremony_outcome WHERE ceremony = ?1")?
+        .query_row([id], |r| r.get::<_, String>(0))
+        .optional()?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null))
 }
 
 /// A witness (监督见证人) of a ceremony.
@@ -527,12 +536,7 @@ pub fn status(conn: &Connection, id: i64) -> Result<Status> {
         None => None,
     };
     let next_steps = c.state.next_steps(!ws.is_empty());
-    let display: Value = conn
-        .query_row("SELECT display FROM ceremony WHERE id = ?1", [id], |r| {
-            r.get::<_, Option<String>>(0)
-        })?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(Value::Null);
+    let display = display(conn, id)?;
     let revealed: Vec<Value> = display["targets"]
         .as_array()
         .map(|t| t.iter().take(c.reveal_position as usize).cloned().collect())

@@ -157,11 +157,10 @@ pub fn freeze(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
         let blob = inputs::compress(&frozen.inner)?;
         let fp = &frozen.fingerprints;
         tx.execute(
-            "UPDATE ceremony SET state = 'frozen', inputs = ?2, summary = ?3, fp_population = ?4, fp_inspectors = ?5,
-                 fp_recusals = ?6, fp_rules = ?7, fp_inputs = ?8 WHERE id = ?1",
+            "UPDATE ceremony SET state = 'frozen', summary = ?2, fp_population = ?3, fp_inspectors = ?4,
+                 fp_recusals = ?5, fp_rules = ?6, fp_inputs = ?7 WHERE id = ?1",
             params![
                 id,
-                blob,
                 frozen.summary.to_string(),
                 fp.population,
                 fp.inspectors,
@@ -169,6 +168,10 @@ pub fn freeze(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
                 fp.rules,
                 fp.inputs
             ],
+        )?;
+        tx.execute(
+            "INSERT INTO ceremony_inputs (ceremony, inputs) VALUES (?1, ?2)",
+            params![id, blob],
         )?;
         tx.execute("UPDATE task SET frozen = 1 WHERE id = ?1", [c.task])?;
         event(
@@ -432,9 +435,12 @@ pub fn add_entropy(
 /// Loads the stored frozen inputs of a ceremony.
 pub(crate) fn stored_inputs(conn: &rusqlite::Connection, id: i64) -> Result<inputs::FrozenInputs> {
     let blob: Option<Vec<u8>> = conn
-        .query_row("SELECT inputs FROM ceremony WHERE id = ?1", [id], |r| r.get(0))
-        .optional()?
-        .flatten();
+        .query_row(
+            "SELECT inputs FROM ceremony_inputs WHERE ceremony = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
     let blob = blob.ok_or_else(|| {
         Error::other(
             ErrorCode::State,
@@ -471,14 +477,12 @@ pub fn seed(db: &mut Db, clock: &dyn Clock, id: i64) -> Result<Ceremony> {
         let c = get(tx, id)?;
         require_state(&c, &[State::EntropyCollected], "seed")?;
         tx.execute(
-            "UPDATE ceremony SET state = 'seeded', seed = ?2, outcome = ?3, fp_outcome = ?4, display = ?5 WHERE id = ?1",
-            params![
-                id,
-                hex::encode(seed),
-                drawn.outcome.to_string(),
-                drawn.fp_outcome,
-                display.to_string()
-            ],
+            "UPDATE ceremony SET state = 'seeded', seed = ?2, fp_outcome = ?3 WHERE id = ?1",
+            params![id, hex::encode(seed), drawn.fp_outcome],
+        )?;
+        tx.execute(
+            "INSERT INTO ceremony_outcome (ceremony, outcome, display) VALUES (?1, ?2, ?3)",
+            params![id, drawn.outcome.to_string(), display.to_string()],
         )?;
         let o = &drawn.outcome;
         let count = |k: &str| o[k].as_array().map(Vec::len).unwrap_or(0);
@@ -519,13 +523,7 @@ pub fn reveal(db: &mut Db, clock: &dyn Clock, id: i64, all: bool) -> Result<Vec<
             let c = get(tx, id)?;
             require_state(&c, &[State::Seeded, State::Revealing], "reveal")?;
             if display.is_none() {
-                display = Some(
-                    tx.query_row("SELECT display FROM ceremony WHERE id = ?1", [id], |r| {
-                        r.get::<_, Option<String>>(0)
-                    })?
-                    .and_then(|s| serde_json::from_str(&s).ok())
-                    .unwrap_or(Value::Null),
-                );
+                display = Some(super::display(tx, id)?);
             }
             let display = display.as_ref().unwrap_or(&Value::Null);
             let targets = display["targets"]

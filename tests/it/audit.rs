@@ -147,7 +147,7 @@ fn a_changed_stored_outcome_is_found_by_recomputation() {
     // Swap the B-stratum target for an entity that was not drawn.
     let n = c
         .execute(
-            "UPDATE ceremony SET outcome = replace(outcome, '91431100MA4L0B011X', '91431100MA4L0B001X') WHERE id = 2",
+            "UPDATE ceremony_outcome SET outcome = replace(outcome, '91431100MA4L0B011X', '91431100MA4L0B001X') WHERE ceremony = 2",
             [],
         )
         .unwrap();

@@ -55,10 +55,10 @@ CREATE TABLE task (
 
 CREATE INDEX task_plan ON task (plan);
 
--- One attempt of a draw (一次摇号). `inputs` is the deflate-compressed canonical JSON of the frozen inputs
--- (rules, population, inspector pool, recusals), kept so that `fairdraw audit` and the bundle can recompute
--- everything. The secret is stored at commit so that a crash resumes with the same commitment. `display` holds
--- the names of the targets and group members for the reveal, taken from the frozen inputs at the seed.
+-- One attempt of a draw (一次摇号). The secret is stored at commit so that a crash resumes with the same
+-- commitment. The large values (frozen inputs, outcome) live in their own tables below: a row with a 50 MB
+-- blob would be rewritten by every small update of the ceremony (each revealed target), and every read of a
+-- column stored after it would walk the blob's overflow pages.
 CREATE TABLE ceremony (
     id                 INTEGER PRIMARY KEY,
     task               INTEGER NOT NULL REFERENCES task (id),
@@ -69,7 +69,6 @@ CREATE TABLE ceremony (
     draw_date          TEXT NOT NULL CHECK (draw_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
     min_entropy_digits INTEGER NOT NULL DEFAULT 6 CHECK (min_entropy_digits >= 1),
     started_at         TEXT NOT NULL,
-    inputs             BLOB,
     summary            TEXT CHECK (summary IS NULL OR json_valid(summary)),
     fp_population      TEXT,
     fp_inspectors      TEXT,
@@ -80,9 +79,7 @@ CREATE TABLE ceremony (
     secret             TEXT,
     commitment         TEXT,
     seed               TEXT,
-    outcome            TEXT CHECK (outcome IS NULL OR json_valid(outcome)),
     fp_outcome         TEXT,
-    display            TEXT CHECK (display IS NULL OR json_valid(display)),
     reveal_position    INTEGER NOT NULL DEFAULT 0 CHECK (reveal_position >= 0),
     journal_head       TEXT,
     record_hash        TEXT,
@@ -96,6 +93,20 @@ CREATE TABLE ceremony (
 
 -- At most one unfinished attempt per task.
 CREATE UNIQUE INDEX ceremony_one_open_attempt ON ceremony (task) WHERE state NOT IN ('sealed', 'voided');
+
+-- The frozen inputs (rules, population, inspector pool, recusals) as deflate-compressed canonical JSON, kept so
+-- that `fairdraw audit` and the bundle can recompute everything after the registers have changed.
+CREATE TABLE ceremony_inputs (
+    ceremony INTEGER PRIMARY KEY NOT NULL REFERENCES ceremony (id),
+    inputs   BLOB NOT NULL
+) STRICT;
+
+-- The outcome (the protocol's §10 JSON) and the names shown in the reveal, written once at the seed.
+CREATE TABLE ceremony_outcome (
+    ceremony INTEGER PRIMARY KEY NOT NULL REFERENCES ceremony (id),
+    outcome  TEXT NOT NULL CHECK (json_valid(outcome)),
+    display  TEXT NOT NULL CHECK (json_valid(display))
+) STRICT;
 
 -- 监督见证人, in the order they were recorded; their entropy in that order feeds the seed.
 CREATE TABLE witness (
