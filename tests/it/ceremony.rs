@@ -190,34 +190,14 @@ fn plan_and_joint_task(env: &Env) {
         .take(3)
         .map(|i| i.code)
         .collect();
+    let items = items.join(",");
     env.ok(
         T0,
-        &[
-            "task",
-            "create",
-            "--plan",
-            "1",
-            "--number",
-            "永市监抽〔2026〕3号",
-            "--name",
-            "2026年食品经营者联合抽查",
-            "--lead",
-            "市场监管局",
-            "--participating",
-            "卫健委",
-            "--items",
-            &items.join(","),
-            "--method",
-            "实地检查",
-            "--start",
-            "2026-06-15",
-            "--end",
-            "2026-07-15",
-            "--rules",
-            &rules,
-            "--operator",
-            "王五",
-        ],
+        &words(&format!(
+            "task create --plan 1 --number 永市监抽〔2026〕3号 --name 2026年食品经营者联合抽查 --lead 市场监管局 \
+             --participating 卫健委 --items {items} --method 实地检查 --start 2026-06-15 --end 2026-07-15 \
+             --rules {rules} --operator 王五"
+        )),
     );
 }
 
@@ -282,9 +262,9 @@ fn joint_task_ceremony_from_empty_database_to_verified_bundle() {
     ] {
         env.ok(
             &at(3),
-            &[
-                "ceremony", "witness", "1", "--name", name, "--role", role, "--unit", unit,
-            ],
+            &words(&format!(
+                "ceremony witness 1 --name {name} --role {role} --unit {unit}"
+            )),
         );
     }
     env.ok(&at(4), &words("ceremony close-witnesses 1"));
@@ -333,7 +313,7 @@ fn joint_task_ceremony_from_empty_database_to_verified_bundle() {
     let record_hash = s["record_hash"].as_str().unwrap().to_string();
     env.ok(&at(12), &words("ceremony record-stop 1 --device 会议室摄像机"));
     let video = env.write("ceremony.mp4", &"video bytes ".repeat(1000));
-    let v = env.json(&at(30), &["ceremony", "attach-video", "1", &video]);
+    let v = env.json(&at(30), &words(&format!("ceremony attach-video 1 {video}")));
     assert_eq!(v["size"], 12000);
 
     // The whole journal re-checks.
@@ -555,24 +535,7 @@ fn an_infeasible_task_is_refused_at_the_freeze_before_any_randomness() {
     let rules = env.write("rules.json", &rules.to_string());
     env.ok(
         T0,
-        &[
-            "task",
-            "create",
-            "--plan",
-            "1",
-            "--number",
-            "T-1",
-            "--name",
-            "联合",
-            "--lead",
-            "D01",
-            "--participating",
-            "D13",
-            "--method",
-            "书面",
-            "--rules",
-            &rules,
-        ],
+        &words(&format!("task create --plan 1 --number T-1 --name 联合 --lead D01 --participating D13 --method 书面 --rules {rules}")),
     );
     // An unpublished plan may not be carried out.
     let err = env.fails(T0, &words("ceremony start T-1 --operator 张三"), 1);
@@ -605,6 +568,6 @@ fn an_infeasible_task_is_refused_at_the_freeze_before_any_randomness() {
     fixed["inspectors"]["group_size"] = json!(2);
     fixed["inspectors"]["groups"] = json!({"mode": "fixed", "count": 1});
     let fixed = env.write("fixed.json", &fixed.to_string());
-    env.ok(&at(3), &["task", "update", "T-1", "--rules", &fixed]);
+    env.ok(&at(3), &words(&format!("task update T-1 --rules {fixed}")));
     assert_eq!(env.json(&at(4), &words("ceremony freeze 1"))["state"], "frozen");
 }

@@ -441,27 +441,10 @@ fn killing_a_heavy_freeze_at_any_moment_leaves_it_prepared_or_frozen() {
     );
     env.ok(
         &now(0),
-        &[
-            "task",
-            "create",
-            "--plan",
-            "1",
-            "--number",
-            TASK,
-            "--name",
-            "大",
-            "--lead",
-            "D01",
-            "--participating",
-            "D13",
-            "--method",
-            "书面检查",
-            "--rules",
-            &rules,
-        ],
+        &words(&format!("task create --plan 1 --number {TASK} --name 大 --lead D01 --participating D13 --method 书面检查 --rules {rules}")),
     );
     env.ok(&now(0), &words("plan publish 1 --on 2026-06-01 --where 网站"));
-    env.ok(&now(0), &["ceremony", "start", TASK, "--operator", "张三"]);
+    env.ok(&now(0), &words(&format!("ceremony start {TASK} --operator 张三")));
     let prepared = dump(&env.db);
 
     // A reference freeze on a copy measures the duration and gives the fingerprints.

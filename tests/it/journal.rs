@@ -94,24 +94,7 @@ fn every_ceremony_entry_carries_the_offsets_into_the_running_recordings() {
     );
     env.ok(
         &now(0, 0),
-        &[
-            "task",
-            "create",
-            "--plan",
-            "1",
-            "--number",
-            "T-9",
-            "--name",
-            "任务",
-            "--lead",
-            "D01",
-            "--participating",
-            "D13",
-            "--method",
-            "实地检查",
-            "--rules",
-            &rules,
-        ],
+        &words(&format!("task create --plan 1 --number T-9 --name 任务 --lead D01 --participating D13 --method 实地检查 --rules {rules}")),
     );
     env.ok(&now(0, 0), &words("plan publish 1 --on 2026-06-01 --where 网站"));
     env.ok(&now(0, 0), &words("ceremony start T-9 --operator 张三"));

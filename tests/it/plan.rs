@@ -135,22 +135,17 @@ fn tasks_are_checked_at_the_edge_and_drawable_only_when_published() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = run(with(&["--rules", &rules, "--recusals", &recusals]));
+    let out = run(with(&words(&format!("--rules {rules} --recusals {recusals}"))));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("row 3: the recusal (S1, 91431100MA4L00001X) repeats"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = run(with(&["--rules", &rules, "--method", "抽签"]));
+    let out = run(with(&words(&format!("--rules {rules} --method 抽签"))));
     assert_eq!(out.status.code(), Some(2), "clap refuses a repeated --method");
-    let out = run(with(&[
-        "--rules",
-        &rules,
-        "--start",
-        "2026-05-01",
-        "--end",
-        "2026-04-01",
-    ]));
+    let out = run(with(&words(&format!(
+        "--rules {rules} --start 2026-05-01 --end 2026-04-01"
+    ))));
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .contains("planned_end: the planned end 2026-04-01 is before the planned start 2026-05-01")
@@ -181,22 +176,7 @@ fn tasks_are_checked_at_the_edge_and_drawable_only_when_published() {
     // A task added to the published plan is an adjustment, drawable after that adjustment is published.
     let err = env.fails(
         NOW,
-        &[
-            "task",
-            "create",
-            "--plan",
-            "1",
-            "--number",
-            "永市监抽〔2026〕2号",
-            "--name",
-            "追加",
-            "--lead",
-            "D01",
-            "--method",
-            "书面检查",
-            "--rules",
-            &rules,
-        ],
+        &words(&format!("task create --plan 1 --number 永市监抽〔2026〕2号 --name 追加 --lead D01 --method 书面检查 --rules {rules}")),
         1,
     );
     assert!(
@@ -205,24 +185,7 @@ fn tasks_are_checked_at_the_edge_and_drawable_only_when_published() {
     );
     let t2 = env.json(
         NOW,
-        &[
-            "task",
-            "create",
-            "--plan",
-            "1",
-            "--number",
-            "永市监抽〔2026〕2号",
-            "--name",
-            "追加",
-            "--lead",
-            "D01",
-            "--method",
-            "书面检查",
-            "--rules",
-            &rules,
-            "--operator",
-            "王五",
-        ],
+        &words(&format!("task create --plan 1 --number 永市监抽〔2026〕2号 --name 追加 --lead D01 --method 书面检查 --rules {rules} --operator 王五")),
     );
     assert_eq!(t2["adjustment"], 1);
     assert_eq!(t2["rules"]["inspectors"]["departments"], json!(["D01"]));

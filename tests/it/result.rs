@@ -133,47 +133,14 @@ fn coverage_counts_items_of_tasks_with_a_sealed_draw_and_lists_joint_tasks() {
     let items = format!("{},{},{}", d01[0], d01[1], d13[0]);
     env.ok(
         t0,
-        &[
-            "task",
-            "create",
-            "--plan",
-            "1",
-            "--number",
-            "联-1",
-            "--name",
-            "联合",
-            "--lead",
-            "D01",
-            "--participating",
-            "D13",
-            "--items",
-            &items,
-            "--method",
-            "实地检查",
-            "--rules",
-            &rules,
-        ],
+        &words(&format!("task create --plan 1 --number 联-1 --name 联合 --lead D01 --participating D13 --items {items} --method 实地检查 --rules {rules}")),
     );
+    let single = &d01[2];
     env.ok(
         t0,
-        &[
-            "task",
-            "create",
-            "--plan",
-            "1",
-            "--number",
-            "单-2",
-            "--name",
-            "单部门",
-            "--lead",
-            "D01",
-            "--items",
-            &d01[2],
-            "--method",
-            "书面检查",
-            "--rules",
-            &rules,
-        ],
+        &words(&format!(
+            "task create --plan 1 --number 单-2 --name 单部门 --lead D01 --items {single} --method 书面检查 --rules {rules}"
+        )),
     );
     env.ok(t0, &words("plan publish 1 --on 2026-06-01 --where 网站"));
     for step in [
