@@ -1,0 +1,884 @@
+//! Record bundles (§12 of `docs/draw-protocol.md`): everything needed to re-check one draw, as a zip file or a
+//! folder of `bundle.json`, `population.csv`, `inspectors.csv`, `recusals.csv`, `targets.csv` and `README.txt`.
+//!
+//! Anyone can read a bundle with a standard library (JSON, CSV, zip). Reading parses it into the draw's types
+//! at the edge, with errors naming the file, line and column; [`verify`] then recomputes fingerprints,
+//! commitment, seed and outcome and reports the first difference. A bundle is written to a temporary name
+//! and renamed into place, and never overwrites an existing file or folder.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::draw::{
+    self, DepartmentNames, DrawEntity, DrawError, DrawInspector, ENTITY_COLUMNS, Frozen, Hash32,
+    INSPECTOR_COLUMNS, InputFingerprints, Outcome, Place, RECUSAL_COLUMNS, Recusal, Rules,
+};
+use crate::error::{Error, ErrorCode, Result};
+use crate::i18n::Lang;
+use crate::tr;
+
+/// The format identifier in `bundle.json`.
+pub const FORMAT: &str = "fairdraw-bundle/1";
+
+/// A witness (监督见证人) and the entropy they contributed, in the order recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Witness {
+    pub name: String,
+    /// e.g. 人大代表, 公证员.
+    pub role: String,
+    /// 单位.
+    pub unit: String,
+    pub entropy: String,
+}
+
+/// The fingerprints recorded in a bundle: the four inputs, `fp_inputs` and `fp_outcome`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedFingerprints {
+    pub population: Hash32,
+    pub inspectors: Hash32,
+    pub recusals: Hash32,
+    pub rules: Hash32,
+    pub inputs: Hash32,
+    pub outcome: Hash32,
+}
+
+impl RecordedFingerprints {
+    pub fn new(inputs: &InputFingerprints, outcome: Hash32) -> RecordedFingerprints {
+        RecordedFingerprints {
+            population: inputs.population,
+            inspectors: inputs.inspectors,
+            recusals: inputs.recusals,
+            rules: inputs.rules,
+            inputs: inputs.inputs,
+            outcome,
+        }
+    }
+}
+
+/// The content of `bundle.json`. Members the ceremony adds (`attempt`, `events`, `addenda`) are kept as
+/// JSON values until the ceremony defines them; verification does not depend on them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BundleJson {
+    pub format: String,
+    pub rules: Rules,
+    /// Department code → name, for display.
+    pub departments: BTreeMap<String, String>,
+    pub fingerprints: RecordedFingerprints,
+    pub commitment: Hash32,
+    pub secret: Hash32,
+    pub witnesses: Vec<Witness>,
+    pub seed: Hash32,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addenda: Option<Value>,
+}
+
+/// A bundle read from disk: `bundle.json` and the three input lists in file order.
+#[derive(Clone, Debug)]
+pub struct Bundle {
+    pub json: BundleJson,
+    pub population: Vec<DrawEntity>,
+    pub inspectors: Vec<DrawInspector>,
+    pub recusals: Vec<Recusal>,
+    /// The line of each row in its CSV file, to name it in errors.
+    pub lines: RowLines,
+}
+
+/// Line numbers (1-based, the header is line 1) of the rows of the three CSV files.
+#[derive(Clone, Debug, Default)]
+pub struct RowLines {
+    pub population: Vec<u64>,
+    pub inspectors: Vec<u64>,
+    pub recusals: Vec<u64>,
+}
+
+impl RowLines {
+    /// Turns a draw error into a library error; a row is named by file, line and column.
+    pub fn error(&self, e: DrawError, departments: &DepartmentNames) -> Error {
+        let row_error = match &e {
+            DrawError::Input(ie) => match &ie.place {
+                Place::Row { table, row, field } => Some((ie, table, row, field)),
+                _ => None,
+            },
+            DrawError::Infeasible(_) => None,
+        };
+        if let Some((ie, table, row, field)) = row_error {
+            let (file, lines) = match table {
+                draw::Table::Population => ("population.csv", &self.population),
+                draw::Table::Inspectors => ("inspectors.csv", &self.inspectors),
+                draw::Table::Recusals => ("recusals.csv", &self.recusals),
+            };
+            let line = lines.get(*row).copied().unwrap_or(*row as u64 + 2);
+            let msg = |lang| {
+                let problem = draw::input_problem(ie.code, &ie.detail, lang);
+                tr!(
+                    lang,
+                    "{} 第 {} 行 {} 列：{}",
+                    "{} line {}, column {}: {}",
+                    file,
+                    line,
+                    field,
+                    problem
+                )
+            };
+            return Error::other(ErrorCode::Invalid, msg(Lang::Zh), msg(Lang::En));
+        }
+        e.into_error(departments)
+    }
+}
+
+const FILES: [&str; 6] = [
+    "bundle.json",
+    "population.csv",
+    "inspectors.csv",
+    "recusals.csv",
+    "targets.csv",
+    "README.txt",
+];
+
+fn invalid(file: &str, zh: String, en: String) -> Error {
+    Error::other(
+        ErrorCode::Invalid,
+        format!("{file}：{zh}"),
+        format!("{file}: {en}"),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Writing
+
+/// Writes a bundle for a frozen draw: `path` ending in `.zip` gives a zip file, anything else a folder.
+/// Refuses to replace an existing file or folder.
+pub fn write(path: &Path, json: &BundleJson, frozen: &Frozen) -> Result<()> {
+    if path.exists() {
+        return Err(Error::other(
+            ErrorCode::Invalid,
+            format!("{}：已存在，摇号记录不会覆盖已有文件", path.display()),
+            format!(
+                "{}: already exists; a record never replaces an existing file",
+                path.display()
+            ),
+        ));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.partial"));
+    let result = if is_zip(path) {
+        write_zip(&tmp, json, frozen)
+    } else {
+        write_dir(&tmp, json, frozen)
+    };
+    let result = result.and_then(|()| fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
+    if result.is_err() {
+        let _ = if tmp.is_dir() {
+            fs::remove_dir_all(&tmp)
+        } else {
+            fs::remove_file(&tmp)
+        };
+    }
+    result
+}
+
+fn is_zip(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+fn write_zip(path: &Path, json: &BundleJson, frozen: &Frozen) -> Result<()> {
+    let io_err = |e: io::Error| Error::io(path, e);
+    let zip_err = |e: zip::result::ZipError| Error::io(path, io::Error::other(e));
+    let file = File::create(path).map_err(io_err)?;
+    let mut zip = zip::ZipWriter::new(BufWriter::new(file));
+    // No timestamps (the zip crate then writes 1980-01-01), so the same record gives the same bytes.
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for name in FILES {
+        zip.start_file(name, options).map_err(zip_err)?;
+        write_file(name, &mut zip, json, frozen).map_err(io_err)?;
+    }
+    let mut inner = zip.finish().map_err(zip_err)?;
+    inner.flush().map_err(io_err)?;
+    inner.get_ref().sync_all().map_err(io_err)
+}
+
+fn write_dir(path: &Path, json: &BundleJson, frozen: &Frozen) -> Result<()> {
+    fs::create_dir(path).map_err(|e| Error::io(path, e))?;
+    for name in FILES {
+        let p = path.join(name);
+        let io_err = |e: io::Error| Error::io(&p, e);
+        let mut w = BufWriter::new(File::create(&p).map_err(io_err)?);
+        write_file(name, &mut w, json, frozen).map_err(io_err)?;
+        w.flush().map_err(io_err)?;
+    }
+    Ok(())
+}
+
+fn write_file(name: &str, w: &mut dyn Write, json: &BundleJson, frozen: &Frozen) -> io::Result<()> {
+    match name {
+        "bundle.json" => {
+            serde_json::to_writer_pretty(&mut *w, json).map_err(io::Error::other)?;
+            w.write_all(b"\n")
+        }
+        "population.csv" => write_population(w, frozen.population()),
+        "inspectors.csv" => write_inspectors(w, frozen.inspectors()),
+        "recusals.csv" => write_recusals(w, frozen.recusals()),
+        "targets.csv" => write_targets(w, json, frozen),
+        _ => w.write_all(readme(json).as_bytes()),
+    }
+}
+
+fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(w)
+}
+
+fn json_list(xs: &[String]) -> String {
+    serde_json::to_string(xs).unwrap_or_else(|_| "[]".to_string())
+}
+
+fn csv_io(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// `population.csv`: the population in canonical order, columns as in §4.1.
+pub fn write_population(w: &mut dyn Write, population: &[DrawEntity]) -> io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(ENTITY_COLUMNS).map_err(csv_io)?;
+    for e in population {
+        let tags = json_list(&e.tags);
+        c.write_record([
+            &e.code,
+            &e.name,
+            &e.entity_type,
+            &e.industry,
+            &e.address,
+            &e.authority,
+            &e.region,
+            &e.town,
+            &e.established,
+            &e.status,
+            &e.risk_class,
+            &tags,
+            &e.last_inspected,
+        ])
+        .map_err(csv_io)?;
+    }
+    c.flush()
+}
+
+/// `inspectors.csv`: the pool in canonical order, columns as in §4.2.
+pub fn write_inspectors(w: &mut dyn Write, inspectors: &[DrawInspector]) -> io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(INSPECTOR_COLUMNS).map_err(csv_io)?;
+    for i in inspectors {
+        let quals = json_list(&i.qualifications);
+        let expert = if i.expert { "true" } else { "false" };
+        c.write_record([
+            i.staff_no.as_str(),
+            &i.name,
+            &i.department,
+            &i.certificate_no,
+            &i.certificate_valid_until,
+            &quals,
+            expert,
+            &i.region,
+            &i.status,
+        ])
+        .map_err(csv_io)?;
+    }
+    c.flush()
+}
+
+/// `recusals.csv`: `staff_no,entity_code,reason` in canonical order.
+pub fn write_recusals(w: &mut dyn Write, recusals: &[Recusal]) -> io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(RECUSAL_COLUMNS).map_err(csv_io)?;
+    for r in recusals {
+        c.write_record([&r.staff_no, &r.entity_code, &r.reason])
+            .map_err(csv_io)?;
+    }
+    c.flush()
+}
+
+/// Column names of `targets.csv` (for people; not used by verification).
+pub const TARGET_COLUMNS: [&str; 8] = [
+    "order", "code", "name", "region", "stratum", "group", "leader", "members",
+];
+
+fn write_targets(w: &mut dyn Write, json: &BundleJson, frozen: &Frozen) -> io::Result<()> {
+    let person = |staff: &str| match frozen.inspector(staff) {
+        Some(m) => format!("{}（{}）", m.name, staff),
+        None => staff.to_string(),
+    };
+    let mut c = csv_writer(w);
+    c.write_record(TARGET_COLUMNS).map_err(csv_io)?;
+    for (i, t) in json.outcome.targets.iter().enumerate() {
+        let entity = frozen.entity(&t.code);
+        let group = t.group.and_then(|n| json.outcome.groups.get(n as usize - 1));
+        let leader = group
+            .and_then(|g| g.leader.as_deref())
+            .map(person)
+            .unwrap_or_default();
+        let members = group
+            .map(|g| g.members.iter().map(|m| person(m)).collect::<Vec<_>>().join("、"))
+            .unwrap_or_default();
+        c.write_record([
+            (i + 1).to_string(),
+            t.code.clone(),
+            entity.map(|e| e.name.clone()).unwrap_or_default(),
+            entity.map(|e| e.region.clone()).unwrap_or_default(),
+            t.stratum.clone(),
+            t.group.map(|n| n.to_string()).unwrap_or_default(),
+            leader,
+            members,
+        ])
+        .map_err(csv_io)?;
+    }
+    c.flush()
+}
+
+fn readme(json: &BundleJson) -> String {
+    let f = &json.fingerprints;
+    format!(
+        "fairdraw 摇号记录 / fairdraw draw record\n\
+         =========================================\n\n\
+         任务 / task: {number} {name}（第 {attempt} 次 / attempt {attempt}）\n\
+         摇号日期 / draw date: {date}\n\
+         算法 / algorithm: {alg}\n\
+         输入指纹 / fp_inputs: {inputs}\n\
+         承诺值 / commitment: {commitment}\n\
+         种子 / seed: {seed}\n\
+         结果指纹 / fp_outcome: {outcome}\n\n\
+         本记录包含复核这次摇号所需的全部内容。任何人都可以独立复核：\n\
+         \x20 fairdraw verify 本文件\n\
+         \x20 python3 tools/verify.py 本文件   （只用 Python 标准库，见 fairdraw 项目）\n\
+         复核会重新计算四项输入指纹、承诺值、种子和摇号结果，并与记录逐项比较，输出“一致”或第一处差异。\n\
+         算法的公开规范见 fairdraw 项目的 docs/draw-protocol.md（{alg}）。\n\n\
+         文件：bundle.json（规则、指纹、承诺值、密钥、见证人及其随机数、种子、结果）；\n\
+         population.csv（检查对象名单）；inspectors.csv（执法检查人员名单）；recusals.csv（回避名单）；\n\
+         targets.csv（抽中对象及检查组，供阅读，不参与复核）。CSV 为 UTF-8 编码、逗号分隔。\n\n\
+         This record holds everything needed to re-check the draw. Anyone can verify it independently:\n\
+         \x20 fairdraw verify THIS-FILE\n\
+         \x20 python3 tools/verify.py THIS-FILE   (Python standard library only; part of the fairdraw project)\n\
+         Verification recomputes the four input fingerprints, the commitment, the seed and the outcome, compares\n\
+         them with the record and prints MATCH or the first difference. The algorithm is specified publicly in\n\
+         docs/draw-protocol.md of the fairdraw project ({alg}).\n\n\
+         Files: bundle.json (rules, fingerprints, commitment, secret, witnesses and their entropy, seed,\n\
+         outcome); population.csv (entities); inspectors.csv (inspector pool); recusals.csv (recusal list);\n\
+         targets.csv (targets and groups, for reading; not used by verification). CSV files are UTF-8,\n\
+         comma-separated.\n",
+        number = json.rules.task.number,
+        name = json.rules.task.name,
+        attempt = json.rules.task.attempt,
+        date = json.rules.draw_date,
+        alg = json.rules.algorithm,
+        inputs = f.inputs,
+        commitment = json.commitment,
+        seed = json.seed,
+        outcome = f.outcome,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading
+
+/// Where a bundle's files come from.
+enum Source {
+    Zip(zip::ZipArchive<BufReader<File>>),
+    Dir(PathBuf),
+}
+
+impl Source {
+    fn open(
+        &mut self,
+        bundle: &Path,
+        name: &str,
+        f: &mut dyn FnMut(&mut dyn Read) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Source::Zip(z) => {
+                let mut entry = z
+                    .by_name(name)
+                    .map_err(|e| missing(bundle, name, &e.to_string()))?;
+                f(&mut entry)
+            }
+            Source::Dir(dir) => {
+                let p = dir.join(name);
+                let file = File::open(&p).map_err(|e| {
+                    if e.kind() == io::ErrorKind::NotFound {
+                        missing(bundle, name, &e.to_string())
+                    } else {
+                        Error::io(&p, e)
+                    }
+                })?;
+                f(&mut BufReader::with_capacity(1 << 16, file))
+            }
+        }
+    }
+}
+
+fn missing(bundle: &Path, name: &str, detail: &str) -> Error {
+    Error::other(
+        ErrorCode::Invalid,
+        format!("{}：摇号记录缺少 {name}（{detail}）", bundle.display()),
+        format!("{}: the record has no {name} ({detail})", bundle.display()),
+    )
+}
+
+impl Bundle {
+    /// Reads a bundle from a zip file or a folder.
+    pub fn read(path: &Path) -> Result<Bundle> {
+        let mut source = if path.is_dir() {
+            Source::Dir(path.to_path_buf())
+        } else {
+            let file = File::open(path).map_err(|e| Error::io(path, e))?;
+            let zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+                Error::other(
+                    ErrorCode::Invalid,
+                    format!("{}：不是 zip 格式的摇号记录（{e}）", path.display()),
+                    format!("{}: not a zip record bundle ({e})", path.display()),
+                )
+            })?;
+            Source::Zip(zip)
+        };
+        let mut json: Option<BundleJson> = None;
+        source.open(path, "bundle.json", &mut |r| {
+            let mut text = String::new();
+            r.read_to_string(&mut text)
+                .map_err(|e| Error::io(path.join("bundle.json"), e))?;
+            json = Some(parse_bundle_json(&text)?);
+            Ok(())
+        })?;
+        let Some(json) = json else {
+            return Err(missing(path, "bundle.json", ""));
+        };
+        let mut lines = RowLines::default();
+        let mut population = Vec::new();
+        source.open(path, "population.csv", &mut |r| {
+            (population, lines.population) = read_population(r)?;
+            Ok(())
+        })?;
+        let mut inspectors = Vec::new();
+        source.open(path, "inspectors.csv", &mut |r| {
+            (inspectors, lines.inspectors) = read_inspectors(r)?;
+            Ok(())
+        })?;
+        let mut recusals = Vec::new();
+        source.open(path, "recusals.csv", &mut |r| {
+            (recusals, lines.recusals) = read_recusals(r, "recusals.csv")?;
+            Ok(())
+        })?;
+        Ok(Bundle {
+            json,
+            population,
+            inspectors,
+            recusals,
+            lines,
+        })
+    }
+}
+
+/// Parses `bundle.json`, refusing another format identifier.
+pub fn parse_bundle_json(text: &str) -> Result<BundleJson> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        invalid(
+            "bundle.json",
+            format!("不是有效的 JSON：{e}"),
+            format!("not valid JSON: {e}"),
+        )
+    })?;
+    let format = value.get("format").and_then(Value::as_str).unwrap_or("");
+    if format != FORMAT {
+        return Err(invalid(
+            "bundle.json",
+            format!("format 为 {format:?}，本程序读取 {FORMAT}"),
+            format!("format is {format:?}; this program reads {FORMAT}"),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        invalid(
+            "bundle.json",
+            format!("内容不符合格式：{e}"),
+            format!("not of the required form: {e}"),
+        )
+    })
+}
+
+/// A CSV record seen through the header's column order: `cells[j]` is column `j` of the expected columns.
+struct Cells<'a> {
+    record: &'a csv::StringRecord,
+    position: &'a [usize],
+}
+
+impl std::ops::Index<usize> for Cells<'_> {
+    type Output = str;
+
+    fn index(&self, j: usize) -> &str {
+        &self.record[self.position[j]]
+    }
+}
+
+/// Reads CSV rows whose header holds exactly `columns` in any order (§12), calling `row` for each record
+/// with its cells rearranged into the order of `columns`, and its line number.
+fn read_csv(
+    r: &mut dyn Read,
+    file: &str,
+    columns: &[&str],
+    mut row: impl FnMut(&Cells<'_>, u64) -> Result<()>,
+) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(r);
+    let mut record = csv::StringRecord::new();
+    let csv_err = |e: csv::Error| {
+        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        invalid(
+            file,
+            format!("第 {line} 行无法读取：{e}"),
+            format!("line {line} cannot be read: {e}"),
+        )
+    };
+    let bad_header = || {
+        invalid(
+            file,
+            format!("第 1 行须为列名 {}（顺序不限）", columns.join(",")),
+            format!("line 1 must be the header {} (in any order)", columns.join(",")),
+        )
+    };
+    if !reader.read_record(&mut record).map_err(csv_err)? || record.len() != columns.len() {
+        return Err(bad_header());
+    }
+    // position[j]: where column j of `columns` is in the file.
+    let mut position = Vec::with_capacity(columns.len());
+    for c in columns {
+        match record.iter().position(|h| h == *c) {
+            Some(p) if !position.contains(&p) => position.push(p),
+            _ => return Err(bad_header()),
+        }
+    }
+    while reader.read_record(&mut record).map_err(csv_err)? {
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.len() != columns.len() {
+            return Err(invalid(
+                file,
+                format!("第 {line} 行有 {} 列，应为 {} 列", record.len(), columns.len()),
+                format!(
+                    "line {line} has {} columns, expected {}",
+                    record.len(),
+                    columns.len()
+                ),
+            ));
+        }
+        row(
+            &Cells {
+                record: &record,
+                position: &position,
+            },
+            line,
+        )?;
+    }
+    Ok(())
+}
+
+fn cell_error(file: &str, line: u64, column: &str, zh: String, en: String) -> Error {
+    invalid(
+        file,
+        format!("第 {line} 行 {column} 列：{zh}"),
+        format!("line {line}, column {column}: {en}"),
+    )
+}
+
+fn list_cell(file: &str, line: u64, column: &str, cell: &str) -> Result<Vec<String>> {
+    // An empty cell is accepted as the empty list (§12).
+    if cell.is_empty() || cell == "[]" {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(cell).map_err(|e| {
+        cell_error(
+            file,
+            line,
+            column,
+            format!("须为字符串的 JSON 数组，如 [\"食品经营\"]（{e}）"),
+            format!("must be a JSON array of strings such as [\"食品经营\"] ({e})"),
+        )
+    })
+}
+
+/// Reads `population.csv` (or any CSV with the same columns): rows in file order and their line numbers.
+pub fn read_population(r: &mut dyn Read) -> Result<(Vec<DrawEntity>, Vec<u64>)> {
+    let file = "population.csv";
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    read_csv(r, file, &ENTITY_COLUMNS, |c, line| {
+        rows.push(DrawEntity {
+            code: c[0].to_string(),
+            name: c[1].to_string(),
+            entity_type: c[2].to_string(),
+            industry: c[3].to_string(),
+            address: c[4].to_string(),
+            authority: c[5].to_string(),
+            region: c[6].to_string(),
+            town: c[7].to_string(),
+            established: c[8].to_string(),
+            status: c[9].to_string(),
+            risk_class: c[10].to_string(),
+            tags: list_cell(file, line, "tags", &c[11])?,
+            last_inspected: c[12].to_string(),
+        });
+        lines.push(line);
+        Ok(())
+    })?;
+    Ok((rows, lines))
+}
+
+/// Reads `inspectors.csv`.
+pub fn read_inspectors(r: &mut dyn Read) -> Result<(Vec<DrawInspector>, Vec<u64>)> {
+    let file = "inspectors.csv";
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    read_csv(r, file, &INSPECTOR_COLUMNS, |c, line| {
+        let expert = match &c[6] {
+            "true" => true,
+            "false" => false,
+            other => {
+                return Err(cell_error(
+                    file,
+                    line,
+                    "expert",
+                    format!("须为 true 或 false，而不是 {other:?}"),
+                    format!("must be true or false, not {other:?}"),
+                ));
+            }
+        };
+        rows.push(DrawInspector {
+            staff_no: c[0].to_string(),
+            name: c[1].to_string(),
+            department: c[2].to_string(),
+            certificate_no: c[3].to_string(),
+            certificate_valid_until: c[4].to_string(),
+            qualifications: list_cell(file, line, "qualifications", &c[5])?,
+            expert,
+            region: c[7].to_string(),
+            status: c[8].to_string(),
+        });
+        lines.push(line);
+        Ok(())
+    })?;
+    Ok((rows, lines))
+}
+
+/// Reads a recusal list CSV (`staff_no,entity_code,reason`); `file` names it in errors.
+pub fn read_recusals(r: &mut dyn Read, file: &str) -> Result<(Vec<Recusal>, Vec<u64>)> {
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    read_csv(r, file, &RECUSAL_COLUMNS, |c, line| {
+        rows.push(Recusal {
+            staff_no: c[0].to_string(),
+            entity_code: c[1].to_string(),
+            reason: c[2].to_string(),
+        });
+        lines.push(line);
+        Ok(())
+    })?;
+    Ok((rows, lines))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Verification
+
+/// The first difference between a record and its recomputation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// What differs, as a path: `fingerprints.population`, `commitment`, `seed`, `outcome.targets[3].code`.
+    pub field: String,
+    pub recorded: String,
+    pub recomputed: String,
+}
+
+/// The result of re-checking a bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Everything recomputed equals the record.
+    Match {
+        fp_inputs: Hash32,
+        seed: Hash32,
+        fp_outcome: Hash32,
+    },
+    /// The first difference, in the order of §12: fingerprints, commitment, seed, outcome, fp_outcome.
+    Mismatch(Difference),
+}
+
+fn differ(field: &str, recorded: impl ToString, recomputed: impl ToString) -> Verdict {
+    Verdict::Mismatch(Difference {
+        field: field.to_string(),
+        recorded: recorded.to_string(),
+        recomputed: recomputed.to_string(),
+    })
+}
+
+/// Re-checks a bundle (§12): input fingerprints and `fp_inputs`, the commitment against the secret, the
+/// seed, the outcome and `fp_outcome`. Input errors (a damaged file) are errors; a recomputation that
+/// disagrees with the record is a [`Verdict::Mismatch`] naming the first difference.
+pub fn verify(bundle: Bundle) -> Result<Verdict> {
+    let Bundle {
+        json,
+        population,
+        inspectors,
+        recusals,
+        lines,
+    } = bundle;
+    let names = json.departments.clone();
+    for (i, w) in json.witnesses.iter().enumerate() {
+        draw::check_witness(i, &w.name, &w.role, &w.unit).map_err(|e| e.into_error(&names))?;
+    }
+    let canonical = draw::canonicalise(population, inspectors, recusals, json.rules.clone())
+        .map_err(|e| lines.error(e, &names))?;
+    let fp = *canonical.fingerprints();
+    let rec = &json.fingerprints;
+    for (field, recorded, recomputed) in [
+        ("fingerprints.population", rec.population, fp.population),
+        ("fingerprints.inspectors", rec.inspectors, fp.inspectors),
+        ("fingerprints.recusals", rec.recusals, fp.recusals),
+        ("fingerprints.rules", rec.rules, fp.rules),
+        ("fingerprints.inputs", rec.inputs, fp.inputs),
+    ] {
+        if recorded != recomputed {
+            return Ok(differ(field, recorded, recomputed));
+        }
+    }
+    let commitment = draw::commitment(&fp.inputs, &json.secret);
+    if commitment != json.commitment {
+        return Ok(differ("commitment", json.commitment, commitment));
+    }
+    let entropies: Vec<&str> = json.witnesses.iter().map(|w| w.entropy.as_str()).collect();
+    let seed = draw::derive_seed(&fp.inputs, &json.secret, &entropies).map_err(|e| e.into_error(&names))?;
+    if seed != json.seed {
+        return Ok(differ("seed", json.seed, seed));
+    }
+    let frozen = match canonical.plan() {
+        Ok(f) => f,
+        Err(e) => {
+            return Ok(differ(
+                "outcome",
+                "an outcome",
+                format!("none: {}", e.message(Lang::En, &names)),
+            ));
+        }
+    };
+    let outcome = draw::draw(&frozen, &seed);
+    let recorded = serde_json::to_value(&json.outcome).unwrap_or(Value::Null);
+    let recomputed = serde_json::to_value(&outcome).unwrap_or(Value::Null);
+    if let Some(d) = first_difference("outcome", &recorded, &recomputed) {
+        return Ok(Verdict::Mismatch(d));
+    }
+    let fp_outcome = outcome.fingerprint();
+    if fp_outcome != rec.outcome {
+        return Ok(differ("fingerprints.outcome", rec.outcome, fp_outcome));
+    }
+    Ok(Verdict::Match {
+        fp_inputs: fp.inputs,
+        seed,
+        fp_outcome,
+    })
+}
+
+/// The first place where two JSON values differ, members in the recomputed value's order.
+fn first_difference(path: &str, recorded: &Value, recomputed: &Value) -> Option<Difference> {
+    let show = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (recorded, recomputed) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, vb) in b {
+                let sub = format!("{path}.{k}");
+                match a.get(k) {
+                    Some(va) => {
+                        if let Some(d) = first_difference(&sub, va, vb) {
+                            return Some(d);
+                        }
+                    }
+                    None => {
+                        return Some(Difference {
+                            field: sub,
+                            recorded: "(missing)".into(),
+                            recomputed: show(vb),
+                        });
+                    }
+                }
+            }
+            a.keys().find(|k| !b.contains_key(*k)).map(|k| Difference {
+                field: format!("{path}.{k}"),
+                recorded: show(&a[k]),
+                recomputed: "(missing)".into(),
+            })
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+                if let Some(d) = first_difference(&format!("{path}[{i}]"), va, vb) {
+                    return Some(d);
+                }
+            }
+            (a.len() != b.len()).then(|| Difference {
+                field: format!("{path} (length)"),
+                recorded: a.len().to_string(),
+                recomputed: b.len().to_string(),
+            })
+        }
+        (a, b) if a == b => None,
+        (a, b) => Some(Difference {
+            field: path.to_string(),
+            recorded: show(a),
+            recomputed: show(b),
+        }),
+    }
+}
+
+impl Verdict {
+    /// The plain message: "一致" / "MATCH", or the first difference.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Verdict::Match {
+                fp_inputs,
+                seed,
+                fp_outcome,
+            } => tr!(
+                lang,
+                "一致：输入指纹、承诺值、种子和摇号结果均与记录相符。\n输入指纹 {}\n种子 {}\n结果指纹 {}",
+                "MATCH: the input fingerprints, commitment, seed and outcome all agree with the record.\nfp_inputs {}\nseed {}\nfp_outcome {}",
+                fp_inputs,
+                seed,
+                fp_outcome
+            ),
+            Verdict::Mismatch(d) => tr!(
+                lang,
+                "不一致：第一处差异在 {}：记录为 {}，重新计算为 {}",
+                "MISMATCH: first difference at {}: recorded {}, recomputed {}",
+                d.field,
+                d.recorded,
+                d.recomputed
+            ),
+        }
+    }
+}

@@ -1,0 +1,877 @@
+//! Freezing (§4–§8.4): everything about a draw that does not need randomness.
+//!
+//! [`canonicalise`] validates and sorts the four inputs and computes their fingerprints; [`CanonicalInputs::plan`]
+//! then checks the scope, computes exclusions, strata, quotas, reserve lengths, the number of targets `k` and
+//! groups `g`, inspector eligibility, and the feasibility and recusal checks. The result, [`Frozen`], is what
+//! the projector shows as "本次摇号规则" before any randomness exists, and the only input of the draw besides
+//! the seed. A `Frozen` that exists is feasible: the draw cannot fail.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::encode::Hash32;
+use super::error::{DrawError, Infeasible, InputCode, Lack, Place, StratumName};
+use super::inputs::{
+    DrawEntity, DrawInspector, Recusal, canonical_inspectors, canonical_population, canonical_recusals,
+    fp_inputs, fp_inspectors, fp_population, fp_recusals,
+};
+use super::outcome::{ExclusionReason, IneligibleReason, StratumSummary};
+use super::rules::{Groups, Quota, Rules, Scope, StrataBy};
+use super::text::parse_date;
+
+/// The stratum key and risk-class scope value of an entity without a class or region.
+pub const UNCLASSIFIED: &str = "未分类";
+
+/// The four input fingerprints and `fp_inputs` (§4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct InputFingerprints {
+    pub population: Hash32,
+    pub inspectors: Hash32,
+    pub recusals: Hash32,
+    pub rules: Hash32,
+    pub inputs: Hash32,
+}
+
+/// Validated inputs in canonical order with their fingerprints; not yet checked for scope or feasibility.
+#[derive(Clone, Debug)]
+pub struct CanonicalInputs {
+    pub(crate) rules: Rules,
+    pub(crate) population: Vec<DrawEntity>,
+    pub(crate) inspectors: Vec<DrawInspector>,
+    pub(crate) recusals: Vec<Recusal>,
+    pub(crate) fingerprints: InputFingerprints,
+}
+
+/// Validates the rules and the rows (§2, §4), sorts the rows into canonical order, refuses duplicates and
+/// computes the fingerprints. Row numbers in errors are positions in the vectors as given.
+pub fn canonicalise(
+    population: Vec<DrawEntity>,
+    pool: Vec<DrawInspector>,
+    recusals: Vec<Recusal>,
+    rules: Rules,
+) -> Result<CanonicalInputs, DrawError> {
+    rules.validate()?;
+    let population = canonical_population(population)?;
+    let inspectors = canonical_inspectors(pool)?;
+    let recusals = canonical_recusals(recusals)?;
+    let population_fp = fp_population(&population);
+    let inspectors_fp = fp_inspectors(&inspectors);
+    let recusals_fp = fp_recusals(&recusals);
+    let rules_fp = rules.fingerprint();
+    let fingerprints = InputFingerprints {
+        population: population_fp,
+        inspectors: inspectors_fp,
+        recusals: recusals_fp,
+        rules: rules_fp,
+        inputs: fp_inputs(&population_fp, &inspectors_fp, &recusals_fp, &rules_fp),
+    };
+    Ok(CanonicalInputs {
+        rules,
+        population,
+        inspectors,
+        recusals,
+        fingerprints,
+    })
+}
+
+/// Canonicalises and plans in one step: everything of a draw that does not need randomness.
+pub fn freeze(
+    population: Vec<DrawEntity>,
+    pool: Vec<DrawInspector>,
+    recusals: Vec<Recusal>,
+    rules: Rules,
+) -> Result<Frozen, DrawError> {
+    canonicalise(population, pool, recusals, rules)?.plan()
+}
+
+/// A stratum with its members (population indices, canonical order) and its quota and reserve length.
+#[derive(Clone, Debug)]
+pub(crate) struct StratumPlan {
+    pub(crate) key: String,
+    pub(crate) members: Vec<u32>,
+    pub(crate) quota: u32,
+    pub(crate) reserve: u32,
+}
+
+/// Facts about the eligible inspectors `P` that the group phases and the recusal checks need, by position
+/// in `P`.
+#[derive(Clone, Debug)]
+pub(crate) struct Pool {
+    /// Inspector index (into the canonical pool) of each member of `P`.
+    pub(crate) index: Vec<u32>,
+    /// Position of the member's department in `rules.inspectors.departments`.
+    pub(crate) dept: Vec<u32>,
+    pub(crate) expert: Vec<bool>,
+    /// May lead a group: lead department and the leader qualification (when one is required).
+    pub(crate) leader_ok: Vec<bool>,
+    /// Index into `regions`, or `NO_REGION` for an empty region.
+    pub(crate) region: Vec<u32>,
+    /// The distinct non-empty regions of `P`, ascending.
+    pub(crate) regions: Vec<String>,
+    /// Explicit recusals that matter: (population index, position in `P`), ascending.
+    pub(crate) explicit: Vec<(u32, u32)>,
+}
+
+pub(crate) const NO_REGION: u32 = u32::MAX;
+
+impl Pool {
+    /// Region id of an entity region among `P`'s regions (`NO_REGION` if empty or held by nobody in `P`).
+    pub(crate) fn region_of(&self, region: &str) -> u32 {
+        if region.is_empty() {
+            return NO_REGION;
+        }
+        self.regions
+            .binary_search_by(|r| r.as_str().cmp(region))
+            .map_or(NO_REGION, |i| i as u32)
+    }
+
+    /// Positions in `P` of the inspectors explicitly recused from entity `e`.
+    pub(crate) fn explicit_of(&self, e: u32) -> impl Iterator<Item = u32> + '_ {
+        let start = self.explicit.partition_point(|&(x, _)| x < e);
+        self.explicit[start..]
+            .iter()
+            .take_while(move |&&(x, _)| x == e)
+            .map(|&(_, p)| p)
+    }
+}
+
+/// Everything of a draw that does not depend on the seed. Build it with [`freeze`].
+#[derive(Clone, Debug)]
+pub struct Frozen {
+    pub(crate) rules: Rules,
+    pub(crate) population: Vec<DrawEntity>,
+    pub(crate) inspectors: Vec<DrawInspector>,
+    pub(crate) recusals: Vec<Recusal>,
+    pub(crate) fingerprints: InputFingerprints,
+    pub(crate) excluded: Vec<(u32, ExclusionReason)>,
+    pub(crate) strata: Vec<StratumPlan>,
+    pub(crate) k: u32,
+    pub(crate) g: u32,
+    pub(crate) ineligible: Vec<(u32, IneligibleReason)>,
+    pub(crate) pool: Pool,
+}
+
+/// A count per reason, for the projector.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReasonCount<R> {
+    pub reason: R,
+    pub count: u32,
+}
+
+/// The plain summary of a frozen draw ("本次摇号规则"), for the projector and the command line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FreezeSummary {
+    pub task_number: String,
+    pub task_name: String,
+    pub attempt: u32,
+    pub draw_date: String,
+    pub strata_by: StrataBy,
+    /// Number of entities in the population (within scope, before exclusions).
+    pub population: u32,
+    /// Excluded entities by reason (every reason listed, also with count 0).
+    pub excluded: Vec<ReasonCount<ExclusionReason>>,
+    /// Per stratum: size n, quota q, reserve length R.
+    pub strata: Vec<StratumSummary>,
+    /// Number of targets k.
+    pub targets: u32,
+    /// Number of groups g.
+    pub groups: u32,
+    pub group_size: u32,
+    pub inspectors: u32,
+    pub eligible_inspectors: u32,
+    pub ineligible_inspectors: Vec<ReasonCount<IneligibleReason>>,
+    /// Department codes, lead first.
+    pub departments: Vec<String>,
+    pub leader_required: bool,
+    pub expert_required: bool,
+    pub recuse_same_region: bool,
+    pub recusals: u32,
+    pub fingerprints: InputFingerprints,
+}
+
+impl CanonicalInputs {
+    pub fn fingerprints(&self) -> &InputFingerprints {
+        &self.fingerprints
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Scope, exclusions, strata, quotas, eligibility, groups and the feasibility and recusal checks (§6–§8).
+    pub fn plan(self) -> Result<Frozen, DrawError> {
+        let rules = &self.rules;
+        check_scope(rules, &self.population)?;
+        let excluded = exclusions(rules, &self.population);
+        let mut strata = strata(rules, &self.population, &excluded);
+        quotas(rules, &mut strata)?;
+        let k: u64 = strata.iter().map(|s| u64::from(s.quota)).sum();
+        // k ≤ population size < 2^32, which canonicalisation guarantees.
+        let k = k as u32;
+        let (ineligible, eligible) = eligibility(rules, &self.inspectors);
+        let pool = pool(
+            rules,
+            &self.inspectors,
+            &self.population,
+            &self.recusals,
+            eligible,
+        );
+        let g = if k == 0 {
+            0
+        } else {
+            match rules.inspectors.groups {
+                Groups::Fixed { count } => count.min(k),
+                Groups::PerTargets { max_targets } => k.div_ceil(max_targets),
+            }
+        };
+        if k > 0 {
+            check_groups(rules, &pool, g)?;
+            check_recusals(rules, &self.population, &excluded, &strata, &pool)?;
+        }
+        Ok(Frozen {
+            excluded: excluded.list,
+            strata,
+            k,
+            g,
+            ineligible,
+            pool,
+            rules: self.rules,
+            population: self.population,
+            inspectors: self.inspectors,
+            recusals: self.recusals,
+            fingerprints: self.fingerprints,
+        })
+    }
+}
+
+fn contains(sorted: &[String], x: &str) -> bool {
+    sorted.binary_search_by(|s| s.as_str().cmp(x)).is_ok()
+}
+
+fn risk_key(e: &DrawEntity) -> &str {
+    if e.risk_class.is_empty() {
+        UNCLASSIFIED
+    } else {
+        &e.risk_class
+    }
+}
+
+/// Which scope filter (§6.1) an entity fails, if any.
+fn scope_fault(s: &Scope, e: &DrawEntity) -> Option<String> {
+    if !s.regions.is_empty() && !contains(&s.regions, &e.region) {
+        Some(format!("region {:?}", e.region))
+    } else if !s.industries.is_empty() && !contains(&s.industries, &e.industry) {
+        Some(format!("industry {:?}", e.industry))
+    } else if !s.entity_types.is_empty() && !contains(&s.entity_types, &e.entity_type) {
+        Some(format!("entity_type {:?}", e.entity_type))
+    } else if !s.risk_classes.is_empty() && !contains(&s.risk_classes, risk_key(e)) {
+        Some(format!("risk_class {:?}", risk_key(e)))
+    } else if !s.tags_any.is_empty() && !e.tags.iter().any(|t| contains(&s.tags_any, t)) {
+        Some(format!("tags {:?}", e.tags))
+    } else {
+        None
+    }
+}
+
+impl Scope {
+    /// Whether an entity satisfies every filter of the scope (§6.1); used to build a population.
+    pub fn admits(&self, e: &DrawEntity) -> bool {
+        scope_fault(self, e).is_none()
+    }
+}
+
+/// §6.1: the first entity (canonical order) outside the scope is an input error.
+fn check_scope(rules: &Rules, population: &[DrawEntity]) -> Result<(), DrawError> {
+    for e in population {
+        if let Some(detail) = scope_fault(&rules.scope, e) {
+            return Err(DrawError::input(
+                InputCode::OutOfScope,
+                Place::Entity {
+                    code: e.code.clone(),
+                    name: e.name.clone(),
+                },
+                detail,
+            ));
+        }
+    }
+    Ok(())
+}
+
+struct Excluded {
+    list: Vec<(u32, ExclusionReason)>,
+    flag: Vec<bool>,
+}
+
+/// §6.2, in canonical order, first applicable reason.
+fn exclusions(rules: &Rules, population: &[DrawEntity]) -> Excluded {
+    let x = &rules.exclusions;
+    // The rules are validated, so the draw date parses.
+    let draw_day = parse_date(&rules.draw_date).unwrap_or(0);
+    let mut list = Vec::new();
+    let mut flag = vec![false; population.len()];
+    for (i, e) in population.iter().enumerate() {
+        let reason = if x
+            .entities
+            .binary_search_by(|x| x.code.as_str().cmp(&e.code))
+            .is_ok()
+        {
+            Some(ExclusionReason::Explicit)
+        } else if contains(&x.statuses, &e.status) {
+            Some(ExclusionReason::Status)
+        } else if recently_inspected(x.inspected_within_days, draw_day, &e.last_inspected) {
+            Some(ExclusionReason::RecentlyInspected)
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            list.push((i as u32, r));
+            flag[i] = true;
+        }
+    }
+    Excluded { list, flag }
+}
+
+/// `days(draw_date) − days(last_inspected) < inspected_within_days` (a future date counts as recent).
+fn recently_inspected(within: Option<u32>, draw_day: i64, last_inspected: &str) -> bool {
+    match (within, parse_date(last_inspected)) {
+        (Some(days), Some(last)) => draw_day - last < i64::from(days),
+        _ => false,
+    }
+}
+
+/// §7.1: strata in ascending key order, with quota-listed keys that have no entities.
+fn strata(rules: &Rules, population: &[DrawEntity], excluded: &Excluded) -> Vec<StratumPlan> {
+    let mut by_key: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    // Consecutive entities often share a key; remembering the last list saves most map lookups.
+    let mut last: Option<(&str, Vec<u32>)> = None;
+    for (i, e) in population.iter().enumerate() {
+        if excluded.flag[i] {
+            continue;
+        }
+        let key = match rules.strata {
+            StrataBy::None => "",
+            StrataBy::RiskClass => risk_key(e),
+            StrataBy::Region if e.region.is_empty() => UNCLASSIFIED,
+            StrataBy::Region => e.region.as_str(),
+        };
+        match &mut last {
+            Some((k, v)) if *k == key => v.push(i as u32),
+            _ => {
+                if let Some((k, v)) = last.take() {
+                    by_key.entry(k).or_default().extend(v);
+                }
+                last = Some((key, vec![i as u32]));
+            }
+        }
+    }
+    if let Some((k, v)) = last {
+        by_key.entry(k).or_default().extend(v);
+    }
+    // Lists merged from several runs are still ascending because runs are visited in population order.
+    let listed: Vec<&str> = match &rules.quota {
+        Quota::Ratio { ratios, .. } => ratios.iter().map(|r| r.stratum.as_str()).collect(),
+        Quota::Count { .. } => Vec::new(),
+        Quota::PerStratum { counts } => counts.iter().map(|c| c.stratum.as_str()).collect(),
+    };
+    for key in listed {
+        by_key.entry(key).or_default();
+    }
+    by_key
+        .into_iter()
+        .map(|(key, members)| StratumPlan {
+            key: key.to_string(),
+            members,
+            quota: 0,
+            reserve: 0,
+        })
+        .collect()
+}
+
+fn stratum_name(rules: &Rules, key: &str) -> StratumName {
+    StratumName {
+        by: rules.strata,
+        key: key.to_string(),
+    }
+}
+
+/// §7.2: quotas and reserve lengths.
+fn quotas(rules: &Rules, strata: &mut [StratumPlan]) -> Result<(), DrawError> {
+    match &rules.quota {
+        Quota::Ratio { ratios, default_bp } => {
+            for s in strata.iter_mut() {
+                let n = s.members.len() as u64;
+                if n == 0 {
+                    continue;
+                }
+                let listed = ratios.binary_search_by(|r| r.stratum.as_str().cmp(&s.key));
+                let bp = match (listed, default_bp) {
+                    (Ok(i), _) => ratios[i].bp,
+                    (Err(_), Some(bp)) => *bp,
+                    (Err(_), None) => {
+                        return Err(DrawError::Infeasible(Infeasible::NoRatio {
+                            stratum: stratum_name(rules, &s.key),
+                        }));
+                    }
+                };
+                let mut q = (n * u64::from(bp)).div_ceil(10_000);
+                if bp > 0 && q < 1 {
+                    q = 1;
+                }
+                s.quota = q.min(n) as u32;
+            }
+        }
+        Quota::Count { total } => {
+            let t = u64::from(*total);
+            let big_n: u64 = strata.iter().map(|s| s.members.len() as u64).sum();
+            if t > big_n {
+                return Err(DrawError::Infeasible(Infeasible::CountExceedsPopulation {
+                    total: *total,
+                    size: big_n,
+                }));
+            }
+            // With N = 0 the total is 0 (checked above) and every quota stays 0.
+            let mut left = t;
+            let mut rema: Vec<(u64, u64, usize)> = Vec::with_capacity(strata.len());
+            for (i, s) in strata.iter_mut().enumerate() {
+                let n = s.members.len() as u64;
+                let q = (t * n).checked_div(big_n).unwrap_or(0);
+                s.quota = q as u32;
+                left -= q;
+                rema.push(((t * n).checked_rem(big_n).unwrap_or(0), n, i));
+            }
+            // Largest remainder first, then larger stratum, then smaller key (strata are in key order, so
+            // the smaller index).
+            rema.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+            for &(_, _, i) in rema.iter().take(left as usize) {
+                strata[i].quota += 1;
+            }
+        }
+        Quota::PerStratum { counts } => {
+            for s in strata.iter_mut() {
+                let count = counts
+                    .binary_search_by(|c| c.stratum.as_str().cmp(&s.key))
+                    .map_or(0, |i| counts[i].count);
+                let n = s.members.len() as u32;
+                if count > n {
+                    return Err(DrawError::Infeasible(Infeasible::CountExceedsStratum {
+                        stratum: stratum_name(rules, &s.key),
+                        count,
+                        size: n,
+                    }));
+                }
+                s.quota = count;
+            }
+        }
+    }
+    for s in strata.iter_mut() {
+        // A stratum without targets has nothing to replace, so no reserve list either.
+        let spare = s.members.len() as u32 - s.quota;
+        s.reserve = if s.quota == 0 {
+            0
+        } else {
+            spare.min(rules.reserve_per_stratum.unwrap_or(s.quota))
+        };
+    }
+    Ok(())
+}
+
+/// §8.1: the first applicable reason for each inspector, and the eligible ones (`P`) in canonical order.
+fn eligibility(rules: &Rules, inspectors: &[DrawInspector]) -> (Vec<(u32, IneligibleReason)>, Vec<u32>) {
+    let r = &rules.inspectors;
+    let mut ineligible = Vec::new();
+    let mut eligible = Vec::new();
+    for (i, m) in inspectors.iter().enumerate() {
+        let reason = if !r.departments.contains(&m.department) {
+            Some(IneligibleReason::Department)
+        } else if !contains(&r.active_statuses, &m.status) {
+            Some(IneligibleReason::Status)
+        } else if m.certificate_no.is_empty() {
+            Some(IneligibleReason::NoCertificate)
+        } else if m.certificate_valid_until.is_empty() {
+            Some(IneligibleReason::CertificateUnknown)
+        } else if m.certificate_valid_until < rules.draw_date {
+            Some(IneligibleReason::CertificateExpired)
+        } else if !r
+            .required_qualifications
+            .iter()
+            .all(|q| contains(&m.qualifications, q))
+        {
+            Some(IneligibleReason::Qualification)
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => ineligible.push((i as u32, reason)),
+            None => eligible.push(i as u32),
+        }
+    }
+    (ineligible, eligible)
+}
+
+fn pool(
+    rules: &Rules,
+    inspectors: &[DrawInspector],
+    population: &[DrawEntity],
+    recusals: &[Recusal],
+    eligible: Vec<u32>,
+) -> Pool {
+    let r = &rules.inspectors;
+    let lead = rules.lead_department();
+    let mut regions: Vec<String> = eligible
+        .iter()
+        .map(|&i| inspectors[i as usize].region.clone())
+        .filter(|s| !s.is_empty())
+        .collect();
+    regions.sort();
+    regions.dedup();
+    let mut pool = Pool {
+        dept: Vec::with_capacity(eligible.len()),
+        expert: Vec::with_capacity(eligible.len()),
+        leader_ok: Vec::with_capacity(eligible.len()),
+        region: Vec::with_capacity(eligible.len()),
+        regions,
+        explicit: Vec::new(),
+        index: eligible,
+    };
+    for &i in &pool.index {
+        let m = &inspectors[i as usize];
+        let dept = r.departments.iter().position(|d| *d == m.department).unwrap_or(0);
+        pool.dept.push(dept as u32);
+        pool.expert.push(m.expert);
+        pool.leader_ok.push(
+            m.department == lead
+                && (r.leader.qualification.is_empty()
+                    || contains(&m.qualifications, &r.leader.qualification)),
+        );
+        let region = pool.region_of(&m.region);
+        pool.region.push(region);
+    }
+    for rec in recusals {
+        let Ok(inspector) = inspectors.binary_search_by(|m| m.staff_no.as_str().cmp(&rec.staff_no)) else {
+            continue;
+        };
+        let Ok(p) = pool.index.binary_search(&(inspector as u32)) else {
+            continue;
+        };
+        let Ok(e) = population.binary_search_by(|x| x.code.as_str().cmp(&rec.entity_code)) else {
+            continue;
+        };
+        pool.explicit.push((e as u32, p as u32));
+    }
+    pool.explicit.sort_unstable();
+    pool
+}
+
+/// Counts over a set of eligible inspectors, for the §8.2 conditions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tally {
+    total: u32,
+    experts: u32,
+    leaders: u32,
+    per_dept: Vec<u32>,
+}
+
+impl Tally {
+    fn empty(departments: usize) -> Tally {
+        Tally {
+            total: 0,
+            experts: 0,
+            leaders: 0,
+            per_dept: vec![0; departments],
+        }
+    }
+
+    fn add(&mut self, pool: &Pool, p: usize, sign: i64) {
+        let step = |x: &mut u32| *x = (i64::from(*x) + sign) as u32;
+        step(&mut self.total);
+        if pool.expert[p] {
+            step(&mut self.experts);
+        }
+        if pool.leader_ok[p] {
+            step(&mut self.leaders);
+        }
+        step(&mut self.per_dept[pool.dept[p] as usize]);
+    }
+
+    fn minus(&self, other: &Tally) -> Tally {
+        Tally {
+            total: self.total - other.total,
+            experts: self.experts - other.experts,
+            leaders: self.leaders - other.leaders,
+            per_dept: self
+                .per_dept
+                .iter()
+                .zip(&other.per_dept)
+                .map(|(a, b)| a - b)
+                .collect(),
+        }
+    }
+}
+
+/// The first §8.2 condition (in the listed order, after the group size) that `t` fails for `g` groups.
+enum Shortage {
+    Leaders(u32),
+    Experts(u32),
+    Department(usize, u32),
+    Inspectors(u32, u32),
+}
+
+fn shortage(rules: &Rules, t: &Tally, g: u32) -> Option<Shortage> {
+    let r = &rules.inspectors;
+    if r.leader.required && t.leaders < g {
+        return Some(Shortage::Leaders(t.leaders));
+    }
+    if r.expert_required && t.experts < g {
+        return Some(Shortage::Experts(t.experts));
+    }
+    if let Some((d, &n)) = t.per_dept.iter().enumerate().find(|&(_, &n)| n < g) {
+        return Some(Shortage::Department(d, n));
+    }
+    let needed = u64::from(g) * u64::from(r.group_size);
+    if u64::from(t.total) < needed {
+        return Some(Shortage::Inspectors(
+            t.total,
+            needed.min(u64::from(u32::MAX)) as u32,
+        ));
+    }
+    None
+}
+
+fn tally_all(rules: &Rules, pool: &Pool) -> Tally {
+    let mut t = Tally::empty(rules.inspectors.departments.len());
+    for p in 0..pool.index.len() {
+        t.add(pool, p, 1);
+    }
+    t
+}
+
+/// §8.2.
+fn check_groups(rules: &Rules, pool: &Pool, g: u32) -> Result<(), DrawError> {
+    let r = &rules.inspectors;
+    let d = r.departments.len() as u32;
+    let needed = if r.leader.required && r.expert_required {
+        d + 1
+    } else {
+        d
+    };
+    if r.group_size < needed.max(2) {
+        return Err(DrawError::Infeasible(Infeasible::GroupSize {
+            group_size: r.group_size,
+            needed: needed.max(2),
+        }));
+    }
+    let t = tally_all(rules, pool);
+    Err(DrawError::Infeasible(match shortage(rules, &t, g) {
+        None => return Ok(()),
+        Some(Shortage::Leaders(available)) => Infeasible::Leaders {
+            department: rules.lead_department().to_string(),
+            needed: g,
+            available,
+        },
+        Some(Shortage::Experts(available)) => Infeasible::Experts { needed: g, available },
+        Some(Shortage::Department(i, available)) => Infeasible::Department {
+            department: r.departments[i].clone(),
+            needed: g,
+            available,
+        },
+        Some(Shortage::Inspectors(available, needed)) => Infeasible::Inspectors { needed, available },
+    }))
+}
+
+/// §8.4: every non-excluded entity of a stratum with `q > 0` must leave, after removing the inspectors that
+/// conflict with it, enough inspectors for one group. The first failing entity in canonical order is named.
+///
+/// Entities without explicit recusals depend only on their region, so their verdict is computed once per
+/// region; the population is scanned only if some region fails.
+fn check_recusals(
+    rules: &Rules,
+    population: &[DrawEntity],
+    excluded: &Excluded,
+    strata: &[StratumPlan],
+    pool: &Pool,
+) -> Result<(), DrawError> {
+    let same_region = rules.inspectors.recuse_same_region;
+    let all = tally_all(rules, pool);
+    let n_dept = rules.inspectors.departments.len();
+    let mut by_region = vec![Tally::empty(n_dept); pool.regions.len()];
+    for p in 0..pool.index.len() {
+        if pool.region[p] != NO_REGION {
+            by_region[pool.region[p] as usize].add(pool, p, 1);
+        }
+    }
+    let region_verdict: Vec<Option<Shortage>> = if same_region {
+        by_region
+            .iter()
+            .map(|t| shortage(rules, &all.minus(t), 1))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let base_verdict = shortage(rules, &all, 1);
+    // The whole pool can form g ≥ 1 groups, so it can form one.
+    debug_assert!(base_verdict.is_none());
+
+    let mut drawn_from = vec![false; population.len()];
+    for s in strata.iter().filter(|s| s.quota > 0) {
+        for &e in &s.members {
+            drawn_from[e as usize] = true;
+        }
+    }
+    let verdict = |e: usize| -> Option<Shortage> {
+        let region = if same_region {
+            pool.region_of(&population[e].region)
+        } else {
+            NO_REGION
+        };
+        let mut explicit = pool.explicit_of(e as u32).peekable();
+        if explicit.peek().is_none() {
+            return if region == NO_REGION {
+                None
+            } else {
+                shortage(rules, &all.minus(&by_region[region as usize]), 1)
+            };
+        }
+        let mut t = if region == NO_REGION {
+            all.clone()
+        } else {
+            all.minus(&by_region[region as usize])
+        };
+        for p in explicit {
+            if region == NO_REGION || pool.region[p as usize] != region {
+                t.add(pool, p as usize, -1);
+            }
+        }
+        shortage(rules, &t, 1)
+    };
+    let any_region_fails = region_verdict.iter().any(Option::is_some);
+    let first = if any_region_fails {
+        (0..population.len())
+            .filter(|&e| drawn_from[e] && !excluded.flag[e])
+            .find_map(|e| verdict(e).map(|s| (e, s)))
+    } else {
+        let mut candidates: Vec<usize> = pool.explicit.iter().map(|&(e, _)| e as usize).collect();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter(|&e| drawn_from[e] && !excluded.flag[e])
+            .find_map(|e| verdict(e).map(|s| (e, s)))
+    };
+    let Some((e, s)) = first else {
+        return Ok(());
+    };
+    let lacking = match s {
+        Shortage::Leaders(_) => Lack::Leader,
+        Shortage::Experts(_) => Lack::Expert,
+        Shortage::Department(d, _) => Lack::Department(rules.inspectors.departments[d].clone()),
+        Shortage::Inspectors(available, needed) => Lack::Inspectors { available, needed },
+    };
+    Err(DrawError::Infeasible(Infeasible::Recusal {
+        code: population[e].code.clone(),
+        name: population[e].name.clone(),
+        lacking,
+    }))
+}
+
+impl Frozen {
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    pub fn fingerprints(&self) -> &InputFingerprints {
+        &self.fingerprints
+    }
+
+    /// The population in canonical order.
+    pub fn population(&self) -> &[DrawEntity] {
+        &self.population
+    }
+
+    /// The inspector pool in canonical order.
+    pub fn inspectors(&self) -> &[DrawInspector] {
+        &self.inspectors
+    }
+
+    /// The recusal list in canonical order.
+    pub fn recusals(&self) -> &[Recusal] {
+        &self.recusals
+    }
+
+    /// The number of targets `k`.
+    pub fn targets(&self) -> u32 {
+        self.k
+    }
+
+    /// The number of groups `g`.
+    pub fn groups(&self) -> u32 {
+        self.g
+    }
+
+    /// An entity by code (binary search over the canonical order).
+    pub fn entity(&self, code: &str) -> Option<&DrawEntity> {
+        self.population
+            .binary_search_by(|e| e.code.as_str().cmp(code))
+            .ok()
+            .map(|i| &self.population[i])
+    }
+
+    /// An inspector by staff number.
+    pub fn inspector(&self, staff_no: &str) -> Option<&DrawInspector> {
+        self.inspectors
+            .binary_search_by(|m| m.staff_no.as_str().cmp(staff_no))
+            .ok()
+            .map(|i| &self.inspectors[i])
+    }
+
+    /// The strata with size, quota and reserve length, in key order.
+    pub fn strata(&self) -> Vec<StratumSummary> {
+        self.strata
+            .iter()
+            .map(|s| StratumSummary {
+                key: s.key.clone(),
+                size: s.members.len() as u32,
+                quota: s.quota,
+                reserve: s.reserve,
+            })
+            .collect()
+    }
+
+    /// The plain summary shown before any randomness exists.
+    pub fn summary(&self) -> FreezeSummary {
+        let r = &self.rules;
+        FreezeSummary {
+            task_number: r.task.number.clone(),
+            task_name: r.task.name.clone(),
+            attempt: r.task.attempt,
+            draw_date: r.draw_date.clone(),
+            strata_by: r.strata,
+            population: self.population.len() as u32,
+            excluded: ExclusionReason::ALL
+                .iter()
+                .map(|&reason| ReasonCount {
+                    reason,
+                    count: self.excluded.iter().filter(|x| x.1 == reason).count() as u32,
+                })
+                .collect(),
+            strata: self.strata(),
+            targets: self.k,
+            groups: self.g,
+            group_size: r.inspectors.group_size,
+            inspectors: self.inspectors.len() as u32,
+            eligible_inspectors: self.pool.index.len() as u32,
+            ineligible_inspectors: IneligibleReason::ALL
+                .iter()
+                .map(|&reason| ReasonCount {
+                    reason,
+                    count: self.ineligible.iter().filter(|x| x.1 == reason).count() as u32,
+                })
+                .collect(),
+            departments: r.inspectors.departments.clone(),
+            leader_required: r.inspectors.leader.required,
+            expert_required: r.inspectors.expert_required,
+            recuse_same_region: r.inspectors.recuse_same_region,
+            recusals: self.recusals.len() as u32,
+            fingerprints: self.fingerprints,
+        }
+    }
+}

@@ -1,0 +1,507 @@
+//! The three frozen input lists (§4.1–§4.3): entities, inspectors and recusals, with their row validation,
+//! canonical order and fingerprints.
+//!
+//! Canonicalisation sorts by key (UTF-8 byte order) and refuses duplicates. Sorting permutes indices rather
+//! than the rows themselves, and is skipped when the rows are already in order (as in a bundle or a database
+//! read `ORDER BY code`), because moving a million 300-byte rows around dominates otherwise.
+
+use serde::{Deserialize, Serialize};
+
+use super::encode::{Enc, Hash32};
+use super::error::{DrawError, InputCode, Place, Table};
+use super::text::{TextFault, check_text, parse_date};
+
+/// An entity of the population (检查对象), all fields as in §4.1. Missing values are empty strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawEntity {
+    pub code: String,
+    pub name: String,
+    pub entity_type: String,
+    pub industry: String,
+    pub address: String,
+    pub authority: String,
+    pub region: String,
+    pub town: String,
+    /// `YYYY-MM-DD` or empty.
+    pub established: String,
+    pub status: String,
+    /// `A`, `B`, `C`, `D` or empty.
+    pub risk_class: String,
+    /// Sorted ascending, no duplicates.
+    pub tags: Vec<String>,
+    /// `YYYY-MM-DD` or empty.
+    pub last_inspected: String,
+}
+
+/// An inspector of the pool (执法检查人员), all fields as in §4.2.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawInspector {
+    pub staff_no: String,
+    pub name: String,
+    /// Department code.
+    pub department: String,
+    /// Empty if none.
+    pub certificate_no: String,
+    /// Last valid day (`9999-12-31` for 长期), or empty if unknown.
+    pub certificate_valid_until: String,
+    /// Sorted ascending, no duplicates.
+    pub qualifications: Vec<String>,
+    pub expert: bool,
+    pub region: String,
+    pub status: String,
+}
+
+/// A recusal (回避): the inspector must never inspect the entity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recusal {
+    pub staff_no: String,
+    pub entity_code: String,
+    pub reason: String,
+}
+
+/// Column names of the population in §4.1 order (also the header of `population.csv`).
+pub const ENTITY_COLUMNS: [&str; 13] = [
+    "code",
+    "name",
+    "entity_type",
+    "industry",
+    "address",
+    "authority",
+    "region",
+    "town",
+    "established",
+    "status",
+    "risk_class",
+    "tags",
+    "last_inspected",
+];
+
+/// Column names of the inspector pool in §4.2 order.
+pub const INSPECTOR_COLUMNS: [&str; 9] = [
+    "staff_no",
+    "name",
+    "department",
+    "certificate_no",
+    "certificate_valid_until",
+    "qualifications",
+    "expert",
+    "region",
+    "status",
+];
+
+/// Column names of the recusal list in §4.3 order.
+pub const RECUSAL_COLUMNS: [&str; 3] = ["staff_no", "entity_code", "reason"];
+
+/// Checks one field of a row against the text rules.
+struct RowCheck {
+    table: Table,
+    row: usize,
+}
+
+impl RowCheck {
+    fn err(&self, code: InputCode, field: &'static str, detail: impl Into<String>) -> DrawError {
+        DrawError::input(
+            code,
+            Place::Row {
+                table: self.table,
+                row: self.row,
+                field,
+            },
+            detail,
+        )
+    }
+
+    fn text(&self, field: &'static str, s: &str) -> Result<(), DrawError> {
+        if s.len() > u32::MAX as usize {
+            return Err(self.err(InputCode::TooLarge, field, format!("{} bytes", s.len())));
+        }
+        check_text(s).map_err(|f| {
+            let code = match f {
+                TextFault::NotNfc => InputCode::NotNfc,
+                TextFault::Whitespace => InputCode::Whitespace,
+            };
+            self.err(code, field, s)
+        })
+    }
+
+    /// A key (`code`, `staff_no`): the text rules, and not empty.
+    fn key(&self, field: &'static str, s: &str) -> Result<(), DrawError> {
+        self.text(field, s)?;
+        if s.is_empty() {
+            return Err(self.err(InputCode::BadValue, field, "an empty key"));
+        }
+        Ok(())
+    }
+
+    fn date(&self, field: &'static str, s: &str) -> Result<(), DrawError> {
+        self.text(field, s)?;
+        if !s.is_empty() && parse_date(s).is_none() {
+            return Err(self.err(InputCode::BadDate, field, s));
+        }
+        Ok(())
+    }
+
+    fn list(&self, field: &'static str, xs: &[String]) -> Result<(), DrawError> {
+        for x in xs {
+            self.text(field, x)?;
+        }
+        if let Some(w) = xs.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(self.err(InputCode::NotSorted, field, format!("{:?} ≥ {:?}", w[0], w[1])));
+        }
+        Ok(())
+    }
+}
+
+impl DrawEntity {
+    /// Checks the text, date and list rules, field by field in §4.1 order.
+    pub(crate) fn validate(&self, row: usize) -> Result<(), DrawError> {
+        let c = RowCheck {
+            table: Table::Population,
+            row,
+        };
+        c.key("code", &self.code)?;
+        c.text("name", &self.name)?;
+        c.text("entity_type", &self.entity_type)?;
+        c.text("industry", &self.industry)?;
+        c.text("address", &self.address)?;
+        c.text("authority", &self.authority)?;
+        c.text("region", &self.region)?;
+        c.text("town", &self.town)?;
+        c.date("established", &self.established)?;
+        c.text("status", &self.status)?;
+        c.text("risk_class", &self.risk_class)?;
+        if !matches!(self.risk_class.as_str(), "" | "A" | "B" | "C" | "D") {
+            return Err(c.err(
+                InputCode::BadValue,
+                "risk_class",
+                format!("{:?} (A, B, C, D or empty)", self.risk_class),
+            ));
+        }
+        c.list("tags", &self.tags)?;
+        c.date("last_inspected", &self.last_inspected)?;
+        Ok(())
+    }
+
+    fn encode(&self, e: &mut Enc) {
+        e.str(&self.code);
+        e.str(&self.name);
+        e.str(&self.entity_type);
+        e.str(&self.industry);
+        e.str(&self.address);
+        e.str(&self.authority);
+        e.str(&self.region);
+        e.str(&self.town);
+        e.str(&self.established);
+        e.str(&self.status);
+        e.str(&self.risk_class);
+        e.strs(&self.tags);
+        e.str(&self.last_inspected);
+    }
+}
+
+impl DrawInspector {
+    /// Checks the text, date and list rules, field by field in §4.2 order.
+    pub(crate) fn validate(&self, row: usize) -> Result<(), DrawError> {
+        let c = RowCheck {
+            table: Table::Inspectors,
+            row,
+        };
+        c.key("staff_no", &self.staff_no)?;
+        c.text("name", &self.name)?;
+        c.text("department", &self.department)?;
+        c.text("certificate_no", &self.certificate_no)?;
+        c.date("certificate_valid_until", &self.certificate_valid_until)?;
+        c.list("qualifications", &self.qualifications)?;
+        c.text("region", &self.region)?;
+        c.text("status", &self.status)?;
+        Ok(())
+    }
+
+    fn encode(&self, e: &mut Enc) {
+        e.str(&self.staff_no);
+        e.str(&self.name);
+        e.str(&self.department);
+        e.str(&self.certificate_no);
+        e.str(&self.certificate_valid_until);
+        e.strs(&self.qualifications);
+        e.bool(self.expert);
+        e.str(&self.region);
+        e.str(&self.status);
+    }
+}
+
+impl Recusal {
+    pub(crate) fn validate(&self, row: usize) -> Result<(), DrawError> {
+        let c = RowCheck {
+            table: Table::Recusals,
+            row,
+        };
+        c.text("staff_no", &self.staff_no)?;
+        c.text("entity_code", &self.entity_code)?;
+        c.text("reason", &self.reason)?;
+        Ok(())
+    }
+
+    fn encode(&self, e: &mut Enc) {
+        e.str(&self.staff_no);
+        e.str(&self.entity_code);
+        e.str(&self.reason);
+    }
+}
+
+/// Sorts rows by `key` (a pair of strings, the second empty for single keys), validates them in that order
+/// (§8.5: input errors are reported in reading order, the lists in canonical order) and refuses duplicate
+/// keys. Errors name rows by their position in the order given, so that a reader can point to a file line;
+/// a duplicate names the first row, in that order, whose key appeared in an earlier row.
+fn canonicalise<T: Default>(
+    mut rows: Vec<T>,
+    table: Table,
+    key_field: &'static str,
+    validate: impl Fn(&T, usize) -> Result<(), DrawError>,
+    key: impl Fn(&T) -> (&str, &str),
+    show: impl Fn(&T) -> String,
+) -> Result<Vec<T>, DrawError> {
+    if rows.len() > u32::MAX as usize {
+        return Err(DrawError::input(
+            InputCode::TooLarge,
+            Place::Rules(table.as_str().into()),
+            format!("{} rows", rows.len()),
+        ));
+    }
+    let strictly_sorted = rows.windows(2).all(|w| key(&w[0]) < key(&w[1]));
+    if strictly_sorted {
+        for (i, r) in rows.iter().enumerate() {
+            validate(r, i)?;
+        }
+        return Ok(rows);
+    }
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        key(&rows[a as usize])
+            .cmp(&key(&rows[b as usize]))
+            .then(a.cmp(&b))
+    });
+    for &i in &order {
+        validate(&rows[i as usize], i as usize)?;
+    }
+    // The sorted order ties by row index, so a row repeats an earlier key iff its sorted predecessor has the
+    // same key; the smallest such row index is the one reported.
+    let duplicate = order
+        .windows(2)
+        .filter(|w| key(&rows[w[0] as usize]) == key(&rows[w[1] as usize]))
+        .map(|w| w[1] as usize)
+        .min();
+    if let Some(row) = duplicate {
+        return Err(DrawError::input(
+            InputCode::Duplicate,
+            Place::Row {
+                table,
+                row,
+                field: key_field,
+            },
+            show(&rows[row]),
+        ));
+    }
+    Ok(order
+        .into_iter()
+        .map(|i| std::mem::take(&mut rows[i as usize]))
+        .collect())
+}
+
+pub(crate) fn canonical_population(rows: Vec<DrawEntity>) -> Result<Vec<DrawEntity>, DrawError> {
+    canonicalise(
+        rows,
+        Table::Population,
+        "code",
+        DrawEntity::validate,
+        |e| (e.code.as_str(), ""),
+        |e| format!("{} {}", e.code, e.name),
+    )
+}
+
+pub(crate) fn canonical_inspectors(rows: Vec<DrawInspector>) -> Result<Vec<DrawInspector>, DrawError> {
+    canonicalise(
+        rows,
+        Table::Inspectors,
+        "staff_no",
+        DrawInspector::validate,
+        |i| (i.staff_no.as_str(), ""),
+        |i| format!("{} {}", i.staff_no, i.name),
+    )
+}
+
+pub(crate) fn canonical_recusals(rows: Vec<Recusal>) -> Result<Vec<Recusal>, DrawError> {
+    canonicalise(
+        rows,
+        Table::Recusals,
+        "entity_code",
+        Recusal::validate,
+        |r| (r.staff_no.as_str(), r.entity_code.as_str()),
+        |r| format!("{} / {}", r.staff_no, r.entity_code),
+    )
+}
+
+/// `H(str(domain) || list(encode, rows))`: the form of the three list fingerprints.
+fn list_fingerprint<T>(domain: &str, rows: &[T], encode: impl Fn(&T, &mut Enc)) -> Hash32 {
+    let mut e = Enc::labelled(domain);
+    e.len(rows.len());
+    for x in rows {
+        encode(x, &mut e);
+    }
+    e.finish()
+}
+
+/// `fp_population` of a population in canonical order.
+pub fn fp_population(population: &[DrawEntity]) -> Hash32 {
+    list_fingerprint("fairdraw-population/1", population, DrawEntity::encode)
+}
+
+/// `fp_inspectors` of a pool in canonical order.
+pub fn fp_inspectors(pool: &[DrawInspector]) -> Hash32 {
+    list_fingerprint("fairdraw-inspectors/1", pool, DrawInspector::encode)
+}
+
+/// `fp_recusals` of a recusal list in canonical order.
+pub fn fp_recusals(recusals: &[Recusal]) -> Hash32 {
+    list_fingerprint("fairdraw-recusals/1", recusals, Recusal::encode)
+}
+
+/// `fp_inputs` from the four fingerprints (§4.5).
+pub fn fp_inputs(population: &Hash32, inspectors: &Hash32, recusals: &Hash32, rules: &Hash32) -> Hash32 {
+    let mut e = Enc::labelled("fairdraw-inputs/1");
+    for h in [population, inspectors, recusals, rules] {
+        e.bytes(&h.0);
+    }
+    e.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(code: &str) -> DrawEntity {
+        DrawEntity {
+            code: code.into(),
+            name: format!("{code} 名称"),
+            ..Default::default()
+        }
+    }
+
+    /// The worked example of docs/draw-protocol.md §14.1.
+    #[test]
+    fn fingerprint_of_a_one_entity_population() {
+        let e = DrawEntity {
+            code: "91330000566997460T".into(),
+            name: "永州𠮷店".into(),
+            region: "冷水滩区".into(),
+            status: "存续".into(),
+            risk_class: "A".into(),
+            tags: vec!["食品".into()],
+            last_inspected: "2026-03-01".into(),
+            ..Default::default()
+        };
+        let mut enc = Enc::labelled("fairdraw-population/1");
+        enc.len(1);
+        e.encode(&mut enc);
+        assert_eq!(
+            hex::encode(enc.pending()),
+            concat!(
+                "0000001566616972647261772d706f70756c6174696f6e2f31",
+                "00000001",
+                "00000012393133333030303035363639393734363054",
+                "0000000de6b0b8e5b79ef0a0aeb7e5ba97",
+                "00000000000000000000000000000000",
+                "0000000ce586b7e6b0b4e6bba9e58cba",
+                "0000000000000000",
+                "00000006e5ad98e7bbad",
+                "0000000141",
+                "0000000100000006e9a39fe59381",
+                "0000000a323032362d30332d3031",
+            )
+        );
+        assert_eq!(
+            fp_population(&[e]).to_hex(),
+            "abcb988fa80bf22e0b9e2ab8b5aaf98516533b3cc6a2efe7aa6661e86dedb0e3"
+        );
+    }
+
+    #[test]
+    fn canonical_order_is_utf8_byte_order() {
+        let rows = vec![entity("b"), entity("B"), entity("𠮷"), entity("䶮"), entity("a")];
+        let out = canonical_population(rows).unwrap();
+        let codes: Vec<&str> = out.iter().map(|e| e.code.as_str()).collect();
+        // 䶮 U+4DAE (3 bytes, e4 b6 ae) sorts before 𠮷 U+20BB7 (4 bytes, f0 a0 ae b7).
+        assert_eq!(codes, ["B", "a", "b", "䶮", "𠮷"]);
+    }
+
+    #[test]
+    fn duplicate_names_the_later_row() {
+        let rows = vec![entity("c"), entity("a"), entity("b"), entity("a"), entity("c")];
+        let e = canonical_population(rows).unwrap_err();
+        assert_eq!(
+            e.details(),
+            serde_json::json!({"kind": "input", "code": "duplicate", "field": "population[3].code"})
+        );
+    }
+
+    #[test]
+    fn row_rules() {
+        let mut e = entity("x");
+        e.risk_class = "E".into();
+        assert_eq!(
+            e.validate(7).unwrap_err().details()["field"],
+            "population[7].risk_class"
+        );
+        let mut e = entity("x");
+        e.tags = vec!["食品".into(), "餐饮".into()];
+        // 食 U+98DF < 餐 U+9910, so this order is fine; the reverse is refused.
+        assert!(e.validate(0).is_ok());
+        e.tags.reverse();
+        assert_eq!(e.validate(0).unwrap_err().details()["code"], "not_sorted");
+        let mut e = entity("x");
+        e.last_inspected = "2026-02-29".into();
+        assert_eq!(e.validate(0).unwrap_err().details()["code"], "bad_date");
+        let i = DrawInspector {
+            staff_no: "S1".into(),
+            certificate_valid_until: "9999-12-31".into(),
+            ..Default::default()
+        };
+        assert!(i.validate(0).is_ok());
+        assert_eq!(
+            entity("").validate(2).unwrap_err().details()["field"],
+            "population[2].code"
+        );
+        let empty_staff = DrawInspector::default();
+        assert_eq!(
+            empty_staff.validate(0).unwrap_err().details()["code"],
+            "bad_value"
+        );
+    }
+
+    #[test]
+    fn rows_are_checked_in_canonical_order_and_named_by_given_position() {
+        let mut bad_late = entity("z");
+        bad_late.name = " z".into();
+        let mut bad_early = entity("a");
+        bad_early.name = "a ".into();
+        let e = canonical_population(vec![bad_late, entity("m"), bad_early]).unwrap_err();
+        assert_eq!(e.details()["field"], "population[2].name");
+    }
+
+    #[test]
+    fn recusal_pairs_may_repeat_staff_or_entity_but_not_both() {
+        let r = |s: &str, e: &str| Recusal {
+            staff_no: s.into(),
+            entity_code: e.into(),
+            reason: "亲属".into(),
+        };
+        let ok = canonical_recusals(vec![r("S2", "E1"), r("S1", "E2"), r("S1", "E1")]).unwrap();
+        assert_eq!(ok[0], r("S1", "E1"));
+        assert_eq!(ok[2], r("S2", "E1"));
+        let e = canonical_recusals(vec![r("S2", "E1"), r("S2", "E1")]).unwrap_err();
+        assert_eq!(e.details()["field"], "recusals[1].entity_code");
+    }
+}

@@ -1,0 +1,123 @@
+//! The text and date rules of the protocol (§2): strings are NFC without surrounding white space, orders are
+//! UTF-8 byte orders, dates are `YYYY-MM-DD` in the proleptic Gregorian calendar.
+//!
+//! Inputs that break these rules are rejected, never repaired: a record must hash exactly what was shown.
+
+use unicode_normalization::is_nfc;
+
+/// Why a string breaks the text rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextFault {
+    NotNfc,
+    Whitespace,
+}
+
+/// Checks that `s` is NFC and has no leading or trailing white space (Unicode `White_Space`, which is what
+/// `char::is_whitespace` tests; the specification lists the characters).
+pub(crate) fn check_text(s: &str) -> Result<(), TextFault> {
+    // ASCII is always NFC; the quick path matters for a million codes and dates.
+    if !s.is_ascii() && !is_nfc(s) {
+        return Err(TextFault::NotNfc);
+    }
+    let mut chars = s.chars();
+    let first = chars.next();
+    let last = chars.next_back().or(first);
+    if first.is_some_and(char::is_whitespace) || last.is_some_and(char::is_whitespace) {
+        return Err(TextFault::Whitespace);
+    }
+    Ok(())
+}
+
+/// Days since 0000-03-01 of a `YYYY-MM-DD` date from 0001-01-01 to 9999-12-31, or `None` if `s` is not
+/// exactly such a date. Only differences of these numbers are used.
+pub(crate) fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_len = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if y < 1 || d < 1 || d > month_len {
+        return None;
+    }
+    // Days from civil (H. Hinnant's algorithm), with the year starting in March.
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        assert_eq!(check_text("永州𠮷䶮"), Ok(()));
+        assert_eq!(check_text(""), Ok(()));
+        assert_eq!(check_text("a b"), Ok(()));
+        // "é" as e + combining acute is not NFC.
+        assert_eq!(check_text("cafe\u{301}"), Err(TextFault::NotNfc));
+        assert_eq!(check_text(" x"), Err(TextFault::Whitespace));
+        assert_eq!(check_text("x\u{3000}"), Err(TextFault::Whitespace));
+        assert_eq!(check_text("\u{a0}"), Err(TextFault::Whitespace));
+        // U+001C..U+001F are not White_Space (Python's str.isspace says they are).
+        assert_eq!(check_text("\u{1c}"), Ok(()));
+        // CJK compatibility ideographs change under NFC.
+        assert_eq!(check_text("\u{f900}"), Err(TextFault::NotNfc));
+    }
+
+    #[test]
+    fn white_space_is_the_listed_set() {
+        let listed: Vec<u32> = (0x9..=0xd)
+            .chain([0x20, 0x85, 0xa0, 0x1680])
+            .chain(0x2000..=0x200a)
+            .chain([0x2028, 0x2029, 0x202f, 0x205f, 0x3000])
+            .collect();
+        let actual: Vec<u32> = (0..=0x10ffffu32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .map(|c| c as u32)
+            .collect();
+        assert_eq!(actual, listed);
+    }
+
+    #[test]
+    fn dates() {
+        let d = |s| parse_date(s).unwrap();
+        assert_eq!(d("2026-12-01") - d("2025-12-02"), 364);
+        assert_eq!(d("2026-12-01") - d("2025-12-01"), 365);
+        assert_eq!(d("2024-03-01") - d("2024-02-28"), 2);
+        assert_eq!(d("2100-03-01") - d("2100-02-28"), 1);
+        assert_eq!(d("2000-03-01") - d("2000-02-28"), 2);
+        assert_eq!(d("1970-01-01") - d("0001-01-01"), 719_162);
+        assert!(parse_date("9999-12-31").is_some());
+        for bad in [
+            "",
+            "2026-2-01",
+            "2026-02-30",
+            "2025-02-29",
+            "0000-01-01",
+            "2026-13-01",
+            "2026/01/01",
+            "２０２６-01-01",
+            "2026-01-01 ",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+}
