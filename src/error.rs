@@ -136,6 +136,15 @@ impl Error {
         }
     }
 
+    /// An `Invalid` error for `field` with the problem said in both languages.
+    pub fn invalid_both(field: &str, zh: impl AsRef<str>, en: impl AsRef<str>) -> Error {
+        Error::other(
+            ErrorCode::Invalid,
+            format!("{field}：{}", zh.as_ref()),
+            format!("{field}: {}", en.as_ref()),
+        )
+    }
+
     /// The closed code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -4,19 +4,29 @@
 //! This crate has no UI and no Tauri dependency: everything a headless ceremony needs lives here, and the
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
+pub mod audit;
 pub mod bundle;
+pub mod calendar;
+pub mod ceremony;
+pub mod clock;
 pub mod codes;
+pub mod coverage;
 pub mod db;
 pub mod demo;
 pub mod draw;
 pub mod error;
 pub mod export;
+pub mod fault;
 pub mod i18n;
 pub mod import;
+pub mod journal;
 pub mod model;
 pub mod normalize;
 pub mod pdf;
+pub mod plan;
 pub mod registers;
+pub mod result;
+pub mod task;
 pub mod taskfile;
 
 pub use error::{Error, ErrorCode, Result};

@@ -4,11 +4,18 @@
 //! Exit codes: 0 success; 1 failure (bad input, infeasible draw, refused step); 2 usage error; 3 a
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
+mod audit;
+mod calendar;
+mod ceremony;
+mod coverage;
 mod demo;
 mod draw;
 mod export;
 mod import;
 mod list;
+mod plan;
+mod result;
+mod task;
 mod verify;
 
 use std::path::PathBuf;
@@ -43,6 +50,25 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 pub enum Command {
     /// List a register (部门 / 检查对象 / 执法检查人员 / 抽查事项).
     List(list::Args),
+    /// Annual plans (年度抽查计划): create, publish, adjust.
+    #[command(subcommand)]
+    Plan(plan::Cmd),
+    /// Inspection tasks (抽查任务): create, update, list, show.
+    #[command(subcommand)]
+    Task(task::Cmd),
+    /// Run a ceremony (摇号) step by step.
+    #[command(subcommand)]
+    Ceremony(ceremony::Cmd),
+    /// Inspection results (检查结果) and their publication deadlines.
+    #[command(subcommand)]
+    Result(result::Cmd),
+    /// The holiday calendar for working-day deadlines.
+    #[command(subcommand)]
+    Calendar(calendar::Cmd),
+    /// Which items of a department's list were covered in a year.
+    Coverage(coverage::Args),
+    /// Re-check the journal chain and every ceremony; exit code 3 on the first mismatch.
+    Audit,
     /// Run a complete draw from a task file and write its record bundle (摇号).
     Draw(draw::Args),
     /// Re-check a record bundle: MATCH or the first difference (复核).
@@ -63,13 +89,43 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Opens the database named by `--db`, or the default one.
+    /// Opens the database named by `--db`, or the default one. The hidden `FAIRDRAW_BUSY_TIMEOUT_MS` shortens
+    /// the wait for another process's lock (tests of the "busy" error).
     pub fn open_db(&self) -> fairdraw::Result<Db> {
         let path = match &self.db_path {
             Some(p) => p.clone(),
             None => fairdraw::db::default_path()?,
         };
-        Db::open(path)
+        let db = Db::open(path)?;
+        if let Some(ms) = std::env::var("FAIRDRAW_BUSY_TIMEOUT_MS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            db.conn().busy_timeout(std::time::Duration::from_millis(ms))?;
+        }
+        Ok(db)
+    }
+
+    /// The clock: the computer's, or the fixed time of the hidden `FAIRDRAW_NOW` (RFC 3339, for tests and
+    /// scripted runs; records made with it say `"clock": "supplied"`).
+    pub fn clock(&self) -> fairdraw::Result<Box<dyn fairdraw::clock::Clock>> {
+        match std::env::var("FAIRDRAW_NOW") {
+            Ok(s) if !s.is_empty() => Ok(Box::new(fairdraw::clock::FixedClock(
+                fairdraw::clock::parse_time("FAIRDRAW_NOW", &s)?,
+            ))),
+            _ => Ok(Box::new(fairdraw::clock::SystemClock)),
+        }
+    }
+
+    /// Prints `value` as JSON with `--json`, otherwise the text lines `text` makes.
+    pub fn emit(&self, value: &serde_json::Value, text: impl FnOnce() -> Vec<String>) {
+        if self.json {
+            self.print_json(value);
+        } else {
+            for l in text() {
+                println!("{l}");
+            }
+        }
     }
 
     /// Prints a JSON value on stdout.
@@ -88,6 +144,13 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::List(args) => list::run(&ctx, args),
+        Command::Plan(cmd) => plan::run(&ctx, cmd),
+        Command::Task(cmd) => task::run(&ctx, cmd),
+        Command::Ceremony(cmd) => ceremony::run(&ctx, cmd),
+        Command::Result(cmd) => result::run(&ctx, cmd),
+        Command::Calendar(cmd) => calendar::run(&ctx, cmd),
+        Command::Coverage(args) => coverage::run(&ctx, args),
+        Command::Audit => audit::run(&ctx),
         Command::Draw(args) => draw::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args),

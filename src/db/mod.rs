@@ -15,7 +15,10 @@ use crate::error::{Error, Result};
 
 /// The migrations, in order. Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
 /// Append-only: a released migration never changes.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_registers.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_registers.sql"),
+    include_str!("migrations/0002_ceremony.sql"),
+];
 
 /// The schema version this program writes and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,6 +1,9 @@
 //! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
 
+mod audit;
+mod ceremony;
 mod cli_basics;
+mod crash;
 mod demo;
 mod draw_cli;
 mod draw_fixtures;
@@ -8,6 +11,9 @@ mod draw_properties;
 mod draw_uniformity;
 mod export;
 mod import;
+mod journal;
 mod pdf;
+mod plan;
+mod result;
 mod vectors;
 mod verify;
