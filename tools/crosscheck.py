@@ -126,8 +126,8 @@ def _inspector_fields(i):
 def make_world(binary, folder, rnd, entities=None, inspectors=None, demo_seed=None):
     os.makedirs(folder, exist_ok=True)
     fd = Fairdraw(binary, os.path.join(folder, "fairdraw.sqlite3"))
-    n = entities or rnd.choice([20, 60, 150, 400, 1200])
-    m = inspectors or rnd.choice([12, 30, 60, 120])
+    n = entities or rnd.choice([30, 100, 300, 1000])
+    m = inspectors or rnd.choice([40, 80, 150])
     fmt = rnd.choice(["csv", "csv", "xlsx", "gbk-csv"])
     seed = demo_seed or "cross-%d" % rnd.randrange(10 ** 6)
     fd.run("demo", "--entities", n, "--inspectors", m, "--seed", seed, "--format", fmt,
@@ -179,7 +179,7 @@ def random_rules(rnd, world, draw_date):
         listed = _subset(rnd, keys, 0, len(keys))
         quota = {"mode": "ratio", "ratios": [{"stratum": k, "bp": rnd.choice([0, 1, 100, 300, 500, 1000, 3000, 12000])}
                                              for k in listed],
-                 "default_bp": rnd.choice([None, 300, 500, 1000, 1000])}
+                 "default_bp": rnd.choice([None, 300, 500, 1000, 1000, 2000])}
     elif mode == "count":
         quota = {"mode": "count", "total": rnd.randint(0, max(1, len(population) // 6) + 1)}
     else:
@@ -192,12 +192,12 @@ def random_rules(rnd, world, draw_date):
     departments_with_staff = sorted(d for d, xs in by_department.items() if len(xs) >= 2) or sorted(by_department)
     lead = "D01" if "D01" in by_department and rnd.random() < 0.7 else rnd.choice(departments_with_staff)
     others = [d for d in departments_with_staff if d != lead]
-    participating = _subset(rnd, others, 0, 2) if rnd.random() < 0.4 else []
+    participating = _subset(rnd, others, 1, 2) if rnd.random() < 0.4 else []
     departments = [lead] + participating
     leader_required = rnd.random() < 0.6
     leader_quals = [q for i in by_department.get(lead, []) for q in i["qualifications"]]
     leader_qualification = rnd.choice(leader_quals) if leader_required and leader_quals and rnd.random() < 0.2 else ""
-    expert_required = rnd.random() < 0.2
+    expert_required = rnd.random() < 0.15
     need = len(departments) + (1 if leader_required and expert_required else 0)
     group_size = max(2, need) + rnd.choice([0, 0, 0, 1, 2])
     if rnd.random() < 0.05:
@@ -219,8 +219,8 @@ def random_rules(rnd, world, draw_date):
         "inspectors": {
             "departments": departments,
             "group_size": group_size,
-            "groups": rnd.choice([{"mode": "fixed", "count": rnd.randint(1, 6)},
-                                  {"mode": "per_targets", "max_targets": rnd.randint(1, 15)}]),
+            "groups": rnd.choice([{"mode": "fixed", "count": rnd.randint(1, 4)},
+                                  {"mode": "per_targets", "max_targets": rnd.randint(2, 15)}]),
             "leader": {"required": leader_required, "qualification": leader_qualification},
             "expert_required": expert_required,
             "required_qualifications": required,
@@ -301,6 +301,7 @@ def draw_case(world, folder, rnd, stats):
             raise Failure("both infeasible, but fairdraw says %r and verify.py names %s %r (%s)" % (
                 error.get("message"), subject[0], subject[1], mine.infeasible.en))
         stats["infeasible"] += 1
+        stats["subjects"][subject[0]] = stats["subjects"].get(subject[0], 0) + 1
         return
     result, report = verify.verify_bundle(out)
     if result != verify.EXIT_MATCH:
@@ -494,6 +495,7 @@ def cross(binary, seed, worlds, draws, ceremonies):
     master = random.Random(seed)
     stats = dict.fromkeys(("matched", "infeasible", "targets", "unassigned", "joint", "recusal", "ceremonies",
                            "voided", "entries", "links", "tampers"), 0)
+    stats["subjects"] = {}
     failures = []
     started = time.perf_counter()
     calls = 0
@@ -528,9 +530,9 @@ def cross(binary, seed, worlds, draws, ceremonies):
                 print("FAIL " + failures[-1])
         calls += world.fd.calls
     print("draws: %d bundles MATCH (%d targets; %d joint, %d with recusal, %d with unassigned targets), "
-          "%d infeasible for both naming the same subject" % (
+          "%d infeasible for both naming the same subject (%s)" % (
               stats["matched"], stats["targets"], stats["joint"], stats["recusal"], stats["unassigned"],
-              stats["infeasible"]))
+              stats["infeasible"], ", ".join("%s %d" % kv for kv in sorted(stats["subjects"].items())) or "none"))
     print("ceremonies: %d exported bundles MATCH with the record hash printed at the seal (%d voided attempts, "
           "%d journal entries re-hashed, %d links); %d tampered copies each refused at the right field" % (
               stats["ceremonies"], stats["voided"], stats["entries"], stats["links"], stats["tampers"]))

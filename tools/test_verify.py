@@ -1763,11 +1763,13 @@ def random_inputs(rnd):
 KNOWN_RESERVE_RULE = re.compile(r"outcome\.strata\[\d+\]\.reserve: recorded 0, recomputed \d+")
 
 
-def cross_check(binary, count):
+def cross_check(binary, count, seed=7):
     """Produce `count` random bundles with this implementation; `BINARY verify BUNDLE` must say MATCH."""
     import random
 
-    rnd = random.Random(7)
+    print("--cross: %d random inputs from seed %d (re-run: python3 tools/test_verify.py --cross %s %d %d)" % (
+        count, seed, binary, count, seed))
+    rnd = random.Random(seed)
     tmp = tempfile.mkdtemp(prefix="fairdraw-cross-")
     checked = refused = disagreed = known = unassigned = recused = infeasible_same = 0
     try:
@@ -1843,7 +1845,7 @@ def cross_check(binary, count):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--bench":
         bench(int(sys.argv[2]))
-    elif len(sys.argv) == 4 and sys.argv[1] == "--cross":
-        sys.exit(cross_check(sys.argv[2], int(sys.argv[3])))
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "--cross":
+        sys.exit(cross_check(sys.argv[2], int(sys.argv[3]), *[int(x) for x in sys.argv[4:]]))
     else:
         unittest.main()
