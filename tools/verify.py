@@ -5,7 +5,9 @@ fairdraw 摇号记录独立核验工具：只用 Python 标准库，按公开规
 
 This program was written from the public specification alone, without reading fairdraw's Rust code, so that
 the two implementations check each other: if they disagree on any record or test vector, the specification is
-ambiguous or one of them is wrong. It contains its own ChaCha20 block function.
+ambiguous or one of them is wrong. It contains its own ChaCha20 block function. A bundle exported from a sealed
+ceremony is also checked against its journal and its record hash (§15), and with --record-hash against the number
+printed on the paper record.
 
 Usage:
     python3 tools/verify.py BUNDLE            # a *.fairdraw.zip or a folder holding the bundle's files
