@@ -19,7 +19,9 @@ Usage:
     python3 tools/crosscheck.py --fixture OUT.zip [--bin FAIRDRAW]   # the ceremony bundle of the unit tests
 
 The binary is --bin, else $FAIRDRAW_BIN, else $CARGO_TARGET_DIR/debug/fairdraw, else target/debug/fairdraw.
-Exit code 0 when every case agrees, 1 otherwise; failing bundles are kept and their paths printed.
+Exit code 0 when every case agrees, 1 otherwise; failing bundles are kept and their paths printed. A draw case
+is reproduced exactly by its seeds; a ceremony case only in its choices, since `fairdraw ceremony commit` draws
+the app's secret from the operating system and the draw date is today's.
 """
 
 import argparse
@@ -32,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -523,8 +526,13 @@ def cross(binary, seed, worlds, draws, ceremonies):
                     check_ceremony_bundle(bundle, record_hash, folder, case_rnd, stats)
                     stats["ceremonies"] += 1
                     shutil.rmtree(folder)
-            except (Failure, verify.VerifyError) as e:
-                message = e.en if isinstance(e, verify.VerifyError) else str(e)
+            except Exception as e:  # a crash in a case is a failure of that case, reported with its seeds
+                if isinstance(e, verify.VerifyError):
+                    message = "%s (%s)" % (e.en, e.place())
+                elif isinstance(e, Failure):
+                    message = str(e)
+                else:
+                    message = "".join(traceback.format_exception_only(type(e), e)).strip()
                 failures.append("world %d (seed %d), %s case %d (seed %d): %s; kept in %s" % (
                     w, world_seed, kind, i, case_seed, message, folder))
                 print("FAIL " + failures[-1])
