@@ -180,8 +180,8 @@ def random_rules(rnd, world, draw_date):
     mode = rnd.choice(["ratio", "ratio", "count", "per_stratum"])
     if mode == "ratio":
         listed = _subset(rnd, keys, 0, len(keys))
-        quota = {"mode": "ratio", "ratios": [{"stratum": k, "bp": rnd.choice([0, 1, 100, 300, 500, 1000, 3000, 12000])}
-                                             for k in listed],
+        ratios = [0, 1, 100, 300, 300, 500, 500, 1000, 3000, 12000]
+        quota = {"mode": "ratio", "ratios": [{"stratum": k, "bp": rnd.choice(ratios)} for k in listed],
                  "default_bp": rnd.choice([None, 300, 500, 1000, 1000, 2000])}
     elif mode == "count":
         quota = {"mode": "count", "total": rnd.randint(0, max(1, len(population) // 6) + 1)}
@@ -223,7 +223,7 @@ def random_rules(rnd, world, draw_date):
             "departments": departments,
             "group_size": group_size,
             "groups": rnd.choice([{"mode": "fixed", "count": rnd.randint(1, 4)},
-                                  {"mode": "per_targets", "max_targets": rnd.randint(2, 15)}]),
+                                  {"mode": "per_targets", "max_targets": rnd.choice([3, 8, 20, 60])}]),
             "leader": {"required": leader_required, "qualification": leader_qualification},
             "expert_required": expert_required,
             "required_qualifications": required,
