@@ -12,4 +12,7 @@ echo "== cargo clippy"
 cargo clippy --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --all-targets
+echo "== the Python verifier, and random cross-checks with the fairdraw binary"
+cargo build --bin fairdraw
+FAIRDRAW_BIN="${CARGO_TARGET_DIR:-target}/debug/fairdraw" scripts/verify-python.sh
 echo "all tests passed"
