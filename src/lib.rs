@@ -4,6 +4,8 @@
 //! This crate has no UI and no Tauri dependency: everything a headless ceremony needs lives here, and the
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
+pub mod backup;
+pub mod browse;
 pub mod codes;
 pub mod db;
 pub mod error;
