@@ -56,11 +56,13 @@ fn copy_fonts() {
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         let is_font = FONT_EXTENSIONS.contains(&ext.as_str());
-        let is_licence = name.to_ascii_uppercase().contains("LICEN") || name.to_ascii_uppercase().contains("OFL");
+        let is_licence =
+            name.to_ascii_uppercase().contains("LICEN") || name.to_ascii_uppercase().contains("OFL");
         if !is_font && !is_licence {
             continue;
         }
-        let bytes = fs::read(assets.join(name)).unwrap_or_else(|e| panic!("reading assets/fonts/{name}: {e}"));
+        let bytes =
+            fs::read(assets.join(name)).unwrap_or_else(|e| panic!("reading assets/fonts/{name}: {e}"));
         write_if_changed(&out.join(name), &bytes);
         if is_font {
             let format = match ext.as_str() {

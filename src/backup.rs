@@ -47,7 +47,10 @@ pub fn backup_to(db: &Db, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Re
         return Err(Error::other(
             ErrorCode::Invalid,
             format!("{}：文件已存在，备份不会覆盖已有文件", dest.display()),
-            format!("{}: the file already exists; a backup never overwrites a file", dest.display()),
+            format!(
+                "{}: the file already exists; a backup never overwrites a file",
+                dest.display()
+            ),
         ));
     }
     if let Some(parent) = dest.parent() {
@@ -77,23 +80,24 @@ pub fn backup_to(db: &Db, dest: &Path, progress: &mut dyn FnMut(u64, u64)) -> Re
 
 fn copy_and_check(db: &Db, partial: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<BackupSummary> {
     let map = |e: rusqlite::Error| crate::db::map_open_error(partial, e);
-    let mut pages = 0;
-    {
+    let pages = {
         let mut dst = Connection::open(partial).map_err(map)?;
         let backup = Backup::new(db.conn(), &mut dst).map_err(|e| db.map_err(e))?;
         loop {
             let step = backup.step(PAGES_PER_STEP).map_err(|e| db.map_err(e))?;
             let p = backup.progress();
-            pages = p.pagecount.max(0) as u64;
-            progress(pages - (p.remaining.max(0) as u64).min(pages), pages);
+            let total = p.pagecount.max(0) as u64;
+            progress(total - (p.remaining.max(0) as u64).min(total), total);
             match step {
-                StepResult::Done => break,
+                StepResult::Done => break total,
                 // Another connection writes or holds a lock: wait briefly and continue from where we are.
-                StepResult::Busy | StepResult::Locked => std::thread::sleep(std::time::Duration::from_millis(50)),
+                StepResult::Busy | StepResult::Locked => {
+                    std::thread::sleep(std::time::Duration::from_millis(50))
+                }
                 _ => {}
             }
         }
-    }
+    };
     let check = Connection::open_with_flags(partial, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(map)?;
     let verdict: String = check
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))

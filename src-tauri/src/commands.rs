@@ -6,10 +6,10 @@
 //! `command_names.rs`, shared with `build.rs`.
 
 use chrono::Local;
+use fairdraw::Lang;
 use fairdraw::backup::{self, BackupSummary};
 use fairdraw::browse::{self, Page, PageQuery};
 use fairdraw::model::{Department, Entity, Inspector, Item};
-use fairdraw::{Lang, registers};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
@@ -56,7 +56,10 @@ fn state<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, AppState> {
 }
 
 /// Saves a settings change and tells every window.
-fn change_settings<R: Runtime>(app: &AppHandle<R>, f: impl FnOnce(&mut Settings)) -> Result<Settings, IpcError> {
+fn change_settings<R: Runtime>(
+    app: &AppHandle<R>,
+    f: impl FnOnce(&mut Settings),
+) -> Result<Settings, IpcError> {
     let s = state(app).update_settings(f)?;
     let _ = app.emit(SETTINGS_EVENT, &s);
     Ok(s)
@@ -85,7 +88,10 @@ pub async fn register_counts<R: Runtime>(app: AppHandle<R>) -> Result<RegisterCo
 }
 
 #[tauri::command]
-pub async fn list_departments<R: Runtime>(app: AppHandle<R>, page: PageQuery) -> Result<Page<Department>, IpcError> {
+pub async fn list_departments<R: Runtime>(
+    app: AppHandle<R>,
+    page: PageQuery,
+) -> Result<Page<Department>, IpcError> {
     db_call(app, move |db| browse::departments(db.conn(), &page)).await
 }
 
@@ -95,7 +101,10 @@ pub async fn list_entities<R: Runtime>(app: AppHandle<R>, page: PageQuery) -> Re
 }
 
 #[tauri::command]
-pub async fn list_inspectors<R: Runtime>(app: AppHandle<R>, page: PageQuery) -> Result<Page<Inspector>, IpcError> {
+pub async fn list_inspectors<R: Runtime>(
+    app: AppHandle<R>,
+    page: PageQuery,
+) -> Result<Page<Inspector>, IpcError> {
     db_call(app, move |db| browse::inspectors(db.conn(), &page)).await
 }
 
@@ -106,7 +115,8 @@ pub async fn list_items<R: Runtime>(app: AppHandle<R>, page: PageQuery) -> Resul
 
 #[tauri::command]
 pub fn get_settings<R: Runtime>(app: AppHandle<R>) -> SettingsView {
-    let store = state(&app).settings();
+    let state = state(&app);
+    let store = state.settings();
     SettingsView {
         settings: store.get().clone(),
         path: store.path().to_path_buf(),
@@ -120,7 +130,10 @@ pub fn set_language<R: Runtime>(app: AppHandle<R>, lang: Lang) -> Result<Setting
 }
 
 #[tauri::command]
-pub async fn set_department<R: Runtime>(app: AppHandle<R>, code: Option<String>) -> Result<Settings, IpcError> {
+pub async fn set_department<R: Runtime>(
+    app: AppHandle<R>,
+    code: Option<String>,
+) -> Result<Settings, IpcError> {
     let code = db_call(app.clone(), move |db| stage::known_department(db, code)).await?;
     change_settings(&app, |s| s.department = code)
 }
@@ -131,7 +144,10 @@ pub fn set_stage_theme<R: Runtime>(app: AppHandle<R>, theme: Theme) -> Result<Se
 }
 
 #[tauri::command]
-pub async fn set_stage_monitor<R: Runtime>(app: AppHandle<R>, name: Option<String>) -> Result<Settings, IpcError> {
+pub async fn set_stage_monitor<R: Runtime>(
+    app: AppHandle<R>,
+    name: Option<String>,
+) -> Result<Settings, IpcError> {
     let name = stage::known_monitor(&app, name)?;
     change_settings(&app, |s| s.stage.monitor = name)
 }
@@ -164,7 +180,10 @@ pub async fn toggle_stage_fullscreen<R: Runtime>(app: AppHandle<R>) -> Result<Wi
 
 #[tauri::command]
 pub async fn stage_view<R: Runtime>(app: AppHandle<R>) -> Result<StageView, IpcError> {
-    let (settings, fullscreen) = (state(&app).settings().get().clone(), windows::windows_state(&app).stage_fullscreen);
+    let (settings, fullscreen) = (
+        state(&app).settings().get().clone(),
+        windows::windows_state(&app).stage_fullscreen,
+    );
     db_call(app, move |db| stage::idle_view(db, &settings, fullscreen)).await
 }
 

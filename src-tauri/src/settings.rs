@@ -62,10 +62,7 @@ pub struct SettingsStore {
 
 /// Where the settings of the database at `db_path` live.
 pub fn path_for_db(db_path: &Path) -> PathBuf {
-    db_path
-        .parent()
-        .unwrap_or_else(|| Path::new("."))
-        .join(FILE_NAME)
+    db_path.parent().unwrap_or_else(|| Path::new(".")).join(FILE_NAME)
 }
 
 impl SettingsStore {
@@ -129,8 +126,7 @@ fn write_atomically(path: &Path, settings: &Settings) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    let json = serde_json::to_vec_pretty(settings)
-        .map_err(|e| Error::invalid("settings", e.to_string()))?;
+    let json = serde_json::to_vec_pretty(settings).map_err(|e| Error::invalid("settings", e.to_string()))?;
     std::fs::write(&tmp, json).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
@@ -172,7 +168,11 @@ mod tests {
     fn unknown_and_missing_fields_fall_back_to_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
-        std::fs::write(&path, r#"{"lang":"en","stage":{"open":true},"from_a_newer_version":1}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"lang":"en","stage":{"open":true},"from_a_newer_version":1}"#,
+        )
+        .unwrap();
         let s = SettingsStore::load(path);
         assert_eq!(s.warning(), None);
         assert_eq!(s.get().lang, Lang::En);
@@ -190,7 +190,10 @@ mod tests {
         let w = s.warning().unwrap().to_string();
         assert!(w.contains(FILE_NAME), "{w}");
         s.update(|s| s.lang = Lang::En).unwrap();
-        assert_eq!(std::fs::read(dir.path().join("fairdraw-app.json.bad")).unwrap(), b"{not json");
+        assert_eq!(
+            std::fs::read(dir.path().join("fairdraw-app.json.bad")).unwrap(),
+            b"{not json"
+        );
         assert_eq!(SettingsStore::load(path).get().lang, Lang::En);
         assert_eq!(s.warning(), None);
     }

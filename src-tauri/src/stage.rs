@@ -6,8 +6,8 @@
 //! core, the only view is the idle screen (the app's name, the office's department, the clock); the
 //! ceremony's steps will be further `StageView` phases built from the core's journaled state.
 
-use fairdraw::model::{Department, Register};
 use fairdraw::db::Db;
+use fairdraw::model::{Department, Register};
 use fairdraw::{Error, ErrorCode, Lang, registers};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
@@ -71,7 +71,10 @@ pub fn known_department(db: &Db, code: Option<String>) -> fairdraw::Result<Optio
 }
 
 /// Checks that a monitor is connected; `None` (automatic choice) is always fine.
-pub fn known_monitor<R: Runtime>(app: &AppHandle<R>, name: Option<String>) -> Result<Option<String>, IpcError> {
+pub fn known_monitor<R: Runtime>(
+    app: &AppHandle<R>,
+    name: Option<String>,
+) -> Result<Option<String>, IpcError> {
     let lang = app.state::<AppState>().lang();
     let Some(name) = name else { return Ok(None) };
     let monitors = windows::monitors(app).map_err(|e| IpcError::shell(lang, &e))?;

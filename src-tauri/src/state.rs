@@ -153,10 +153,18 @@ mod tests {
         let state = AppState::new(path.clone());
         let e = state.db_status().error.unwrap();
         assert_eq!(e.code, ErrorCode::NewerSchema);
-        assert!(e.message.contains("该数据库由更新版本的 fairdraw 写入"), "{}", e.message);
+        assert!(
+            e.message.contains("该数据库由更新版本的 fairdraw 写入"),
+            "{}",
+            e.message
+        );
         state.update_settings(|s| s.lang = Lang::En).unwrap();
         let e = state.with_db(|db| db.schema_version()).unwrap_err();
-        assert!(e.message.contains("written by a newer version of fairdraw"), "{}", e.message);
+        assert!(
+            e.message.contains("written by a newer version of fairdraw"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

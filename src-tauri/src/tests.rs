@@ -21,8 +21,11 @@ fn app(db: PathBuf) -> App<MockRuntime> {
 }
 
 fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
-    app.get_webview_window(label)
-        .unwrap_or_else(|| WebviewWindowBuilder::new(app, label, Default::default()).build().unwrap())
+    app.get_webview_window(label).unwrap_or_else(|| {
+        WebviewWindowBuilder::new(app, label, Default::default())
+            .build()
+            .unwrap()
+    })
 }
 
 fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -55,7 +58,10 @@ fn the_console_reads_registers() {
     assert_eq!(p["rows"][0], json!({"code": "D01", "name": "市场监管局"}));
     assert_eq!(p["rows"].as_array().unwrap().len(), 3);
     let counts = invoke(&console, "register_counts", json!({})).unwrap();
-    assert_eq!(counts, json!({"departments": 17, "entities": 0, "inspectors": 0, "items": 0}));
+    assert_eq!(
+        counts,
+        json!({"departments": 17, "entities": 0, "inspectors": 0, "items": 0})
+    );
 }
 
 #[test]
@@ -68,7 +74,10 @@ fn the_stage_may_read_its_view_and_nothing_else() {
     assert_eq!(view["lang"], "zh");
     for cmd in ["list_entities", "set_language", "backup_database", "open_stage"] {
         let e = invoke(&stage, cmd, page(1)).unwrap_err();
-        assert!(e.as_str().unwrap_or_default().contains("not allowed"), "{cmd}: {e}");
+        assert!(
+            e.as_str().unwrap_or_default().contains("not allowed"),
+            "{cmd}: {e}"
+        );
     }
 }
 
@@ -102,11 +111,16 @@ fn settings_changes_are_saved_and_announced() {
     let console = window(&app, "console");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
-    app.listen_any("settings-changed", move |e| sink.lock().unwrap().push(e.payload().to_string()));
+    app.listen_any("settings-changed", move |e| {
+        sink.lock().unwrap().push(e.payload().to_string())
+    });
     invoke(&console, "set_language", json!({"lang": "en"})).unwrap();
     invoke(&console, "set_department", json!({"code": "D13"})).unwrap();
     let e = invoke(&console, "set_department", json!({"code": "D99"})).unwrap_err();
-    assert_eq!(e, json!({"code": "not_found", "message": "department not found: D99"}));
+    assert_eq!(
+        e,
+        json!({"code": "not_found", "message": "department not found: D99"})
+    );
     let saved: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("fairdraw-app.json")).unwrap()).unwrap();
     assert_eq!(saved["lang"], "en");
@@ -125,11 +139,18 @@ fn a_backup_reports_progress_events_until_done() {
     let console = window(&app, "console");
     let events = Arc::new(Mutex::new(Vec::<Value>::new()));
     let sink = events.clone();
-    app.listen_any("job", move |e| sink.lock().unwrap().push(serde_json::from_str(e.payload()).unwrap()));
+    app.listen_any("job", move |e| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(e.payload()).unwrap())
+    });
     let summary = invoke(&console, "backup_database", json!({})).unwrap();
     let path = PathBuf::from(summary["path"].as_str().unwrap());
     assert!(path.starts_with(dir.path().join("backups")), "{}", path.display());
-    assert_eq!(std::fs::metadata(&path).unwrap().len(), summary["bytes"].as_u64().unwrap());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        summary["bytes"].as_u64().unwrap()
+    );
     let events = events.lock().unwrap();
     let states: Vec<&str> = events.iter().map(|e| e["state"].as_str().unwrap()).collect();
     assert_eq!(states.first(), Some(&"started"));
@@ -144,7 +165,8 @@ fn a_backup_reports_progress_events_until_done() {
 
 /// The `allow-…` permissions listed in the `[[set]]` of `permissions/sets.toml` named `identifier`.
 fn permission_set(identifier: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/permissions/sets.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/permissions/sets.toml")).unwrap();
     let block = text
         .split("[[set]]")
         .find(|b| b.contains(&format!("identifier = \"{identifier}\"")))

@@ -42,7 +42,11 @@ pub struct WindowsState {
 
 /// Picks the stage's monitor (an index into `monitors`): the one named `wanted` if it is connected, else the
 /// first one that is not `console`'s, else none (then the window manager places it).
-pub fn choose_monitor(monitors: &[MonitorInfo], wanted: Option<&str>, console: Option<&str>) -> Option<usize> {
+pub fn choose_monitor(
+    monitors: &[MonitorInfo],
+    wanted: Option<&str>,
+    console: Option<&str>,
+) -> Option<usize> {
     if let Some(w) = wanted {
         if let Some(i) = monitors.iter().position(|m| m.name == w) {
             return Some(i);
