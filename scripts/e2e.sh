@@ -3,7 +3,7 @@
 # (Xvfb) and tauri-driver (which drives WebKitWebDriver), and runs the Python WebDriver tests in tests/e2e/.
 # Screenshots of every step go to $CARGO_TARGET_DIR/e2e-screenshots (or target/e2e-screenshots).
 # Installs what it needs idempotently: Debian packages (scripts/setup.sh app), tauri-driver (cargo install),
-# Python selenium and pytest (in a venv under the target directory).
+# Python selenium, pytest and pytest-timeout (in a venv under the target directory).
 # Usage: scripts/e2e.sh [pytest arguments, e.g. -k stage]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,10 +17,10 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
     cargo install tauri-driver --locked
 fi
 venv="$target/e2e-venv"
-if ! "$venv/bin/python" -c "import selenium, pytest" >/dev/null 2>&1; then
-    echo "e2e: installing selenium and pytest into $venv" >&2
+if ! "$venv/bin/python" -c "import selenium, pytest, pytest_timeout" >/dev/null 2>&1; then
+    echo "e2e: installing selenium, pytest and pytest-timeout into $venv" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q selenium pytest
+    "$venv/bin/pip" install -q selenium pytest pytest-timeout
 fi
 
 echo "== e2e: building the app and the command-line tool (debug)"

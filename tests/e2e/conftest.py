@@ -14,6 +14,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -22,6 +23,7 @@ CLI = os.environ["E2E_CLI"]
 WEBDRIVER = os.environ.get("E2E_WEBDRIVER", "http://127.0.0.1:4444")
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", "target/e2e-screenshots"))
 WAIT = 15  # seconds: the longest any single step may take before the test fails
+COMMAND_TIMEOUT = 60  # seconds: the longest a single WebDriver request (including starting the app) may take
 
 # Sample rows until the import and demo commands of the core land; they go through the schema's own
 # constraints (STRICT tables, CHECKs, foreign keys), so a row the core could not read would be refused here.
@@ -72,7 +74,9 @@ class App:
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": APP, "args": ["--db", str(db)]})
-        self.driver = webdriver.Remote(command_executor=WEBDRIVER, options=options)
+        # Every WebDriver request has a deadline too: a hung request fails the test instead of the whole run.
+        config = ClientConfig(remote_server_addr=WEBDRIVER, timeout=COMMAND_TIMEOUT)
+        self.driver = webdriver.Remote(command_executor=WEBDRIVER, options=options, client_config=config)
         self.driver.set_page_load_timeout(WAIT)
         self.driver.set_script_timeout(WAIT)
         self.name = name
