@@ -72,7 +72,7 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
         version: env!("CARGO_PKG_VERSION"),
         tauri_version: tauri::VERSION,
         db_path: s.db_path().to_path_buf(),
-        settings_path: s.settings().path().to_path_buf(),
+        settings_path: s.settings_file().0,
         supported_schema_version: fairdraw::db::SCHEMA_VERSION,
     }
 }
@@ -116,11 +116,11 @@ pub async fn list_items<R: Runtime>(app: AppHandle<R>, page: PageQuery) -> Resul
 #[tauri::command]
 pub fn get_settings<R: Runtime>(app: AppHandle<R>) -> SettingsView {
     let state = state(&app);
-    let store = state.settings();
+    let (path, warning) = state.settings_file();
     SettingsView {
-        settings: store.get().clone(),
-        path: store.path().to_path_buf(),
-        warning: store.warning().map(str::to_string),
+        settings: state.settings(),
+        path,
+        warning,
     }
 }
 
@@ -180,10 +180,7 @@ pub async fn toggle_stage_fullscreen<R: Runtime>(app: AppHandle<R>) -> Result<Wi
 
 #[tauri::command]
 pub async fn stage_view<R: Runtime>(app: AppHandle<R>) -> Result<StageView, IpcError> {
-    let (settings, fullscreen) = (
-        state(&app).settings().get().clone(),
-        windows::windows_state(&app).stage_fullscreen,
-    );
+    let (settings, fullscreen) = (state(&app).settings(), windows::windows_state(&app).stage_fullscreen);
     db_call(app, move |db| stage::idle_view(db, &settings, fullscreen)).await
 }
 

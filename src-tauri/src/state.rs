@@ -5,6 +5,11 @@
 //! migrations, and so that a database that cannot be opened (busy, newer, damaged) is reported in the window
 //! with its code instead of stopping the app. A failed open is retried on the next call: a busy database
 //! may be free a moment later.
+//!
+//! No lock of this state is ever held beyond one of its methods. A window call made off the main thread
+//! waits for the main thread, and synchronous commands and window events run on the main thread and take
+//! these locks: holding one across a window call deadlocks the app (the end-to-end tests caught exactly
+//! that, with `stage_view` holding the settings while asking whether the stage is full screen).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -97,9 +102,16 @@ impl AppState {
         }
     }
 
-    /// The settings store (file path, warning, current values).
-    pub fn settings(&self) -> MutexGuard<'_, SettingsStore> {
-        lock(&self.settings)
+    /// A copy of the current settings. The lock is held only inside this type's methods, never while a
+    /// caller goes on to call the window system (see the module comment).
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).get().clone()
+    }
+
+    /// The settings file and why it was not used at startup, if it was not.
+    pub fn settings_file(&self) -> (PathBuf, Option<String>) {
+        let store = lock(&self.settings);
+        (store.path().to_path_buf(), store.warning().map(str::to_string))
     }
 
     /// Changes and saves the settings; on failure nothing changes.

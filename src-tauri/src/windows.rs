@@ -96,7 +96,7 @@ pub fn open_stage<R: Runtime>(app: &AppHandle<R>) -> Result<WindowsState, IpcErr
     if let Some(w) = app.get_webview_window(STAGE) {
         w.set_focus().map_err(err)?;
     } else {
-        let stage = state.settings().get().stage.clone();
+        let stage = state.settings().stage;
         let monitors = monitors(app).map_err(err)?;
         let console_monitor = app
             .get_webview_window(CONSOLE)
@@ -146,7 +146,7 @@ pub fn toggle_stage_fullscreen<R: Runtime>(app: &AppHandle<R>) -> Result<Windows
 
 /// Reopens the windows that were open when the app last ran.
 pub fn restore<R: Runtime>(app: &AppHandle<R>) -> Result<(), IpcError> {
-    let was_open = app.state::<AppState>().settings().get().stage.open;
+    let was_open = app.state::<AppState>().settings().stage.open;
     if was_open {
         open_stage(app)?;
     }
