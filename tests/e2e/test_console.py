@@ -91,6 +91,8 @@ def test_a_newer_database_is_refused_with_its_code(tmp_path, launch):
     app.text_is("error-code", "newer_schema")
     app.text_is("error-title", "数据库版本高于本程序")
     app.text_matches("error-message", r"该数据库由更新版本的 fairdraw 写入（结构版本 999，本程序最高支持 \d+），未作任何改动")
+    app.text_is("empty-entities", "无法读取数据，原因见上方的错误信息")
+    assert not app.el("table-entities").is_displayed()
     app.shot("newer-schema")
     # The same error through a command, and in the other language after switching.
     assert app.invoke("list_entities", {"page": {"offset": 0, "limit": 10, "filter": ""}})["err"]["code"] == "newer_schema"

@@ -35,6 +35,7 @@ def test_stage_shows_the_idle_screen_from_core_state(seeded_db, launch):
     app.driver.switch_to.window(stage)
     app.wait(lambda d: "theme-dark" in app.el("stage").get_attribute("class"), message="dark theme")
     app.text_is("stage-department", "永州海关")
+    app.text_is("stage-title", "Public Random Draw")
     app.text_is("stage-status", "Waiting for the draw to begin")
     app.text_matches("stage-date", r"^(Sun|Mon|Tues|Wednes|Thurs|Fri|Satur)day, \d{1,2} [A-Z][a-z]+ \d{4}$")
     app.shot("stage-dark-english")

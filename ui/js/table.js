@@ -68,6 +68,12 @@ export function registerTable(register, ctx) {
     } catch (e) {
       if (mine !== generation) return;
       range.textContent = "";
+      tbody.replaceChildren();
+      table.hidden = true;
+      empty.hidden = false;
+      empty.textContent = t("table.unavailable");
+      prev.disabled = true;
+      next.disabled = true;
       ctx.showError(e);
     }
   }

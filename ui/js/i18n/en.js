@@ -21,6 +21,7 @@ export default {
   "stage.fullscreen": "Stage full screen",
   "stage.windowed": "Leave full screen",
   "stage.slogan": "Entities drawn at random · inspectors assigned at random · results made public",
+  "stage.title": "Public Random Draw",
   "stage.idle": "Waiting for the draw to begin",
 
   "register.entities": "Entities",
@@ -71,6 +72,7 @@ export default {
   "table.noMatch": "No rows match the filter",
   "table.prev": "Previous",
   "table.next": "Next",
+  "table.unavailable": "The data could not be read; the error above says why",
   "table.loading": "Loading…",
 
   "unavailable.title": "Not yet available",

@@ -21,6 +21,7 @@ export default {
   "stage.fullscreen": "投屏全屏",
   "stage.windowed": "退出全屏",
   "stage.slogan": "随机抽取检查对象　随机选派执法检查人员　抽查情况及查处结果及时向社会公开",
+  "stage.title": "双随机公开摇号",
   "stage.idle": "等待摇号开始",
 
   "register.entities": "检查对象",
@@ -71,6 +72,7 @@ export default {
   "table.noMatch": "没有符合筛选条件的记录",
   "table.prev": "上一页",
   "table.next": "下一页",
+  "table.unavailable": "无法读取数据，原因见上方的错误信息",
   "table.loading": "正在读取…",
 
   "unavailable.title": "尚未实现",
