@@ -23,7 +23,9 @@ case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 
 scripts/setup.sh app >&2
 if [ "$profile" = release ]; then
-    cargo build --release -p fairdraw-app -p fairdraw --bins >&2
+    # The same build as `npx tauri build` makes for the installers (it adds tauri/custom-protocol).
+    cargo build --release -p fairdraw-app --bins --features tauri/custom-protocol >&2
+    cargo build --release -p fairdraw --bins >&2
 else
     cargo build -p fairdraw-app -p fairdraw --bins >&2
 fi
@@ -31,30 +33,11 @@ app="$target/$profile/fairdraw-app"
 cli="$target/$profile/fairdraw"
 
 work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        kill -- "-${pids[$i]}" 2>/dev/null || kill "${pids[$i]}" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-display=""
-for n in $(seq 90 130); do
-    if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then
-        display=":$n"
-        break
-    fi
-done
-[ -n "$display" ] || { echo "bench: no free X display" >&2; exit 1; }
-setsid Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 1 50); do
-    [ -e "/tmp/.X11-unix/X${display#:}" ] && break
-    sleep 0.1
-done
+# shellcheck source=lib/display.sh
+. scripts/lib/display.sh
+trap 'stop_started; rm -rf "$work"' EXIT INT TERM
+start_xvfb
+display="$DISPLAY_FOR_APP"
 
 "$cli" --db "$work/template/fairdraw.sqlite3" list departments >/dev/null
 
@@ -104,9 +87,8 @@ for i in $(seq 1 "$runs"); do
     cp -r "$work/template" "$work/run"
     log="$work/run/stderr.log"
     t0="$(date +%s%3N)"
-    DISPLAY="$display" setsid "$app" --db "$work/run/fairdraw.sqlite3" 2>"$log" &
-    pid=$!
-    pids+=("$pid")
+    DISPLAY="$display" start_background "$app" --db "$work/run/fairdraw.sqlite3" 2>"$log"
+    pid=$last_pid
     ready=""
     for _ in $(seq 1 600); do
         ready="$(grep -o 'console ready at [0-9]*' "$log" 2>/dev/null | grep -o '[0-9]*$' || true)"

@@ -26,32 +26,10 @@ fi
 echo "== e2e: building the app and the command-line tool (debug)"
 cargo build -p fairdraw-app -p fairdraw --bins
 
-pids=()
-cleanup() {
-    # Stop what this script started, newest first; each was started in its own process group (setsid), so
-    # the group takes tauri-driver's WebKitWebDriver and any app it launched along.
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        kill -- "-${pids[$i]}" 2>/dev/null || kill "${pids[$i]}" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
-# A free X display number.
-display=""
-for n in $(seq 90 130); do
-    if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then
-        display=":$n"
-        break
-    fi
-done
-[ -n "$display" ] || { echo "e2e: no free X display" >&2; exit 1; }
-setsid Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 1 50); do
-    [ -e "/tmp/.X11-unix/X${display#:}" ] && break
-    sleep 0.1
-done
+# shellcheck source=lib/display.sh
+. scripts/lib/display.sh
+start_xvfb
+display="$DISPLAY_FOR_APP"
 
 # A tauri-driver (or its WebKitWebDriver) left over from an interrupted run would answer instead of ours.
 port=4444
@@ -72,9 +50,8 @@ for p in "$port" "$native_port"; do
     done
 done
 
-DISPLAY="$display" setsid tauri-driver --port "$port" --native-port "$native_port" \
-    >"$target/e2e-tauri-driver.log" 2>&1 &
-pids+=($!)
+DISPLAY="$display" start_background tauri-driver --port "$port" --native-port "$native_port" \
+    >"$target/e2e-tauri-driver.log" 2>&1
 for _ in $(seq 1 100); do
     if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/status', timeout=1)" 2>/dev/null; then
         break

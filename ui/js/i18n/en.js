@@ -84,6 +84,7 @@ export default {
   "settings.departmentNone": "(none)",
   "settings.monitor": "Stage monitor",
   "settings.monitorAuto": "Automatic (a second monitor when there is one)",
+  "settings.monitorAbsent": "{name} (not connected)",
   "settings.theme": "Stage colours",
   "settings.themeLight": "Light (bright room)",
   "settings.themeDark": "Dark (dim room)",

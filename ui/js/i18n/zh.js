@@ -84,6 +84,7 @@ export default {
   "settings.departmentNone": "（不显示）",
   "settings.monitor": "投屏显示器",
   "settings.monitorAuto": "自动（有第二台显示器时使用它）",
+  "settings.monitorAbsent": "{name}（未连接）",
   "settings.theme": "投屏配色",
   "settings.themeLight": "浅色（明亮会场）",
   "settings.themeDark": "深色（昏暗会场）",

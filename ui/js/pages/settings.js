@@ -40,6 +40,11 @@ export async function settingsPage(ctx) {
 
   const departments = [["", t("settings.departmentNone")], ...[...ctx.departments].map(([code, name]) => [code, name])];
   const monitorOptions = [["", t("settings.monitorAuto")], ...monitors.map((m) => [m.name, `${m.name}（${m.width}×${m.height}）`])];
+  // A chosen projector that is not connected today stays chosen (it is used again when it is plugged in).
+  const chosen = s.stage.monitor;
+  if (chosen && !monitors.some((m) => m.name === chosen)) {
+    monitorOptions.push([chosen, t("settings.monitorAbsent", { name: chosen })]);
+  }
 
   const progress = h("progress", { testid: "backup-progress", max: "100", value: "0", hidden: true });
   const progressText = h("span", { class: "progress-text", testid: "backup-status" });
