@@ -4,8 +4,9 @@
 # Start: from launching the process until the console has rendered its first page from the database and
 # called the `ui_ready` command (the app prints "console ready at <unix ms>" on stderr once).
 # Memory: after the console settled (5 s), the resident memory of the app process and all its descendants
-# (WebKitWebProcess, WebKitNetworkProcess), as RSS (shared pages counted per process) and PSS (shared pages
-# divided among the processes sharing them: the better measure of what the app really costs).
+# (WebKitWebProcess, WebKitNetworkProcess), as RSS (shared pages counted in every process), PSS (shared pages
+# divided among the processes sharing them) and USS (pages private to these processes: what closing the app
+# gives back). Under Xvfb, WebKit renders with Mesa's software renderer (llvmpipe), which adds LLVM's pages.
 # Each run uses a fresh copy of a new database and a fresh settings file, under Xvfb.
 #
 # Usage: scripts/app-startup-bench.sh [--debug] [runs]    (default: release build, 5 runs)
@@ -41,7 +42,7 @@ display="$DISPLAY_FOR_APP"
 
 "$cli" --db "$work/template/fairdraw.sqlite3" list departments >/dev/null
 
-# Sums VmRSS and Pss (kB) over a process and all its descendants.
+# Sums VmRSS, Pss and private pages (kB) over a process and all its descendants.
 memory() {
     python3 - "$1" <<'EOF'
 import os, sys
@@ -60,7 +61,7 @@ while todo:
     p = todo.pop()
     tree.append(p)
     todo += children.get(p, [])
-rss = pss = 0
+rss = pss = uss = 0
 names = []
 for p in tree:
     try:
@@ -72,11 +73,13 @@ for p in tree:
             for line in f:
                 if line.startswith("Pss:"):
                     pss += int(line.split()[1])
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    uss += int(line.split()[1])
         with open(f"/proc/{p}/comm") as f:
             names.append(f.read().strip())
     except OSError:
         pass
-print(rss, pss, ",".join(sorted(names)))
+print(rss, pss, uss, ",".join(sorted(names)))
 EOF
 }
 
@@ -103,9 +106,9 @@ for i in $(seq 1 "$runs"); do
     start_ms=$((ready - t0))
     starts+=("$start_ms")
     sleep 5
-    read -r rss pss names < <(memory "$pid")
-    printf 'run %d: ready after %d ms; idle memory RSS %d MiB, PSS %d MiB (%s)\n' \
-        "$i" "$start_ms" $((rss / 1024)) $((pss / 1024)) "$names"
+    read -r rss pss uss names < <(memory "$pid")
+    printf 'run %d: ready after %d ms; idle memory RSS %d MiB, PSS %d MiB, USS %d MiB (%s)\n' \
+        "$i" "$start_ms" $((rss / 1024)) $((pss / 1024)) $((uss / 1024)) "$names"
     kill -- "-$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 done

@@ -2,6 +2,7 @@
 switch changes every text, and database errors are shown with their closed code."""
 
 import sqlite3
+from pathlib import Path
 
 from conftest import ENTITIES
 
@@ -117,3 +118,24 @@ def test_a_directory_instead_of_a_database_is_reported(tmp_path, launch):
     app.click("error-dismiss")
     app.wait(lambda d: not app.el("error-banner").is_displayed())
     app.shot("directory-dismissed")
+
+
+def test_fonts_come_from_the_project(seeded_db, launch):
+    """The webview uses the fonts of assets/fonts (served from the app itself, never from a URL)."""
+    fonts = sorted(p.name for p in (Path(__file__).parents[2] / "assets" / "fonts").glob("*") if p.suffix in (".otf", ".ttf", ".woff", ".woff2"))
+    app = launch(seeded_db)
+    app.ready()
+    faces = app.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "document.fonts.ready.then(() => done([...document.fonts].map(f => [f.family.replaceAll('\"', ''), f.status])));"
+    )
+    sans = [status for family, status in faces if family == "Fairdraw Sans"]
+    if any("mono" not in f.lower() for f in fonts):
+        assert sans == ["loaded"], faces
+    else:
+        assert sans == [], f"no font in assets/fonts, yet the page has {faces}"
+    # Nothing on the page refers to another origin.
+    urls = app.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(u => !u.startsWith(location.origin) && !u.startsWith('ipc:'));"
+    )
+    assert urls == [], urls
