@@ -180,7 +180,10 @@ pub async fn toggle_stage_fullscreen<R: Runtime>(app: AppHandle<R>) -> Result<Wi
 
 #[tauri::command]
 pub async fn stage_view<R: Runtime>(app: AppHandle<R>) -> Result<StageView, IpcError> {
-    let (settings, fullscreen) = (state(&app).settings(), windows::windows_state(&app).stage_fullscreen);
+    let (settings, fullscreen) = (
+        state(&app).settings(),
+        windows::windows_state(&app).stage_fullscreen,
+    );
     db_call(app, move |db| stage::idle_view(db, &settings, fullscreen)).await
 }
 
