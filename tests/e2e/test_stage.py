@@ -3,7 +3,9 @@ carries no operator controls, follows theme and language changes, and is restore
 
 import re
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 
 def test_stage_shows_the_idle_screen_from_core_state(seeded_db, launch):
@@ -43,6 +45,24 @@ def test_stage_shows_the_idle_screen_from_core_state(seeded_db, launch):
     # The stage window may only read its view.
     denied = app.invoke("list_entities", {"page": {"offset": 0, "limit": 10, "filter": ""}})
     assert "not allowed" in str(denied.get("err")), denied
+
+
+def test_f11_on_the_stage_toggles_full_screen(seeded_db, launch):
+    app = launch(seeded_db)
+    app.ready()
+    app.click("stage-toggle")
+    stage = app.stage_handle()
+    for expected in ("退出全屏", "投屏全屏"):
+        app.driver.switch_to.window(stage)
+        app.el("stage-title")
+        ActionChains(app.driver).send_keys(Keys.F11).perform()
+        # The console learns of it through the windows-changed event.
+        app.driver.switch_to.window(app.console)
+        app.text_is("stage-fullscreen", expected)
+    assert app.invoke("windows_state")["ok"] == {"stage_open": True, "stage_fullscreen": False}
+    # The choice is remembered for the next time the stage opens.
+    settings = app.invoke("get_settings")["ok"]["settings"]
+    assert settings["stage"]["fullscreen"] is False
 
 
 def test_open_windows_are_restored_after_a_restart(seeded_db, launch):
