@@ -7,6 +7,7 @@
 //! (`settings`). See `docs/ARCHITECTURE.md`.
 
 mod background;
+/// The names of the app's commands (shared with `build.rs`, which includes the file, so it has no `//!` comment).
 mod command_names;
 mod commands;
 mod ipc;
