@@ -9,6 +9,8 @@ pub mod bundle;
 pub mod calendar;
 pub mod ceremony;
 pub mod clock;
+pub mod backup;
+pub mod browse;
 pub mod codes;
 pub mod coverage;
 pub mod db;
