@@ -16,6 +16,7 @@ fn document(rows: usize) -> Document {
         record_id: "FD-2026-0001-7f3a9c2e".into(),
         title: "双随机抽查摇号记录".into(),
         subtitle: "任务编号：YZ-SJ-2026-018".into(),
+        mark: String::new(),
         blocks: vec![
             Block::KeyValues(vec![
                 ("任务名称".into(), "2026年度食品生产企业双随机抽查".into()),

@@ -24,6 +24,7 @@ pub mod model;
 pub mod normalize;
 pub mod pdf;
 pub mod plan;
+pub mod record;
 pub mod registers;
 pub mod result;
 pub mod task;

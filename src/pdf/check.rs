@@ -56,6 +56,10 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut TextVisitor) {
         zh: "副标题".into(),
         en: "subtitle".into(),
     });
+    f(&doc.mark, false, &|| Place {
+        zh: "页眉标记".into(),
+        en: "header mark".into(),
+    });
     for (b, block) in doc.blocks.iter().enumerate() {
         let n = b + 1;
         match block {

@@ -14,6 +14,9 @@ pub struct Document {
     pub title: String,
     /// An optional line under the title (for example the task number); empty for none.
     pub subtitle: String,
+    /// A status mark printed bold in a box at the left of every page header, for example "草稿 / 未封存" on a
+    /// record that is not sealed, so that no loose page of a draft can pass for the real record; empty for none.
+    pub mark: String,
     /// The content, top to bottom.
     pub blocks: Vec<Block>,
 }

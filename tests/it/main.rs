@@ -14,6 +14,7 @@ mod import;
 mod journal;
 mod pdf;
 mod plan;
+mod record;
 mod result;
 mod vectors;
 mod verify;

@@ -172,6 +172,7 @@ fn small_document() -> Document {
         record_id: "FD-2026-0001".into(),
         title: "双随机抽查摇号记录".into(),
         subtitle: "任务编号：YZ-SJ-2026-018".into(),
+        mark: String::new(),
         blocks: vec![
             Block::Heading(1, "一、任务概况".into()),
             Block::KeyValues(vec![
@@ -313,6 +314,7 @@ fn big_document(rows: usize) -> Document {
         record_id: "FD-2026-0002".into(),
         title: "双随机抽查摇号记录".into(),
         subtitle: String::new(),
+        mark: String::new(),
         blocks: vec![Block::Heading(1, "抽取结果".into()), Block::Table(table)],
     }
 }
@@ -422,6 +424,7 @@ fn a_row_taller_than_a_page_is_split_between_lines_under_repeated_headers() {
         record_id: "FD-3".into(),
         title: "长单元格".into(),
         subtitle: String::new(),
+        mark: String::new(),
         blocks: vec![Block::Table(Table {
             columns: vec![Column::new("说明", 1.0), Column::new("备注", 1.0)],
             rows: vec![vec![tall, "短".into()], vec!["下一行".into(), "尾".into()]],
@@ -458,6 +461,7 @@ fn rare_name_document() -> Document {
         record_id: "FD-4".into(),
         title: "Record".into(),
         subtitle: String::new(),
+        mark: String::new(),
         blocks: vec![
             Block::Paragraph("Witnesses and entities".into()),
             Block::Table(Table {
@@ -521,6 +525,7 @@ fn system_fonts_are_searched_only_for_missing_characters() {
         record_id: "FD-5".into(),
         title: "见证人 ნინო".into(),
         subtitle: String::new(),
+        mark: String::new(),
         blocks: vec![],
     };
     let mut fonts = fonts().clone();
