@@ -100,7 +100,8 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut TextVisitor) {
                 for (r, row) in table.rows.iter().enumerate() {
                     for (c, cell) in row.iter().enumerate() {
                         let header = table.columns.get(c).map_or("", |col| col.header.as_str());
-                        f(cell, false, &|| Place {
+                        let mono = table.columns.get(c).is_some_and(|col| col.mono);
+                        f(cell, mono, &|| Place {
                             zh: format!("第 {n} 块（表格）第 {} 行“{header}”列", r + 1),
                             en: format!("block {n} (table), row {}, column \"{header}\"", r + 1),
                         });

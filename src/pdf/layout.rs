@@ -434,6 +434,25 @@ impl Layouter<'_, '_> {
         }
     }
 
+    /// A cell of a fixed-pitch column: one line when the value fits, else lines of equal length.
+    fn mono_cell(text: &str, width: f32, pitch: f32, align: Align) -> Cell {
+        let room = width - 2.0 * CELL_PAD_X;
+        let chars = text.chars().filter(|c| !matches!(c, '\n' | '\r')).count();
+        let lines = if chars as f32 * pitch <= room {
+            vec![Line {
+                text: text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect(),
+                width: chars as f32 * pitch,
+            }]
+        } else {
+            Metrics::mono_lines(text, pitch, room)
+        };
+        Cell {
+            lines,
+            align,
+            pitch: Some(pitch),
+        }
+    }
+
     fn table_grid(&mut self, n: usize, table: &Table) -> Result<Grid> {
         let columns = &table.columns;
         if columns.is_empty() {
@@ -463,6 +482,23 @@ impl Layouter<'_, '_> {
             .enumerate()
             .map(|(c, col)| self.cell(&col.header, edges[c + 1] - edges[c], TABLE_SIZE, Align::Center))
             .collect();
+        // One pitch per fixed-pitch column, so that its values line up.
+        let pitches: Vec<Option<f32>> = columns
+            .iter()
+            .enumerate()
+            .map(|(c, col)| {
+                col.mono.then(|| {
+                    table
+                        .rows
+                        .iter()
+                        .filter_map(|row| row.get(c))
+                        .flat_map(|text| text.chars())
+                        .map(|ch| self.metrics.mono_glyph(ch).map_or(0.0, |g| g.advance))
+                        .fold(0.0, f32::max)
+                        * TABLE_SIZE
+                })
+            })
+            .collect();
         let mut rows = Vec::with_capacity(table.rows.len());
         for (r, row) in table.rows.iter().enumerate() {
             if row.len() != columns.len() {
@@ -485,7 +521,15 @@ impl Layouter<'_, '_> {
             rows.push(
                 row.iter()
                     .enumerate()
-                    .map(|(c, text)| self.cell(text, edges[c + 1] - edges[c], TABLE_SIZE, columns[c].align))
+                    .map(|(c, text)| {
+                        let width = edges[c + 1] - edges[c];
+                        match pitches[c] {
+                            Some(pitch) if pitch > 0.0 => {
+                                Self::mono_cell(text, width, pitch, columns[c].align)
+                            }
+                            _ => self.cell(text, width, TABLE_SIZE, columns[c].align),
+                        }
+                    })
                     .collect(),
             );
         }
@@ -940,6 +984,62 @@ mod tests {
         assert_eq!(page_of("三、抽查事项"), Some(1));
         assert_eq!(page_of("事项"), Some(1));
         assert_eq!(page_of("六"), Some(1));
+    }
+
+    #[test]
+    fn a_fixed_pitch_column_keeps_every_credit_code_on_one_line() {
+        let mut metrics = Metrics::new(fonts());
+        // Wide letters (W, M, Q) that a proportional font could not fit into 38 mm.
+        let codes = ["91431181MACQHBNW38", "91110105MA0012008X", "WWWWWWWWWWWWWWWWWW"];
+        let doc = Document {
+            blocks: vec![Block::Table(Table {
+                columns: vec![
+                    Column::fixed("统一社会信用代码", 38.0).mono(),
+                    Column::new("名称", 1.0),
+                ],
+                rows: codes
+                    .iter()
+                    .map(|c| vec![c.to_string(), "某公司".into()])
+                    .collect(),
+            })],
+            ..Document::default()
+        };
+        assert!(metrics.width(codes[0], TABLE_SIZE) > 38.0 * MM - 2.0 * CELL_PAD_X);
+        let pages = layout(&doc, &mut metrics).unwrap();
+        let texts: Vec<&Text> = pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        for code in codes {
+            let t = texts.iter().find(|t| t.text == code).unwrap();
+            let pitch = t.pitch.unwrap();
+            assert!(
+                t.x + 18.0 * pitch <= LEFT + 38.0 * MM - CELL_PAD_X + EPS,
+                "{code}"
+            );
+        }
+        // A value longer than the column is cut into lines of equal length, not dropped.
+        let long = Document {
+            blocks: vec![Block::Table(Table {
+                columns: vec![Column::fixed("编号", 20.0).mono(), Column::new("名称", 1.0)],
+                rows: vec![vec!["0123456789".repeat(3), "x".into()]],
+            })],
+            ..Document::default()
+        };
+        let pages = layout(&long, &mut metrics).unwrap();
+        let joined: String = pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text(t) if t.pitch.is_some() => Some(t.text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(joined, "0123456789".repeat(3));
     }
 
     #[test]

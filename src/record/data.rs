@@ -68,7 +68,7 @@ pub struct ManualAssignment {
 /// An item of the task, or only its code when the item list no longer has it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TaskItem {
-    Known(Item),
+    Known(Box<Item>),
     Missing(String),
 }
 
@@ -126,7 +126,7 @@ impl RecordData {
         let mut items = Vec::with_capacity(task.items.len());
         for code in &task.items {
             items.push(match registers::get_item(conn, code)? {
-                Some(item) => TaskItem::Known(item),
+                Some(item) => TaskItem::Known(Box::new(item)),
                 None => TaskItem::Missing(code.clone()),
             });
         }

@@ -26,8 +26,10 @@ pub const DRAFT_MARK: &str = "草稿 / 未封存";
 /// every entry); shorter runs are printed entry by entry.
 const REVEAL_RUN_LIMIT: usize = 30;
 const CODE_HEADER: &str = "统一社会信用代码";
-/// Wide enough for 18 characters of a credit code on one line at the table's type size.
-const CODE_WIDTH: f32 = 39.0;
+/// Codes are set in the fixed-pitch font (0.6 em a character): 18 characters at 9 pt and the cell padding.
+const CODE_WIDTH: f32 = 38.0;
+/// Wide enough for "未分类" (the short stratum names) on one line.
+const STRATUM_WIDTH: f32 = 13.5;
 
 /// What the QR code of a sealed record carries: the record hash and the bundle's file name, so a scanned
 /// page leads to the electronic record it belongs to.
@@ -361,7 +363,7 @@ fn population(s: &mut Sections, data: &RecordData) {
             .collect();
         s.push(Block::Table(Table {
             columns: vec![
-                Column::fixed(CODE_HEADER, CODE_WIDTH),
+                Column::fixed(CODE_HEADER, CODE_WIDTH).mono(),
                 Column::new("名称", 3.0),
                 Column::new("排除原因", 2.0),
             ],
@@ -575,12 +577,12 @@ fn results(s: &mut Sections, data: &RecordData) {
     s.push(Block::Table(Table {
         columns: vec![
             Column::fixed("序号", 10.0).align(Align::Right),
-            Column::fixed(CODE_HEADER, CODE_WIDTH),
+            Column::fixed(CODE_HEADER, CODE_WIDTH).mono(),
             Column::new("名称", 1.1),
             Column::new("住所（所属区域）", 1.0),
-            Column::fixed("分层", 12.0).align(Align::Center),
-            Column::fixed("组", 8.0).align(Align::Center),
-            Column::fixed("检查人员", 25.0),
+            Column::fixed("分层", STRATUM_WIDTH).align(Align::Center),
+            Column::fixed("组", 10.0).align(Align::Center),
+            Column::fixed("检查人员", 26.0),
         ],
         rows,
     }));
@@ -636,9 +638,9 @@ fn results(s: &mut Sections, data: &RecordData) {
             .collect();
         s.push(Block::Table(Table {
             columns: vec![
-                Column::fixed("分层", 12.0).align(Align::Center),
+                Column::fixed("分层", STRATUM_WIDTH).align(Align::Center),
                 Column::fixed("顺序", 11.0).align(Align::Right),
-                Column::fixed(CODE_HEADER, CODE_WIDTH),
+                Column::fixed(CODE_HEADER, CODE_WIDTH).mono(),
                 Column::new("名称", 3.0),
                 Column::new("所属区域", 1.2),
                 Column::new("使用情况", 1.6),
@@ -673,7 +675,7 @@ fn results(s: &mut Sections, data: &RecordData) {
             .collect();
         s.push(Block::Table(Table {
             columns: vec![
-                Column::fixed(CODE_HEADER, CODE_WIDTH),
+                Column::fixed(CODE_HEADER, CODE_WIDTH).mono(),
                 Column::new("名称", 2.0),
                 Column::new("处理", 3.0),
             ],
@@ -720,7 +722,7 @@ fn after_seal(s: &mut Sections, data: &RecordData) {
             .collect();
         s.push(Block::Table(Table {
             columns: vec![
-                Column::fixed("被替换对象", CODE_WIDTH),
+                Column::fixed("被替换对象", CODE_WIDTH).mono(),
                 Column::new("替补对象", 2.0),
                 Column::fixed("组", 14.0).align(Align::Center),
                 Column::new("原因", 1.6),
@@ -743,7 +745,7 @@ fn after_seal(s: &mut Sections, data: &RecordData) {
             .collect();
         s.push(Block::Table(Table {
             columns: vec![
-                Column::fixed("检查对象", CODE_WIDTH),
+                Column::fixed("检查对象", CODE_WIDTH).mono(),
                 Column::fixed("分派至组", 18.0).align(Align::Center),
                 Column::new("原因", 2.0),
                 Column::new("操作人员、时间", 1.4),

@@ -1,6 +1,9 @@
 //! The PDF layer: rendered documents checked with poppler's tools (`pdftotext`, `pdfinfo`, `pdffonts`,
 //! `pdftoppm`) for text, page count, footers, repeated table headers, embedded subset fonts, size, margins
 //! and a QR code that decodes back to its payload; and the glyph check with and without fallback fonts.
+//!
+//! The poppler helpers ([`Rendered`], [`poppler`], [`check_pages`], [`decode_qr`], [`squash`]) are shared with the record and
+//! notice tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,7 +16,7 @@ use fairdraw::{ErrorCode, Lang};
 const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 /// The built-in font, parsed once for the whole test binary (parsing a CJK font takes about a second).
-fn fonts() -> &'static Fonts {
+pub fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| Fonts::load_default().unwrap())
 }
@@ -32,7 +35,7 @@ fn dejavu() -> &'static Path {
 }
 
 /// Runs a poppler tool, failing with a clear message when poppler-utils is not installed.
-fn poppler(tool: &str, args: &[&str]) -> String {
+pub fn poppler(tool: &str, args: &[&str]) -> String {
     let out = match Command::new(tool).args(args).output() {
         Ok(out) => out,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
@@ -48,14 +51,14 @@ fn poppler(tool: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-struct Rendered {
+pub struct Rendered {
     _dir: tempfile::TempDir,
-    path: PathBuf,
-    size: usize,
+    pub path: PathBuf,
+    pub size: usize,
 }
 
 impl Rendered {
-    fn new(bytes: Vec<u8>) -> Rendered {
+    pub fn new(bytes: Vec<u8>) -> Rendered {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("doc.pdf");
         std::fs::write(&path, &bytes).unwrap();
@@ -66,12 +69,12 @@ impl Rendered {
         }
     }
 
-    fn p(&self) -> &str {
+    pub fn p(&self) -> &str {
         self.path.to_str().unwrap()
     }
 
     /// The text of each page (`pdftotext -layout` separates pages with form feeds).
-    fn pages(&self) -> Vec<String> {
+    pub fn pages(&self) -> Vec<String> {
         let text = poppler("pdftotext", &["-layout", self.p(), "-"]);
         let mut pages: Vec<String> = text.split('\u{c}').map(str::to_string).collect();
         if pages.last().is_some_and(|p| p.trim().is_empty()) {
@@ -80,7 +83,7 @@ impl Rendered {
         pages
     }
 
-    fn page_count(&self) -> usize {
+    pub fn page_count(&self) -> usize {
         let info = poppler("pdfinfo", &[self.p()]);
         let line = info.lines().find(|l| l.starts_with("Pages:")).unwrap();
         line["Pages:".len()..].trim().parse().unwrap()
@@ -106,7 +109,7 @@ impl Rendered {
     }
 
     /// Page `page` (1-based) rasterised at 150 dpi in grey: (width, height, pixels).
-    fn raster(&self, page: usize) -> (usize, usize, Vec<u8>) {
+    pub fn raster(&self, page: usize) -> (usize, usize, Vec<u8>) {
         let out = self.path.with_file_name(format!("page{page}"));
         let n = page.to_string();
         poppler(
@@ -152,7 +155,7 @@ fn read_pgm(path: &Path) -> (usize, usize, Vec<u8>) {
 }
 
 /// All QR codes found on a rasterised page, decoded.
-fn decode_qr((w, h, pixels): (usize, usize, Vec<u8>)) -> Vec<String> {
+pub fn decode_qr((w, h, pixels): (usize, usize, Vec<u8>)) -> Vec<String> {
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
     img.detect_grids()
         .into_iter()
@@ -160,8 +163,29 @@ fn decode_qr((w, h, pixels): (usize, usize, Vec<u8>)) -> Vec<String> {
         .collect()
 }
 
-fn squash(s: &str) -> String {
+pub fn squash(s: &str) -> String {
     s.split_whitespace().collect()
+}
+
+/// Checks the page header and the footer "第 N 页 共 M 页" of every page.
+pub fn check_pages(pdf: &Rendered, header: &str) -> Vec<String> {
+    let pages = pdf.pages();
+    let count = pdf.page_count();
+    assert_eq!(pages.len(), count);
+    for (i, page) in pages.iter().enumerate() {
+        let text = squash(page);
+        assert!(
+            text.contains(&format!("第{}页共{count}页", i + 1)),
+            "page {} footer:\n{page}",
+            i + 1
+        );
+        assert!(
+            text.contains(&squash(header)),
+            "page {} header {header:?}:\n{page}",
+            i + 1
+        );
+    }
+    pages
 }
 
 const SEED: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
@@ -322,19 +346,11 @@ fn big_document(rows: usize) -> Document {
 #[test]
 fn thousand_row_table_breaks_across_pages_with_repeated_header_and_every_row() {
     let pdf = Rendered::new(render(&big_document(1000), fonts()).unwrap());
-    let pages = pdf.pages();
-    let count = pdf.page_count();
-    assert_eq!(pages.len(), count);
+    let pages = check_pages(&pdf, "记录编号：FD-2026-0002");
+    let count = pages.len();
     assert!(count > 20, "{count} pages");
     let mut seen = vec![0usize; 1001];
     for (i, page) in pages.iter().enumerate() {
-        let text = squash(page);
-        assert!(
-            text.contains(&format!("第{}页共{count}页", i + 1)),
-            "page {} footer:\n{page}",
-            i + 1
-        );
-        assert!(text.contains("记录编号：FD-2026-0002"), "page {} header", i + 1);
         let header = page
             .lines()
             .find(|l| l.contains("企业名称"))
