@@ -22,6 +22,7 @@ pub mod import;
 pub mod journal;
 pub mod model;
 pub mod normalize;
+pub mod notice;
 pub mod pdf;
 pub mod plan;
 pub mod record;

@@ -12,6 +12,7 @@ mod draw_uniformity;
 mod export;
 mod import;
 mod journal;
+mod notice;
 mod pdf;
 mod plan;
 mod record;

@@ -34,6 +34,17 @@ impl Sample {
         self.dir.path().join("fairdraw.sqlite3")
     }
 
+    /// Runs the `fairdraw` binary on this database, in English.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_fairdraw"))
+            .arg("--db")
+            .arg(self.db_path())
+            .args(["--lang", "en"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     pub fn out(&self) -> PathBuf {
         self.dir.path().join("out")
     }
@@ -388,15 +399,7 @@ fn record_export_command_prints_both_paths_and_the_record_hash() {
         .record_hash
         .unwrap();
     let out = s.out();
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_fairdraw"))
-            .arg("--db")
-            .arg(s.db_path())
-            .args(["--lang", "en"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| s.run(args);
     // By task number: its latest attempt.
     let o = run(&[
         "record",
