@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fairdraw::bundle::{self, Bundle, Verdict};
+use fairdraw::ceremony::media;
+use fairdraw::clock::{FixedClock, parse_time};
 use fairdraw::db::Db;
 use fairdraw::draw::DrawEntity;
 use fairdraw::record::{self, RecordData, Step, sample::SampleOptions};
@@ -70,7 +72,15 @@ fn raw_text(pdf: &Rendered) -> String {
 
 #[test]
 fn a_sealed_record_holds_the_whole_ceremony_and_its_qr_code_names_the_bundle() {
-    let s = Sample::new(&SampleOptions::default());
+    let mut s = Sample::new(&SampleOptions::default());
+    // The video file, attached after the seal: its name and SHA-256 are printed.
+    let video = s.dir.path().join("摇号现场录像.mp4");
+    std::fs::write(&video, b"not really a video, but bytes to hash").unwrap();
+    let video_sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        std::fs::read(&video).unwrap(),
+    ));
+    let clock = FixedClock(parse_time("now", "2026-06-10T10:30:00+08:00").unwrap());
+    media::attach_video(&mut s.db, &clock, s.id, &video, &mut |_, _| {}).unwrap();
     let mut steps = Vec::new();
     let done = record::export(s.db.conn(), s.id, &s.out(), fonts(), &mut |step| steps.push(step)).unwrap();
     assert_eq!(steps, [Step::Read, Step::Render, Step::Bundle, Step::Pdf]);
@@ -130,6 +140,8 @@ fn a_sealed_record_holds_the_whole_ceremony_and_its_qr_code_names_the_bundle() {
         "python3tools/verify.py永市监抽〔2026〕3号-第2次.fairdraw.zip",
         "操作人员",
         "张三",
+        "摇号现场录像.mp4",
+        "附加的录像文件（封存后补充）",
     ]
     .iter()
     .map(|x| x.to_string())
@@ -158,6 +170,7 @@ fn a_sealed_record_holds_the_whole_ceremony_and_its_qr_code_names_the_bundle() {
         c.journal_head.clone().unwrap(),
         // The voided attempt's secret is published in the later record.
         "01".repeat(32),
+        video_sha256,
         data.voided[0].commitment.clone().unwrap(),
     ]);
     let outcome = data.outcome.as_ref().unwrap();
