@@ -2,7 +2,7 @@
 //! `pdftoppm`) for text, page count, footers, repeated table headers, embedded subset fonts, size, margins
 //! and a QR code that decodes back to its payload; and the glyph check with and without fallback fonts.
 //!
-//! The poppler helpers ([`Rendered`], [`poppler`], [`check_pages`], [`decode_qr`], [`squash`]) are shared with the record and
+//! The poppler helpers ([`Rendered`], [`poppler`], [`check_pages`], [`assert_within_margins`], [`decode_qr`], [`squash`]) are shared with the record and
 //! notice tests.
 
 use std::path::{Path, PathBuf};
@@ -405,7 +405,6 @@ fn words(pdf: &Rendered) -> Vec<Vec<WordBox>> {
 
 #[test]
 fn no_text_crosses_the_margins() {
-    let mm = 72.0 / 25.4;
     let mut doc = big_document(120);
     doc.blocks.push(Block::Paragraph(format!(
         "{}{}",
@@ -413,7 +412,14 @@ fn no_text_crosses_the_margins() {
         "0123456789abcdef".repeat(40)
     )));
     let pdf = Rendered::new(render(&doc, fonts()).unwrap());
-    let pages = words(&pdf);
+    assert_within_margins(&pdf);
+}
+
+/// Checks every word box (`pdftotext -bbox`): inside the left and right margins, header and body above the
+/// text area's bottom, and below it only the footer "第 N 页 共 M 页".
+pub fn assert_within_margins(pdf: &Rendered) {
+    let mm = 72.0 / 25.4;
+    let pages = words(pdf);
     assert_eq!(pages.len(), pdf.page_count());
     for (i, page) in pages.iter().enumerate() {
         for (text, x0, y0, x1, y1) in page {
@@ -422,7 +428,6 @@ fn no_text_crosses_the_margins() {
                 i + 1
             );
             assert!(*x0 >= 28.0 * mm - 0.5 && *x1 <= 190.0 * mm + 0.5, "{at}");
-            // Header and body stay above the text area's bottom; below it there is only the footer.
             if *y0 < (297.0 - 22.0) * mm {
                 assert!(*y0 >= 10.0 * mm && *y1 <= (297.0 - 22.0) * mm + 1.0, "{at}");
             } else {

@@ -14,7 +14,7 @@ use fairdraw::draw::DrawEntity;
 use fairdraw::record::{self, RecordData, Step, sample::SampleOptions};
 use fairdraw::{ErrorCode, Lang};
 
-use super::pdf::{Rendered, check_pages, decode_qr, fonts, poppler, squash};
+use super::pdf::{Rendered, assert_within_margins, check_pages, decode_qr, fonts, poppler, squash};
 
 /// A database with the demo ceremony, and the id of its drawn attempt (the default options void a first
 /// attempt, so the drawn one is ceremony 2).
@@ -275,6 +275,8 @@ fn a_thousand_target_record_prints_every_drawn_code_on_numbered_pages() {
     let all = squash(&pages.concat());
     assert!(all.contains("第1–1000个（共1000），逐个揭晓"), "timeline");
     assert_eq!(decode_qr(pdf.raster(1)).len(), 1);
+    // Long names and addresses wrap inside their cells: no word crosses a margin on any page.
+    assert_within_margins(&pdf);
     eprintln!(
         "1,000-target record: {} pages, {} bytes",
         done.pages, done.pdf_bytes
