@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A whole public draw, headless, on demo data: registers generated and imported from spreadsheets, a published
 # plan, a joint task (市场监管局 + 卫健委), a ceremony with three witnesses from commitment to sealed record, the
-# record bundle exported and verified by fairdraw itself and by the independent Python verifier.
+# PDF record and the record bundle exported together, the bundle verified by fairdraw itself and by the
+# independent Python verifier, and the task notice (一公开) written as HTML and xlsx.
 #
 # Usage: scripts/demo-ceremony.sh [--prepare-only] [BIN] [WORKDIR]
 #   --prepare-only  stop once the task is ready to draw (what the desktop app opens on in scripts/run.sh)
@@ -84,8 +85,12 @@ step ceremony seal 1
 step ceremony record-stop 1 --device 会议室摄像机
 step ceremony status 1
 step audit
-step ceremony export 1 --out "$work/record.zip"
-step verify "$work/record.zip"
-printf '\n\033[1m$ python3 tools/verify.py %s\033[0m\n' "$work/record.zip"
-python3 tools/verify.py "$work/record.zip"
+step record export 1 --out "$work/记录"
+bundle="$(ls "$work"/记录/*.fairdraw.zip)"
+step verify "$bundle"
+printf '\n\033[1m$ python3 tools/verify.py %s\033[0m\n' "$bundle"
+python3 tools/verify.py "$bundle"
+step notice task 1 --out "$work/公示/抽查对象名单.html"
+step notice task 1 --out "$work/公示/抽查对象名单.xlsx"
 printf '\n演示完成 / demo finished: %s\n' "$work"
+ls -l "$work"/记录 "$work"/公示

@@ -263,7 +263,7 @@ pub fn task(conn: &Connection, ceremony_id: i64) -> Result<Notice> {
     };
     let staff = |m: &String| match data.inspectors.get(m) {
         Some(i) if !i.certificate_no.is_empty() => format!("{}（执法证号 {}）", i.name, i.certificate_no),
-        Some(i) => i.name.clone(),
+        Some(i) => i.name.to_string(),
         None => m.clone(),
     };
     let group_staff = |g: Option<u32>| -> String {
@@ -281,8 +281,8 @@ pub fn task(conn: &Connection, ceremony_id: i64) -> Result<Notice> {
             (rows.len() + 1).to_string(),
             t.number.clone(),
             code.to_string(),
-            e.map_or_else(String::new, |e| e.name.clone()),
-            e.map_or_else(String::new, |e| e.address.clone()),
+            e.map_or_else(String::new, |e| e.name.to_string()),
+            e.map_or_else(String::new, |e| e.address.to_string()),
             group.map_or_else(|| "未分派".into(), |g| format!("第 {g} 组")),
             group_staff(group),
             note,
@@ -337,7 +337,7 @@ pub fn results(conn: &Connection, ceremony_id: i64, today: NaiveDate) -> Result<
                 t.number.clone(),
                 t.name.clone(),
                 r.entity_code.clone(),
-                name.unwrap_or_default(),
+                name.unwrap_or_default().to_string(),
                 r.method.clone(),
                 crate::clock::format_date(r.check_end),
                 r.category.clone(),

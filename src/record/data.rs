@@ -238,12 +238,12 @@ fn named(
     let entities = population
         .into_iter()
         .filter(|e| codes.contains(e.code.as_str()))
-        .map(|e| (e.code.clone(), e))
+        .map(|e| (e.code.to_string(), e))
         .collect();
     let inspectors = pool
         .into_iter()
         .filter(|i| staff.contains(i.staff_no.as_str()))
-        .map(|i| (i.staff_no.clone(), i))
+        .map(|i| (i.staff_no.to_string(), i))
         .collect();
     (entities, inspectors)
 }

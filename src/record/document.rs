@@ -356,7 +356,7 @@ fn population(s: &mut Sections, data: &RecordData) {
             .map(|x| {
                 let name = data.entities.get(&x.code).map_or_else(
                     || "（不在本次对象范围内，不起作用）".to_string(),
-                    |e| e.name.clone(),
+                    |e| e.name.to_string(),
                 );
                 vec![x.code.clone(), name, x.reason.clone()]
             })
@@ -497,7 +497,7 @@ fn group_members(data: &RecordData, members: &[String], leader: Option<&str>) ->
         .iter()
         .map(|m| {
             let (name, dep) = data.inspectors.get(m).map_or((m.clone(), String::new()), |i| {
-                (i.name.clone(), data.department(&i.department))
+                (i.name.to_string(), data.department(&i.department))
             });
             let role = if Some(m.as_str()) == leader {
                 "，组长"
@@ -515,10 +515,12 @@ fn group_members(data: &RecordData, members: &[String], leader: Option<&str>) ->
 
 fn place(e: Option<&DrawEntity>) -> String {
     match e {
-        Some(e) if !e.address.is_empty() && !e.region.is_empty() && !e.address.contains(&e.region) => {
+        Some(e)
+            if !e.address.is_empty() && !e.region.is_empty() && !e.address.contains(e.region.as_str()) =>
+        {
             format!("{}（{}）", e.address, e.region)
         }
-        Some(e) if !e.address.is_empty() => e.address.clone(),
+        Some(e) if !e.address.is_empty() => e.address.to_string(),
         Some(e) => or_dash(&e.region),
         None => "—".into(),
     }
@@ -564,7 +566,7 @@ fn results(s: &mut Sections, data: &RecordData) {
             vec![
                 (i + 1).to_string(),
                 t.code.clone(),
-                e.map_or("—".into(), |e| e.name.clone()),
+                e.map_or("—".into(), |e| e.name.to_string()),
                 place(e),
                 wording::stratum_short(by, &t.stratum),
                 t.group.map_or("未分派".into(), |g| g.to_string()),
@@ -629,7 +631,7 @@ fn results(s: &mut Sections, data: &RecordData) {
                     wording::stratum_short(by, &r.stratum),
                     n.to_string(),
                     r.code.clone(),
-                    e.map_or("—".into(), |e| e.name.clone()),
+                    e.map_or("—".into(), |e| e.name.to_string()),
                     e.map_or("—".into(), |e| or_dash(&e.region)),
                     used.get(r.code.as_str())
                         .map_or(String::new(), |t| format!("已替补 {t}")),
@@ -660,7 +662,7 @@ fn results(s: &mut Sections, data: &RecordData) {
                 let manual = data.manual_assignments.iter().rev().find(|m| &m.target == code);
                 vec![
                     code.clone(),
-                    data.entities.get(code).map_or("—".into(), |e| e.name.clone()),
+                    data.entities.get(code).map_or("—".into(), |e| e.name.to_string()),
                     manual.map_or("尚未分派".into(), |m| {
                         format!(
                             "人工分派至第 {} 组：{}（{}，{}）",

@@ -121,7 +121,7 @@ fn the_four_notices_of_a_sealed_ceremony_as_xlsx_and_html() {
                 (i + 1).to_string(),
                 data.task.number.clone(),
                 t.code.clone(),
-                e.name.clone()
+                e.name.to_string()
             ]
         );
         assert_eq!(row[5], format!("第 {} 组", t.group.unwrap()));
@@ -137,7 +137,7 @@ fn the_four_notices_of_a_sealed_ceremony_as_xlsx_and_html() {
             assert!(!html.contains(m.as_str()), "staff number {m} published");
             assert!(!rows.iter().flatten().any(|c| c.contains(m.as_str())));
             if !i.certificate_valid_until.is_empty() {
-                assert!(!html.contains(&i.certificate_valid_until));
+                assert!(!html.contains(i.certificate_valid_until.as_str()));
             }
         }
     }

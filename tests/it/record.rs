@@ -183,7 +183,7 @@ fn a_sealed_record_holds_the_whole_ceremony_and_its_qr_code_names_the_bundle() {
     }
     for g in &outcome.groups {
         for m in &g.members {
-            expected.push(data.inspectors[m].name.clone());
+            expected.push(data.inspectors[m].name.to_string());
         }
     }
     let raw = raw_text(&pdf);
@@ -373,7 +373,7 @@ fn a_character_no_font_has_stops_the_record_naming_character_and_entity() {
     data.entities.retain(|_, e| !e.name.contains('𪚥'));
     let mut e = first_target(&data);
     e.name = "永州市\u{F0001}记商行".into();
-    data.entities.insert(e.code.clone(), e.clone());
+    data.entities.insert(e.code.to_string(), e.clone());
     let zh = record::render(&data, fonts(), false)
         .unwrap_err()
         .message(Lang::Zh);
@@ -393,7 +393,7 @@ fn system_fonts_fill_what_the_built_in_font_lacks_before_anything_is_refused() {
     // Georgian letters are not in the CJK font; DejaVu Sans (fonts-dejavu-core) has them.
     let mut e = first_target(&data);
     e.name = "第比利斯ნინო贸易有限公司".into();
-    data.entities.insert(e.code.clone(), e);
+    data.entities.insert(e.code.to_string(), e);
     let err = record::render(&data, fonts(), false).unwrap_err();
     assert!(err.message(Lang::En).contains("(U+10DC)"), "{err:?}");
     let rendered = record::render(&data, fonts(), true).unwrap();
