@@ -187,7 +187,10 @@ fn register_db(path: &std::path::Path, n: usize) -> Db {
     let mut db = Db::open(path).expect("database");
     let as_of = demo::default_as_of();
     let mut entities: Vec<_> = demo::entities(b"bench", n as u64 * 2, as_of)
-        .filter(|e| e.risk_class.is_some_and(|r| matches!(r.as_str(), "A" | "B" | "C")))
+        .filter(|e| {
+            e.risk_class
+                .is_some_and(|r| matches!(r.as_str(), "A" | "B" | "C"))
+        })
         .take(n)
         .collect();
     entities.sort_unstable_by(|a, b| a.code.cmp(&b.code));

@@ -670,7 +670,6 @@ fn import_into(
     });
 
     if summary.rejected > 0 && !options.partial {
-        drop(stage);
         drop(tx);
         if let Some(w) = report {
             w.finish()?;
