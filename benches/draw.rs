@@ -103,7 +103,13 @@ fn bench_draw(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(20))
         .warm_up_time(Duration::from_secs(1));
-    for n in [10_000usize, 100_000, 1_000_000] {
+    // `cargo test --all-targets` runs benchmarks once, unoptimised, as a smoke test: keep that to 10k.
+    let sizes: &[usize] = if std::env::args().any(|a| a == "--bench") {
+        &[10_000, 100_000, 1_000_000]
+    } else {
+        &[10_000]
+    };
+    for &n in sizes {
         let dir = tempfile::tempdir().expect("temporary folder");
         let db = register_db(&dir.path().join("floor.sqlite3"), n);
         group.bench_function(format!("sqlite_read/{n}"), |b| {
