@@ -2,13 +2,16 @@
 //! entities in three credit strata with different ratios, 500 inspectors in groups of two with recusal (an
 //! explicit list and the same-region rule), and `verify` of the 1M-entity bundle (read from the zip and
 //! recomputed). The population is in code order as the register delivers it; one case measures reversed
-//! rows. Run with `cargo bench --bench draw`; the bundle's size is printed.
+//! rows. The baseline beside them, `sqlite_read/N`, is the floor: the bare cost of reading the same N rows
+//! (all 13 columns, in code order) from the `entity` table of a fairdraw database, which any draw from the
+//! register has to pay first. Run with `cargo bench --bench draw`; the bundle's size is printed.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use fairdraw::bundle::{self, Bundle, BundleJson, Witness};
+use fairdraw::db::Db;
 use fairdraw::demo;
 use fairdraw::draw::{self, DrawEntity, DrawInspector, Hash32, Recusal, Rules};
 use fairdraw::taskfile::{entity_for_draw, inspector_for_draw};
@@ -100,7 +103,19 @@ fn bench_draw(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(20))
         .warm_up_time(Duration::from_secs(1));
-    for n in [10_000usize, 100_000, 1_000_000] {
+    // `cargo test --all-targets` runs benchmarks once, unoptimised, as a smoke test: keep that to 10k.
+    let sizes: &[usize] = if std::env::args().any(|a| a == "--bench") {
+        &[10_000, 100_000, 1_000_000]
+    } else {
+        &[10_000]
+    };
+    for &n in sizes {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let db = register_db(&dir.path().join("floor.sqlite3"), n);
+        group.bench_function(format!("sqlite_read/{n}"), |b| {
+            b.iter(|| black_box(read_entities(db.conn())))
+        });
+        drop(db);
         let inp = inputs(n);
         group.bench_function(format!("freeze/{n}"), |b| {
             b.iter_batched(
@@ -171,6 +186,46 @@ fn bench_draw(c: &mut Criterion) {
         }
     }
     group.finish();
+}
+
+/// A database whose `entity` table holds the `n` entities of [`inputs`].
+fn register_db(path: &std::path::Path, n: usize) -> Db {
+    let mut db = Db::open(path).expect("database");
+    let as_of = demo::default_as_of();
+    let mut entities: Vec<_> = demo::entities(b"bench", n as u64 * 2, as_of)
+        .filter(|e| {
+            e.risk_class
+                .is_some_and(|r| matches!(r.as_str(), "A" | "B" | "C"))
+        })
+        .take(n)
+        .collect();
+    entities.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+    let tx = db.conn_mut().transaction().expect("transaction");
+    for e in &entities {
+        fairdraw::registers::upsert_entity(&tx, e).expect("entity written");
+    }
+    tx.commit().expect("committed");
+    db
+}
+
+/// The floor: every column of every entity row in code order, each text touched once.
+fn read_entities(conn: &rusqlite::Connection) -> usize {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT code, name, entity_type, industry, address, authority, region, town, established, status, \
+             risk_class, tags, last_inspected FROM entity ORDER BY code",
+        )
+        .expect("query");
+    let mut rows = stmt.query([]).expect("query");
+    let mut bytes = 0;
+    while let Some(row) = rows.next().expect("row") {
+        for i in 0..13 {
+            if let Ok(rusqlite::types::ValueRef::Text(t)) = row.get_ref(i) {
+                bytes += t.len();
+            }
+        }
+    }
+    bytes
 }
 
 fn write_bundle(path: &std::path::Path, frozen: &draw::Frozen) {

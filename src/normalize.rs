@@ -47,18 +47,49 @@ pub fn text(raw: &str) -> String {
     } else {
         Cow::Borrowed(raw)
     };
-    let composed: Cow<'_, str> = match is_nfc_quick(folded.chars()) {
-        IsNormalized::Yes => folded,
-        _ => Cow::Owned(folded.nfc().collect()),
+    let composed: Cow<'_, str> = if folded.chars().all(trivially_nfc) {
+        folded
+    } else {
+        match is_nfc_quick(folded.chars()) {
+            IsNormalized::Yes => folded,
+            _ => Cow::Owned(folded.nfc().collect()),
+        }
     };
     let trimmed = composed.trim_matches(is_space);
     let unquoted = trimmed.strip_prefix('\'').unwrap_or(trimmed);
     unquoted.trim_matches(is_space).to_string()
 }
 
+/// Characters that can neither compose with a neighbour nor be changed by NFC (canonical combining class 0
+/// and `NFC_Quick_Check=Yes`): everything below U+0300 (ASCII, Latin-1, Latin Extended-A/B), the CJK
+/// Unified Ideographs block and the CJK symbols U+3000–U+3029. A text made only of these is already NFC;
+/// checking them by range first skips the table lookups of the quick check for nearly every cell of a
+/// Chinese register. The unit test `trivially_nfc_characters_are_nfc` checks the claim for every character.
+fn trivially_nfc(c: char) -> bool {
+    c < '\u{300}' || ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3000}'..='\u{3029}').contains(&c)
+}
+
+/// True if [`text`] of `raw` is empty, without building it: only white space and at most one apostrophe
+/// (the full-width one folds to ASCII). For the blank-row test on every cell of a file.
+pub fn is_blank(raw: &str) -> bool {
+    let mut apostrophes = 0;
+    for c in raw.chars() {
+        match fold_char(c) {
+            '\'' => apostrophes += 1,
+            f if is_space(f) => {}
+            _ => return false,
+        }
+    }
+    apostrophes <= 1
+}
+
 /// A name or short label: [`text`] with every run of whitespace (line breaks included) collapsed to one space.
 pub fn name(raw: &str) -> String {
     let t = text(raw);
+    // `text` trimmed the ends: without white space inside there is nothing to collapse.
+    if !t.chars().any(is_space) {
+        return t;
+    }
     let mut out = String::with_capacity(t.len());
     let mut in_space = false;
     for c in t.chars() {
@@ -213,6 +244,46 @@ pub fn header_key(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trivially_nfc_characters_are_nfc() {
+        use unicode_normalization::char::canonical_combining_class;
+        for c in (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| trivially_nfc(c))
+        {
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+        }
+        // A combining mark after a trivially-NFC letter still goes through composition.
+        assert_eq!(text("e\u{301}"), "\u{E9}");
+    }
+
+    #[test]
+    fn is_blank_agrees_with_text() {
+        let pieces = [
+            "", " ", "\u{3000}", "\u{A0}", "\r\n", "\t", "\u{200B}", "\u{FEFF}", "'", "\u{FF07}", "a", "中",
+            "\u{301}", "\u{2001}", "\u{FF10}",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let raw = format!("{a}{b}{c}");
+                    assert_eq!(is_blank(&raw), text(&raw).is_empty(), "{raw:?}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn is_blank_and_name_fast_paths_agree(raw in "[ '\u{3000}\u{A0}\u{FF07}\r\na中\u{301}]{0,8}") {
+            proptest::prop_assert_eq!(is_blank(&raw), text(&raw).is_empty());
+            let t = text(&raw);
+            let collapsed: Vec<&str> = t.split(is_space).filter(|s| !s.is_empty()).collect();
+            proptest::prop_assert_eq!(name(&raw), collapsed.join(" "));
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(y, m, day)

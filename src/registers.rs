@@ -127,14 +127,34 @@ pub fn upsert_entity(conn: &Connection, e: &Entity) -> Result<Upsert> {
     let established = date_to_sql(e.established);
     let last = date_to_sql(e.last_inspected);
     let risk = e.risk_class.map(RiskClass::as_str);
+    upsert_entity_values(
+        conn,
+        params![
+            e.code,
+            e.name,
+            e.entity_type,
+            e.industry,
+            e.address,
+            e.authority,
+            e.region,
+            e.town,
+            established,
+            e.status,
+            risk,
+            tags,
+            last
+        ],
+    )
+}
+
+/// The upsert of [`upsert_entity`] on the 13 SQL values in `ENTITY_COLUMNS` order: insert, or update only if
+/// some value differs.
+fn upsert_entity_values(conn: &Connection, values: impl rusqlite::Params + Clone) -> Result<Upsert> {
     let inserted = conn
         .prepare_cached(&format!(
             "INSERT OR IGNORE INTO entity ({ENTITY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
         ))?
-        .execute(params![
-            e.code, e.name, e.entity_type, e.industry, e.address, e.authority, e.region, e.town, established,
-            e.status, risk, tags, last
-        ])?;
+        .execute(values.clone())?;
     if inserted == 1 {
         return Ok(Upsert::Added);
     }
@@ -146,15 +166,81 @@ pub fn upsert_entity(conn: &Connection, e: &Entity) -> Result<Upsert> {
                  OR authority IS NOT ?6 OR region IS NOT ?7 OR town IS NOT ?8 OR established IS NOT ?9
                  OR status IS NOT ?10 OR risk_class IS NOT ?11 OR tags IS NOT ?12 OR last_inspected IS NOT ?13)",
         )?
-        .execute(params![
-            e.code, e.name, e.entity_type, e.industry, e.address, e.authority, e.region, e.town, established,
-            e.status, risk, tags, last
-        ])?;
+        .execute(values)?;
     Ok(if updated == 1 {
         Upsert::Updated
     } else {
         Upsert::Unchanged
     })
+}
+
+/// Entities to be upserted in key order rather than in the order they arrive.
+///
+/// A register file lists entities in no particular order of credit code, and the `entity` table is a B-tree on
+/// the code: upserting a million rows in file order touches leaf pages all over a tree far larger than the page
+/// cache, so each page is written, evicted to the WAL and read back many times (most of an import's time went
+/// there). Instead the rows are appended to a temporary table (cheap, in file order), then read back sorted
+/// by SQLite's external merge sort (bounded memory, spilling to temporary files) and upserted one by one
+/// with the same statements as [`upsert_entity`], so every leaf page is visited once and the outcome of each
+/// row — added, updated, unchanged — is exactly what a row-by-row upsert reports. Keys must be unique within
+/// a stage (the importer rejects duplicate keys before staging).
+///
+/// The temporary table is created inside the caller's transaction, so a rollback removes it; [`finish`]
+/// drops it. The connection's `temp_store` must be `FILE` for memory to stay flat (see
+/// `import::import_file`).
+///
+/// [`finish`]: EntityStage::finish
+pub struct EntityStage<'c> {
+    conn: &'c Connection,
+    rows: u64,
+}
+
+impl<'c> EntityStage<'c> {
+    pub fn new(conn: &'c Connection) -> Result<Self> {
+        conn.execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.entity_stage; CREATE TEMP TABLE entity_stage ({ENTITY_COLUMNS});"
+        ))?;
+        Ok(EntityStage { conn, rows: 0 })
+    }
+
+    /// Adds an entity to the stage (nothing is written to `entity` yet).
+    pub fn push(&mut self, e: &Entity) -> Result<()> {
+        let tags = list_to_sql(&e.tags);
+        let established = date_to_sql(e.established);
+        let last = date_to_sql(e.last_inspected);
+        let risk = e.risk_class.map(RiskClass::as_str);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO temp.entity_stage VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                e.code, e.name, e.entity_type, e.industry, e.address, e.authority, e.region, e.town,
+                established, e.status, risk, tags, last
+            ])?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Upserts the staged entities in code order, calling `done` with each one's outcome, and drops the stage.
+    pub fn finish(self, mut done: impl FnMut(Upsert)) -> Result<()> {
+        if self.rows > 0 {
+            let mut sorted = self.conn.prepare(&format!(
+                "SELECT {ENTITY_COLUMNS} FROM temp.entity_stage ORDER BY code"
+            ))?;
+            let mut rows = sorted.query([])?;
+            while let Some(row) = rows.next()? {
+                let values = (0..13)
+                    .map(|i| row.get_ref(i).map(rusqlite::types::ToSqlOutput::Borrowed))
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                done(upsert_entity_values(
+                    self.conn,
+                    rusqlite::params_from_iter(values.iter()),
+                )?);
+            }
+        }
+        self.conn.execute_batch("DROP TABLE temp.entity_stage")?;
+        Ok(())
+    }
 }
 
 /// All entities ordered by code.

@@ -501,20 +501,29 @@ pub fn import_file(
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
     let conn = db.conn_mut();
-    // Rows arrive in file order, not key order, so inserts touch pages all over the B-tree; with SQLite's
-    // default 2 MiB page cache most of the time went into spilling pages to the WAL and reading them back.
-    // A fixed, larger cache for the import keeps memory bounded and restores the old size afterwards.
+    // A fixed, larger page cache for the import (the small registers are upserted in file order, so their
+    // inserts touch pages all over the B-tree; it is also the memory budget of the entity stage's sort) keeps
+    // memory bounded; the old size is restored afterwards.
+    // The entity stage (`registers::EntityStage`) and its sort must spill to temporary files rather than grow
+    // in memory: the bundled SQLite keeps temporary tables in memory unless told otherwise.
     let old_cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    let old_temp_store: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+    conn.pragma_update(None, "temp_store", TEMP_STORE_FILE)?;
     let result = import_into(conn, register, path, options, now, progress);
-    let restored = conn.pragma_update(None, "cache_size", old_cache);
+    let restored = conn
+        .pragma_update(None, "cache_size", old_cache)
+        .and_then(|()| conn.pragma_update(None, "temp_store", old_temp_store));
     let summary = result?;
     restored?;
     Ok(summary)
 }
 
+/// `PRAGMA temp_store = FILE`.
+const TEMP_STORE_FILE: i64 = 1;
+
 /// The SQLite page cache during an import, in KiB.
-const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+const IMPORT_CACHE_KIB: i64 = 16 * 1024;
 
 fn import_into(
     conn: &mut Connection,
@@ -579,6 +588,12 @@ fn import_into(
         map: &header.map,
         departments: &departments,
     });
+    // Entities (the register with a million rows) are upserted in key order at the end; the small registers row
+    // by row.
+    let mut stage = match register {
+        Register::Entities => Some(registers::EntityStage::new(&tx)?),
+        _ => None,
+    };
     let mut last_number = header.row;
     let mut pending_blank = 0u64;
     let mut last_pos = Position::default();
@@ -609,10 +624,9 @@ fn import_into(
             Some(record) => {
                 // After the first error an all-or-nothing import will roll back: stop writing, keep checking.
                 if options.partial || summary.rejected == 0 {
-                    match store(&tx, record)? {
-                        Upsert::Added => summary.added += 1,
-                        Upsert::Updated => summary.updated += 1,
-                        Upsert::Unchanged => summary.unchanged += 1,
+                    match (&mut stage, record) {
+                        (Some(stage), Record::Entity(e)) => stage.push(e)?,
+                        _ => count(&mut summary, store(&tx, record)?),
                     }
                 }
             }
@@ -665,6 +679,9 @@ fn import_into(
         summary.unchanged = 0;
         return Err(ImportError::RowErrors(Box::new(summary)).into());
     }
+    if let Some(stage) = stage {
+        stage.finish(|u| count(&mut summary, u))?;
+    }
     tx.execute(
         "INSERT INTO import_run (register, file_name, file_sha256, imported_at, added, updated, unchanged, rejected, partial)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -688,6 +705,14 @@ fn import_into(
     tx.commit()?;
     summary.committed = true;
     Ok(summary)
+}
+
+fn count(summary: &mut ImportSummary, upsert: Upsert) {
+    match upsert {
+        Upsert::Added => summary.added += 1,
+        Upsert::Updated => summary.updated += 1,
+        Upsert::Unchanged => summary.unchanged += 1,
+    }
 }
 
 /// A problem in the report's problems column: column, value and reason (the row is in its own column).

@@ -121,7 +121,7 @@ struct RowReader<'a, 'b> {
     problems: Vec<Problem>,
 }
 
-impl RowReader<'_, '_> {
+impl<'a> RowReader<'a, '_> {
     fn col(&self, key: &str) -> Option<usize> {
         self.ctx.map.column(self.ctx.register, key)
     }
@@ -147,20 +147,25 @@ impl RowReader<'_, '_> {
     }
 
     /// The raw cell of a field (empty if the field has no column). Error values are reported once here.
-    fn cell(&mut self, key: &'static str) -> CellValue {
+    fn cell(&mut self, key: &'static str) -> &'a CellValue {
+        static EMPTY: CellValue = CellValue::Empty;
         let Some(col) = self.col(key) else {
-            return CellValue::Empty;
+            return &EMPTY;
         };
-        let cell = self.row.cell(col).clone();
+        let cell = self.row.cell(col);
         if let CellValue::Error(_) = cell {
             self.error(key, Reason::CellError);
-            return CellValue::Empty;
+            return &EMPTY;
         }
         cell
     }
 
     fn with(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
-        f(&self.cell(key).display())
+        match self.cell(key) {
+            // Text, nearly every cell, is normalised in place rather than copied first.
+            CellValue::Text(t) => f(t),
+            other => f(&other.display()),
+        }
     }
 
     fn required(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
@@ -177,8 +182,8 @@ impl RowReader<'_, '_> {
     fn date(&mut self, key: &'static str, no_expiry: bool) -> Option<NaiveDate> {
         match self.cell(key) {
             CellValue::Empty => None,
-            CellValue::Date(d) => Some(d),
-            CellValue::Number(n) => {
+            CellValue::Date(d) => Some(*d),
+            &CellValue::Number(n) => {
                 let date = if n.fract() == 0.0 && (19_000_101.0..=29_991_231.0).contains(&n) {
                     normalize::date(&format!("{}", n as i64))
                 } else {
@@ -208,7 +213,7 @@ impl RowReader<'_, '_> {
 
     fn boolean(&mut self, key: &'static str) -> bool {
         match self.cell(key) {
-            CellValue::Bool(b) => b,
+            &CellValue::Bool(b) => b,
             other => {
                 let t = other.display();
                 if normalize::text(&t).is_empty() {

@@ -76,7 +76,7 @@ impl CellValue {
     pub fn is_blank(&self) -> bool {
         match self {
             CellValue::Empty => true,
-            CellValue::Text(s) => normalize::text(s).is_empty(),
+            CellValue::Text(s) => normalize::is_blank(s),
             _ => false,
         }
     }

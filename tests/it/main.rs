@@ -11,6 +11,7 @@ mod draw_properties;
 mod draw_uniformity;
 mod export;
 mod import;
+mod import_order;
 mod journal;
 mod notice;
 mod pdf;
