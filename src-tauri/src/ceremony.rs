@@ -102,7 +102,10 @@ pub async fn ceremony_freeze<R: Runtime>(app: AppHandle<R>, id: i64) -> Result<S
 
 #[tauri::command]
 pub async fn ceremony_commit<R: Runtime>(app: AppHandle<R>, id: i64) -> Result<Status, IpcError> {
-    step(app, id, move |db| steps::commit(db, &SystemClock, id, &mut OsSecret).map(drop)).await
+    step(app, id, move |db| {
+        steps::commit(db, &SystemClock, id, &mut OsSecret).map(drop)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -121,7 +124,10 @@ pub async fn ceremony_add_witness<R: Runtime>(
 
 #[tauri::command]
 pub async fn ceremony_close_witnesses<R: Runtime>(app: AppHandle<R>, id: i64) -> Result<Status, IpcError> {
-    step(app, id, move |db| steps::close_witnesses(db, &SystemClock, id).map(drop)).await
+    step(app, id, move |db| {
+        steps::close_witnesses(db, &SystemClock, id).map(drop)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -144,7 +150,10 @@ pub async fn ceremony_seed<R: Runtime>(app: AppHandle<R>, id: i64) -> Result<Sta
 
 #[tauri::command]
 pub async fn ceremony_reveal<R: Runtime>(app: AppHandle<R>, id: i64, all: bool) -> Result<Status, IpcError> {
-    step(app, id, move |db| steps::reveal(db, &SystemClock, id, all).map(drop)).await
+    step(app, id, move |db| {
+        steps::reveal(db, &SystemClock, id, all).map(drop)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -167,7 +176,10 @@ pub async fn ceremony_void<R: Runtime>(
 
 #[tauri::command]
 pub async fn ceremony_mark<R: Runtime>(app: AppHandle<R>, id: i64, text: String) -> Result<Status, IpcError> {
-    step(app, id, move |db| media::mark(db, &SystemClock, id, &text).map(drop)).await
+    step(app, id, move |db| {
+        media::mark(db, &SystemClock, id, &text).map(drop)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -235,12 +247,11 @@ pub async fn set_stage_ceremony<R: Runtime>(app: AppHandle<R>, id: Option<i64>) 
 pub async fn stage_reveal_next<R: Runtime>(app: AppHandle<R>) -> Result<Status, IpcError> {
     let state = app.state::<AppState>();
     let Some(id) = state.settings().stage.ceremony else {
-        let e = Error::other(
-            ErrorCode::State,
-            "投屏上没有摇号",
-            "no ceremony is on the stage",
-        );
+        let e = Error::other(ErrorCode::State, "投屏上没有摇号", "no ceremony is on the stage");
         return Err(IpcError::from_core(&e, state.lang()));
     };
-    step(app.clone(), id, move |db| steps::reveal(db, &SystemClock, id, false).map(drop)).await
+    step(app.clone(), id, move |db| {
+        steps::reveal(db, &SystemClock, id, false).map(drop)
+    })
+    .await
 }

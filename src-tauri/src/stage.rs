@@ -132,7 +132,10 @@ pub fn ceremony_view(db: &Db, id: i64) -> fairdraw::Result<CeremonyView> {
             let display = ceremony::display(conn, id)?;
             let group = display["groups"]
                 .as_array()
-                .and_then(|gs| gs.iter().find(|g| g["number"] == t["group"] && !t["group"].is_null()))
+                .and_then(|gs| {
+                    gs.iter()
+                        .find(|g| g["number"] == t["group"] && !t["group"].is_null())
+                })
                 .cloned()
                 .unwrap_or(Value::Null);
             let mut t = t.clone();

@@ -137,10 +137,17 @@ fn a_whole_ceremony_from_the_console_with_the_stage_following_each_step() {
     assert_eq!(s["state"], "prepared");
     let (p, c) = phase(&stage);
     assert_eq!(p, "task", "starting puts the ceremony on the stage");
-    assert_eq!((c["task_number"].as_str(), c["attempt"].as_u64()), (Some(number.as_str()), Some(1)));
+    assert_eq!(
+        (c["task_number"].as_str(), c["attempt"].as_u64()),
+        (Some(number.as_str()), Some(1))
+    );
     assert_eq!(c["departments"][1]["name"], "卫健委");
 
-    ok(&console, "ceremony_record_start", json!({"id": id, "device": "会议室摄像机"}));
+    ok(
+        &console,
+        "ceremony_record_start",
+        json!({"id": id, "device": "会议室摄像机"}),
+    );
     ok(&console, "ceremony_freeze", json!({"id": id}));
     let (p, c) = phase(&stage);
     assert_eq!(p, "rules");
@@ -188,12 +195,19 @@ fn a_whole_ceremony_from_the_console_with_the_stage_following_each_step() {
         json!({"code": "invalid", "message": "entropy：至少需要 6 位数字，只有 5 位"})
     );
     for (w, d) in [("1", "314159"), ("2", "２７１８２８"), ("3", "1618033")] {
-        ok(&console, "ceremony_add_entropy", json!({"id": id, "witness": w, "digits": d}));
+        ok(
+            &console,
+            "ceremony_add_entropy",
+            json!({"id": id, "witness": w, "digits": d}),
+        );
     }
     let (p, c) = phase(&stage);
     assert_eq!(p, "entropy");
     assert_eq!(c["state"], "entropy_collected");
-    assert_eq!(c["witnesses"][1]["entropy"], "271828", "full-width digits are folded by the core");
+    assert_eq!(
+        c["witnesses"][1]["entropy"], "271828",
+        "full-width digits are folded by the core"
+    );
 
     let s = ok(&console, "ceremony_seed", json!({"id": id}));
     let targets = s["targets"].as_u64().unwrap();
@@ -212,7 +226,12 @@ fn a_whole_ceremony_from_the_console_with_the_stage_following_each_step() {
     assert_eq!(c["current"]["position"], 1);
     assert_eq!(c["current"]["code"], c["revealed"][0]["code"]);
     assert_eq!(c["current"]["group_detail"]["number"], c["current"]["group"]);
-    assert!(!c["current"]["group_detail"]["members"].as_array().unwrap().is_empty());
+    assert!(
+        !c["current"]["group_detail"]["members"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let e = err(&stage, "ceremony_seal", json!({"id": id}));
     assert!(e.as_str().unwrap_or_default().contains("not allowed"), "{e}");
 
@@ -220,7 +239,11 @@ fn a_whole_ceremony_from_the_console_with_the_stage_following_each_step() {
     assert_eq!(phase(&stage).1["revealed"].as_array().unwrap().len(), 2);
     let e = err(&console, "ceremony_seal", json!({"id": id}));
     assert_eq!(e["code"], "state");
-    ok(&console, "ceremony_mark", json!({"id": id, "text": "第三位见证人掷骰子"}));
+    ok(
+        &console,
+        "ceremony_mark",
+        json!({"id": id, "text": "第三位见证人掷骰子"}),
+    );
     ok(&console, "ceremony_reveal", json!({"id": id, "all": true}));
     let (p, c) = phase(&stage);
     assert_eq!(p, "final");
@@ -233,7 +256,10 @@ fn a_whole_ceremony_from_the_console_with_the_stage_following_each_step() {
     assert_eq!(c["record_hash"], s["record_hash"]);
     let qr = &c["qr"];
     assert!(qr["width"].as_u64().unwrap() >= 21);
-    assert!(qr["path"].as_str().unwrap().starts_with("M0 0h7v1h-7z"), "finder pattern");
+    assert!(
+        qr["path"].as_str().unwrap().starts_with("M0 0h7v1h-7z"),
+        "finder pattern"
+    );
     let e = err(
         &console,
         "ceremony_void",
