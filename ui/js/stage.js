@@ -153,7 +153,9 @@ function phaseBody(phase, c) {
           h("div", { class: "sc-line" }, [x.region, x.stratum ? t("stage.stratum", { stratum: x.stratum }) : null].filter(Boolean).join(" · ")),
           groupLine(x.group_detail),
         ),
-        h("ol", { class: "sc-recent", testid: "stage-revealed" }, ...c.revealed.slice(0, -1).slice(-5).map((r) => h("li", {}, r.name))),
+        c.revealed.length > 1
+          ? h("div", { class: "sc-recent", testid: "stage-revealed" }, h("span", { class: "sc-label" }, t("stage.earlier")), ...c.revealed.slice(0, -1).slice(-5).map((r) => h("span", {}, r.name)))
+          : null,
         h("div", { class: "sc-note" }, t("stage.revealKeys")),
       ];
     }

@@ -320,6 +320,7 @@ export default {
   "stage.stratum": "class {stratum}",
   "stage.groupLine": "Group {group}: {members}",
   "stage.leaderMark": "{name} (leader)",
+  "stage.earlier": "Revealed before:",
   "stage.revealKeys": "Space or → reveals the next",
   "stage.finalHeading": "Result ({targets} targets)",
   "stage.colNo": "No.",

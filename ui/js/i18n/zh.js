@@ -320,6 +320,7 @@ export default {
   "stage.stratum": "{stratum} 类",
   "stage.groupLine": "第 {group} 组：{members}",
   "stage.leaderMark": "{name}（组长）",
+  "stage.earlier": "此前揭晓：",
   "stage.revealKeys": "空格或 → 揭晓下一个",
   "stage.finalHeading": "摇号结果（共 {targets} 个检查对象）",
   "stage.colNo": "序号",

@@ -187,13 +187,15 @@ export async function ceremonyPage(ctx) {
 
   function mainControls() {
     const s = status;
-    const parts = [];
+    // The step to take now comes first; what is already fixed (rules, fingerprints) follows.
+    const step = h("section", { class: "card step" }, h("h2", {}, t("ceremony.nextStep")));
+    const parts = [step];
     if (s.summary) {
       const departments = (s.summary.departments ?? []).map((code) => ({ code, name: ctx.departments.get(code) ?? code }));
       parts.push(h("section", { class: "card" }, h("h2", {}, t("stage.rulesHeading")), h("ul", { testid: "ceremony-rules" }, ...rulesInWords(s.summary, departments, t).map((l) => h("li", {}, l)))));
     }
     if (s.fingerprints) parts.push(h("section", { class: "card" }, h("h2", {}, t("ceremony.fingerprints")), hex(t("ceremony.fpInputs"), s.fingerprints.inputs, "ceremony-fp-inputs"), s.commitment ? hex(t("ceremony.commitment"), s.commitment, "ceremony-commitment") : null));
-    const step = h("section", { class: "card step" }, h("h2", {}, t("ceremony.nextStep")));
+
     switch (s.state) {
       case "prepared":
         step.append(h("p", {}, t("ceremony.freezeHint")), stepButton("ceremony_freeze", t("ceremony.freeze")));
@@ -230,7 +232,6 @@ export async function ceremonyPage(ctx) {
       default:
         break;
     }
-    parts.push(step);
     if (s.witnesses.length > 0) parts.push(h("section", { class: "card" }, h("h2", {}, t("witness.heading")), witnessesTable()));
     if (s.seed) parts.push(h("section", { class: "card" }, hex(t("ceremony.secret"), s.secret, "ceremony-secret"), hex(t("ceremony.seedValue"), s.seed, "ceremony-seed")));
     if (s.revealed.length > 0) parts.push(h("section", { class: "card" }, h("h2", {}, t("ceremony.revealed")), targetsTable(t, s.revealed)));
@@ -383,10 +384,14 @@ export async function ceremonyPage(ctx) {
       stopChanged();
       return;
     }
-    // A step taken elsewhere (space on the projector): read the status again.
+    // A step taken elsewhere (space on the projector): read the status again. The page's own steps already
+    // rendered the status they returned; re-rendering the same status would only drop what is being typed.
     if (status && change.id === status.id && !busy) {
-      status = await call("ceremony_status", { id: status.id });
-      await render();
+      const fresh = await call("ceremony_status", { id: status.id });
+      if (JSON.stringify(fresh) !== JSON.stringify(status)) {
+        status = fresh;
+        await render();
+      }
     }
   });
   const stopJob = await on("job", (job) => {
