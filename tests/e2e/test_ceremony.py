@@ -252,7 +252,11 @@ def test_a_whole_ceremony_in_the_app_with_the_stage_and_a_restart(demo_db, launc
     def sealed():
         phase_is(again, "sealed")
         again.wait(lambda d: again.el("stage-record-hash").text.replace("\n", "").replace(" ", "") == record)
-        assert again.el("stage-qr").get_attribute("viewBox").startswith("-4 -4 ")
+        qr = again.driver.execute_script(
+            "const q = document.querySelector('[data-testid=stage-qr]');"
+            "return [q.getAttribute('viewBox'), q.querySelector('path').getAttribute('d')];"
+        )
+        assert qr[0].startswith("-4 -4 ") and qr[1].startswith("M0 0h7v1h-7z"), qr
         # Still no operator controls on the projector.
         assert again.driver.find_elements(By.CSS_SELECTOR, "button, input, select, a") == []
 
