@@ -132,6 +132,7 @@ def test_a_whole_ceremony_in_the_app_with_the_stage_and_a_restart(demo_db, launc
     app.text_matches("task-1", rf"^{re.escape(TASK_NUMBER)}\s*{TASK_NAME}\s*市场监管局、卫健委\s*D01-")
     app.click("task-show-1")
     app.text_matches("task-rules-1", r'"group_size": 2')
+    app.driver.execute_script("document.querySelector('[data-testid=tasks-table]').scrollIntoView()")
     shots.take(app, stage, "task")
 
     # "未经公示的随机抽查工作计划不得实施": publish the plan with its task.

@@ -190,12 +190,6 @@ export async function ceremonyPage(ctx) {
     // The step to take now comes first; what is already fixed (rules, fingerprints) follows.
     const step = h("section", { class: "card step" }, h("h2", {}, t("ceremony.nextStep")));
     const parts = [step];
-    if (s.summary) {
-      const departments = (s.summary.departments ?? []).map((code) => ({ code, name: ctx.departments.get(code) ?? code }));
-      parts.push(h("section", { class: "card" }, h("h2", {}, t("stage.rulesHeading")), h("ul", { testid: "ceremony-rules" }, ...rulesInWords(s.summary, departments, t).map((l) => h("li", {}, l)))));
-    }
-    if (s.fingerprints) parts.push(h("section", { class: "card" }, h("h2", {}, t("ceremony.fingerprints")), hex(t("ceremony.fpInputs"), s.fingerprints.inputs, "ceremony-fp-inputs"), s.commitment ? hex(t("ceremony.commitment"), s.commitment, "ceremony-commitment") : null));
-
     switch (s.state) {
       case "prepared":
         step.append(h("p", {}, t("ceremony.freezeHint")), stepButton("ceremony_freeze", t("ceremony.freeze")));
@@ -232,9 +226,15 @@ export async function ceremonyPage(ctx) {
       default:
         break;
     }
+    if (s.revealed.length > 0) parts.push(h("section", { class: "card" }, h("h2", {}, t("ceremony.revealed")), targetsTable(t, s.revealed)));
     if (s.witnesses.length > 0) parts.push(h("section", { class: "card" }, h("h2", {}, t("witness.heading")), witnessesTable()));
     if (s.seed) parts.push(h("section", { class: "card" }, hex(t("ceremony.secret"), s.secret, "ceremony-secret"), hex(t("ceremony.seedValue"), s.seed, "ceremony-seed")));
-    if (s.revealed.length > 0) parts.push(h("section", { class: "card" }, h("h2", {}, t("ceremony.revealed")), targetsTable(t, s.revealed)));
+    if (s.summary) {
+      const departments = (s.summary.departments ?? []).map((code) => ({ code, name: ctx.departments.get(code) ?? code }));
+      parts.push(h("section", { class: "card" }, h("h2", {}, t("stage.rulesHeading")), h("ul", { testid: "ceremony-rules" }, ...rulesInWords(s.summary, departments, t).map((l) => h("li", {}, l)))));
+    }
+    if (s.fingerprints) parts.push(h("section", { class: "card" }, h("h2", {}, t("ceremony.fingerprints")), hex(t("ceremony.fpInputs"), s.fingerprints.inputs, "ceremony-fp-inputs"), s.commitment ? hex(t("ceremony.commitment"), s.commitment, "ceremony-commitment") : null));
+
     return parts;
   }
 
