@@ -276,6 +276,40 @@ fn a_whole_ceremony_from_the_console_with_the_stage_following_each_step() {
     assert!(events.iter().all(|e| e["id"] == id));
     drop(events);
 
+    // The video file after the seal: hashed as a `video` job with byte progress, then listed.
+    let jobs = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = jobs.clone();
+    app.listen_any("job", move |e| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(e.payload()).unwrap())
+    });
+    let video = dir.path().join("录像.mp4");
+    std::fs::write(&video, vec![7u8; (1 << 20) + 3]).unwrap();
+    let v = ok(
+        &console,
+        "ceremony_attach_video",
+        json!({"id": id, "path": video}),
+    );
+    assert_eq!(v["file_name"], "录像.mp4");
+    assert_eq!(v["size"], (1 << 20) + 3);
+    assert_eq!(
+        ok(&console, "ceremony_videos", json!({"id": id}))[0]["sha256"],
+        v["sha256"]
+    );
+    let jobs = jobs.lock().unwrap();
+    let states: Vec<&str> = jobs.iter().map(|j| j["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["started", "progress", "progress", "done"]);
+    assert!(jobs.iter().all(|j| j["kind"] == "video"));
+    assert_eq!(jobs[3]["done"], (1 << 20) + 3);
+    drop(jobs);
+    let e = err(
+        &console,
+        "ceremony_attach_video",
+        json!({"id": id, "path": video}),
+    );
+    assert_eq!(e["code"], "invalid", "the same content twice: {e}");
+
     // A restart (a new app on the same database and settings) shows the same ceremony at the same step.
     drop(app);
     let again = crate::tests::app(db);
