@@ -267,3 +267,46 @@ def test_a_whole_ceremony_in_the_app_with_the_stage_and_a_restart(demo_db, launc
     assert status["state"] == "sealed" and status["reveal_position"] == total
     assert [w["entropy"] for w in status["witnesses"]] == [w[3] for w in WITNESSES]
     shots.finish()
+
+
+def test_a_void_needs_a_reason_and_shows_on_the_stage(demo_db, launch, tmp_path):
+    # The plan and task come from the command-line tool here; the test above makes them in the console.
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        '{"scope": {"regions": [], "industries": [], "entity_types": [], "risk_classes": [], "tags_any": []},'
+        ' "exclusions": {"statuses": [], "inspected_within_days": null, "entities": []}, "strata": "none",'
+        ' "quota": {"mode": "count", "total": 4}, "reserve_per_stratum": null,'
+        ' "inspectors": {"group_size": 2, "groups": {"mode": "fixed", "count": 2},'
+        ' "leader": {"required": false, "qualification": ""}, "expert_required": false,'
+        ' "required_qualifications": [], "active_statuses": ["在岗"], "recuse_same_region": false}}',
+        encoding="utf-8",
+    )
+    cli = lambda *args: subprocess.run([CLI, "--db", str(demo_db), *args], check=True, capture_output=True, timeout=60)
+    cli("plan", "create", "--year", "2026", "--title", "计划", "--departments", "D01")
+    cli("task", "create", "--plan", "1", "--number", "T-1", "--name", "食品抽查", "--lead", "D01", "--items", "D01-001",
+        "--method", "实地检查", "--rules", str(rules))
+    cli("plan", "publish", "1", "--on", "2026-01-05", "--where", "门户网站")
+    app = launch(demo_db)
+    app.ready()
+    app.click("stage-toggle")
+    stage = app.stage_handle()
+    app.click("nav-ceremony")
+    fill(app, "ceremony-operator", "张三")
+    app.click("ceremony-start")
+    app.text_is("ceremony-state", "准备")
+    key(app, Keys.ENTER)
+    app.text_is("ceremony-state", "输入已冻结")
+    app.click("void-submit")
+    app.text_is("void-error", "reason：不能为空")
+    app.text_is("ceremony-state", "输入已冻结")
+    fill(app, "void-reason", "投影仪故障，改日重新摇号")
+    app.click("void-submit")
+    app.text_is("ceremony-state", "已作废")
+    app.text_is("ceremony-voided", "已作废：投影仪故障，改日重新摇号（张三）")
+    # No step, no void and no recording controls on a voided attempt.
+    assert app.els('[data-testid^="step-"], [data-testid="void-form"], [data-testid="recording-start"]') == []
+    on_stage(app, stage, lambda: (phase_is(app, "voided"), app.text_is("stage-void-reason", "投影仪故障，改日重新摇号")))
+    # Back to the list: the stage returns to its idle screen, and the voided attempt is listed.
+    app.click("ceremony-leave")
+    app.text_matches("ceremony-list", r"T-1 食品抽查\s*第 1 次\s*已作废")
+    on_stage(app, stage, lambda: phase_is(app, "idle"))
