@@ -116,17 +116,17 @@ function phaseBody(phase, c) {
       return [
         h("div", { class: "sc-kicker" }, t("stage.rulesHeading")),
         h("ul", { class: "sc-rules", testid: "stage-rules" }, ...rulesInWords(c.summary, c.departments, t).map((l) => h("li", {}, l))),
-        hexBlock(t("stage.fpInputs"), c.fingerprints?.inputs, "stage-fp-inputs", 8),
+        hexBlock(t("stage.fpInputs"), c.fingerprints?.inputs, "stage-fp-inputs", 4),
       ];
     case "commitment":
       return [
         h("div", { class: "sc-kicker" }, t("stage.commitmentHeading")),
-        hexBlock(t("stage.fpInputs"), c.fingerprints?.inputs, "stage-fp-inputs", 8),
-        hexBlock(t("stage.commitment"), c.commitment, "stage-commitment", 8),
+        hexBlock(t("stage.fpInputs"), c.fingerprints?.inputs, "stage-fp-inputs", 4),
+        hexBlock(t("stage.commitment"), c.commitment, "stage-commitment", 4),
         h("div", { class: "sc-note" }, t("stage.commitmentNote")),
       ];
     case "witnesses":
-      return [h("div", { class: "sc-kicker" }, t("stage.witnessesHeading")), witnessList(c, false), hexBlock(t("stage.commitment"), c.commitment, "stage-commitment", 8)];
+      return [h("div", { class: "sc-kicker" }, t("stage.witnessesHeading")), witnessList(c, false), hexBlock(t("stage.commitment"), c.commitment, "stage-commitment", 4)];
     case "entropy":
       return [
         h("div", { class: "sc-kicker" }, t("stage.entropyHeading")),
@@ -136,8 +136,8 @@ function phaseBody(phase, c) {
     case "seed":
       return [
         h("div", { class: "sc-kicker" }, t("stage.seedHeading")),
-        hexBlock(t("stage.secret"), c.secret, "stage-secret", 8),
-        hexBlock(t("stage.seed"), c.seed, "stage-seed", 8),
+        hexBlock(t("stage.secret"), c.secret, "stage-secret", 4),
+        hexBlock(t("stage.seed"), c.seed, "stage-seed", 4),
         h("div", { class: "sc-note", testid: "stage-targets" }, t("stage.targetsToReveal", { targets: formatCount(c.targets ?? 0) })),
       ];
     case "reveal": {
