@@ -32,8 +32,8 @@ start_xvfb
 display="$DISPLAY_FOR_APP"
 
 # A tauri-driver (or its WebKitWebDriver) left over from an interrupted run would answer instead of ours.
-port=4444
-native_port=4445
+port="${E2E_PORT:-4444}"  # E2E_PORT: another port, for two runs on one machine
+native_port=$((port + 1))
 for p in "$port" "$native_port"; do
     for pid in $(ss -ltnpH "sport = :$p" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
         name="$(cat "/proc/$pid/comm" 2>/dev/null || true)"

@@ -23,7 +23,35 @@ pub const COMMANDS: &[&str] = &[
     "stage_view",
     "backup_database",
     "ui_ready",
+    "choices",
+    "list_plans",
+    "create_plan",
+    "publish_plan",
+    "publish_adjustment",
+    "list_tasks",
+    "get_task",
+    "create_task",
+    "ceremony_list",
+    "ceremony_status",
+    "ceremony_start",
+    "ceremony_freeze",
+    "ceremony_commit",
+    "ceremony_add_witness",
+    "ceremony_close_witnesses",
+    "ceremony_add_entropy",
+    "ceremony_seed",
+    "ceremony_reveal",
+    "ceremony_seal",
+    "ceremony_void",
+    "ceremony_mark",
+    "ceremony_record_start",
+    "ceremony_record_stop",
+    "ceremony_attach_video",
+    "ceremony_videos",
+    "set_stage_ceremony",
+    "stage_reveal_next",
 ];
 
-/// The commands the stage window may call: it reads what it shows and toggles its own full screen.
-pub const STAGE_COMMANDS: &[&str] = &["stage_view", "toggle_stage_fullscreen"];
+/// The commands the stage window may call: it reads what it shows, toggles its own full screen and reveals
+/// the next target of the ceremony on it (space or → on the projector's keyboard).
+pub const STAGE_COMMANDS: &[&str] = &["stage_view", "toggle_stage_fullscreen", "stage_reveal_next"];

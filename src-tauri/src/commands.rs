@@ -184,7 +184,7 @@ pub async fn stage_view<R: Runtime>(app: AppHandle<R>) -> Result<StageView, IpcE
         state(&app).settings(),
         windows::windows_state(&app).stage_fullscreen,
     );
-    db_call(app, move |db| stage::idle_view(db, &settings, fullscreen)).await
+    db_call(app, move |db| stage::view(db, &settings, fullscreen)).await
 }
 
 #[tauri::command]

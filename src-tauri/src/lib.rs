@@ -7,15 +7,19 @@
 //! (`settings`). See `docs/ARCHITECTURE.md`.
 
 mod background;
+mod ceremony;
 /// The names of the app's commands (shared with `build.rs`, which includes the file, so it has no `//!` comment).
 mod command_names;
 mod commands;
 mod ipc;
+mod plans;
 mod settings;
 mod stage;
 mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ceremony;
 mod windows;
 
 use std::path::PathBuf;
@@ -63,6 +67,33 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::stage_view,
             commands::backup_database,
             commands::ui_ready,
+            plans::choices,
+            plans::list_plans,
+            plans::create_plan,
+            plans::publish_plan,
+            plans::publish_adjustment,
+            plans::list_tasks,
+            plans::get_task,
+            plans::create_task,
+            ceremony::ceremony_list,
+            ceremony::ceremony_status,
+            ceremony::ceremony_start,
+            ceremony::ceremony_freeze,
+            ceremony::ceremony_commit,
+            ceremony::ceremony_add_witness,
+            ceremony::ceremony_close_witnesses,
+            ceremony::ceremony_add_entropy,
+            ceremony::ceremony_seed,
+            ceremony::ceremony_reveal,
+            ceremony::ceremony_seal,
+            ceremony::ceremony_void,
+            ceremony::ceremony_mark,
+            ceremony::ceremony_record_start,
+            ceremony::ceremony_record_stop,
+            ceremony::ceremony_attach_video,
+            ceremony::ceremony_videos,
+            ceremony::set_stage_ceremony,
+            ceremony::stage_reveal_next,
         ])
         .on_window_event(windows::on_window_event)
         .setup(|app| {

@@ -37,6 +37,9 @@ pub struct StageSettings {
     pub fullscreen: Option<bool>,
     /// Colour theme of the stage.
     pub theme: Theme,
+    /// The ceremony shown on the stage (its id), chosen in the console; `None`: the idle screen. Kept here so
+    /// that a restart (or a crash) brings the stage back at the same ceremony, whose step is in the database.
+    pub ceremony: Option<i64>,
 }
 
 /// All settings of the desktop app.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
@@ -84,7 +84,10 @@ class App:
         self.console = self.driver.current_window_handle
 
     def wait(self, condition, timeout=WAIT, message=""):
-        return WebDriverWait(self.driver, timeout).until(condition, message)
+        # A page that re-renders replaces its elements: a stale one is looked up again on the next poll.
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+            condition, message
+        )
 
     def el(self, testid):
         return self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, f'[data-testid="{testid}"]')),

@@ -54,7 +54,8 @@ def test_f11_on_the_stage_toggles_full_screen(seeded_db, launch):
     stage = app.stage_handle()
     for expected in ("退出全屏", "投屏全屏"):
         app.driver.switch_to.window(stage)
-        app.el("stage-title")
+        # The stage's key handler exists once its script has run, which is after the static title appears.
+        app.wait(lambda d: d.execute_script("return document.body.dataset.ready") == "1", message="stage ready")
         ActionChains(app.driver).send_keys(Keys.F11).perform()
         # The console learns of it through the windows-changed event.
         app.driver.switch_to.window(app.console)

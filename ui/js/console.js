@@ -5,16 +5,19 @@ import { call, on } from "./api.js";
 import { errorTitleKey } from "./error-codes.js";
 import { applyTexts, h } from "./dom.js";
 import { translator } from "./i18n.js";
+import { ceremonyPage } from "./pages/ceremony.js";
+import { plansPage } from "./pages/plans.js";
 import { itemsPage, registersPage } from "./pages/registers.js";
 import { settingsPage } from "./pages/settings.js";
+import { tasksPage } from "./pages/tasks.js";
 import { unavailablePage } from "./pages/unavailable.js";
 
 const NAV = [
   ["registers", "nav.registers", registersPage],
   ["items", "nav.items", itemsPage],
-  ["plans", "nav.plans", null],
-  ["tasks", "nav.tasks", null],
-  ["ceremony", "nav.ceremony", null],
+  ["plans", "nav.plans", plansPage],
+  ["tasks", "nav.tasks", tasksPage],
+  ["ceremony", "nav.ceremony", ceremonyPage],
   ["results", "nav.results", null],
   ["records", "nav.records", null],
   ["verify", "nav.verify", null],
@@ -88,7 +91,7 @@ async function showPage(id) {
   renderSidebar();
   const mine = ++pageGeneration;
   const item = NAV.find((n) => n.id === id);
-  const ctx = { t: ui.t, departments: ui.departments, showError };
+  const ctx = { t: ui.t, departments: ui.departments, showError, settingsDepartment: ui.settings?.department ?? null };
   try {
     const element = await item.page(ctx);
     if (mine === pageGeneration) $("page").replaceChildren(element);
@@ -159,6 +162,8 @@ async function start() {
     renderHeader();
   });
 
+  // A ceremony on the stage (say, after a restart mid-ceremony) opens the console at its controls.
+  if (ui.settings.stage?.ceremony != null) ui.page = "ceremony";
   await showPage(ui.page);
   document.body.dataset.ready = "1";
   await call("ui_ready");
