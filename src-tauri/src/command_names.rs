@@ -23,6 +23,12 @@ pub const COMMANDS: &[&str] = &[
     "stage_view",
     "backup_database",
     "ui_ready",
+    "list_folder",
+    "import_preview",
+    "import_register",
+    "list_ceremonies",
+    "export_bundle",
+    "verify_bundle",
 ];
 
 /// The commands the stage window may call: it reads what it shows and toggles its own full screen.

@@ -10,12 +10,16 @@ mod background;
 /// The names of the app's commands (shared with `build.rs`, which includes the file, so it has no `//!` comment).
 mod command_names;
 mod commands;
+mod import;
 mod ipc;
+mod records;
 mod settings;
 mod stage;
 mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_io;
 mod windows;
 
 use std::path::PathBuf;
@@ -63,6 +67,12 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             commands::stage_view,
             commands::backup_database,
             commands::ui_ready,
+            import::list_folder,
+            import::import_preview,
+            import::import_register,
+            records::list_ceremonies,
+            records::export_bundle,
+            records::verify_bundle,
         ])
         .on_window_event(windows::on_window_event)
         .setup(|app| {

@@ -14,13 +14,13 @@ use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 use crate::command_names::{COMMANDS, STAGE_COMMANDS};
 use crate::state::AppState;
 
-fn app(db: PathBuf) -> App<MockRuntime> {
+pub(crate) fn app(db: PathBuf) -> App<MockRuntime> {
     crate::setup(mock_builder(), AppState::new(db))
         .build(tauri::generate_context!())
         .unwrap()
 }
 
-fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
+pub(crate) fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
     app.get_webview_window(label).unwrap_or_else(|| {
         WebviewWindowBuilder::new(app, label, Default::default())
             .build()
@@ -28,7 +28,7 @@ fn window(app: &App<MockRuntime>, label: &str) -> WebviewWindow<MockRuntime> {
     })
 }
 
-fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+pub(crate) fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         w,
         InvokeRequest {

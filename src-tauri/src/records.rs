@@ -1,0 +1,36 @@
+//! Commands of the records and verify pages: the list of ceremonies, the export of a sealed ceremony's
+//! record bundle, and the verification of a bundle file.
+//!
+//! Each is the call the command-line tool makes: `fairdraw ceremony list` (`ceremony::list`),
+//! `fairdraw ceremony export` (`ceremony::record::export`) and `fairdraw verify` (`Bundle::read` then
+//! `bundle::verify`). Export and verify run off the window's thread; the export is a `job` of kind `bundle`.
+
+use std::path::PathBuf;
+
+use fairdraw::bundle::{self, Bundle, Verdict};
+use fairdraw::ceremony::{self, Ceremony};
+use serde_json::Value;
+use tauri::{AppHandle, Runtime};
+
+use crate::background::{db_call, db_job};
+use crate::import::core_call;
+use crate::ipc::IpcError;
+
+#[tauri::command]
+pub async fn list_ceremonies<R: Runtime>(app: AppHandle<R>) -> Result<Vec<Ceremony>, IpcError> {
+    db_call(app, |db| ceremony::list(db.conn())).await
+}
+
+#[tauri::command]
+pub async fn export_bundle<R: Runtime>(
+    app: AppHandle<R>,
+    ceremony: i64,
+    out: PathBuf,
+) -> Result<Value, IpcError> {
+    db_job(app, "bundle", move |db, _| ceremony::record::export(db.conn(), ceremony, &out)).await
+}
+
+#[tauri::command]
+pub async fn verify_bundle<R: Runtime>(app: AppHandle<R>, path: PathBuf) -> Result<Verdict, IpcError> {
+    core_call(app, move || Bundle::read(&path).and_then(bundle::verify)).await
+}
