@@ -5,19 +5,23 @@ import { call, on } from "./api.js";
 import { errorTitleKey } from "./error-codes.js";
 import { applyTexts, h } from "./dom.js";
 import { translator } from "./i18n.js";
+import { importPage } from "./pages/import.js";
+import { recordsPage } from "./pages/records.js";
 import { itemsPage, registersPage } from "./pages/registers.js";
 import { settingsPage } from "./pages/settings.js";
 import { unavailablePage } from "./pages/unavailable.js";
+import { verifyPage } from "./pages/verify.js";
 
 const NAV = [
   ["registers", "nav.registers", registersPage],
   ["items", "nav.items", itemsPage],
+  ["import", "nav.import", importPage],
   ["plans", "nav.plans", null],
   ["tasks", "nav.tasks", null],
   ["ceremony", "nav.ceremony", null],
   ["results", "nav.results", null],
-  ["records", "nav.records", null],
-  ["verify", "nav.verify", null],
+  ["records", "nav.records", recordsPage],
+  ["verify", "nav.verify", verifyPage],
   ["settings", "nav.settings", settingsPage],
 ].map(([id, label, page]) => ({ id, label, page: page ?? unavailablePage(id, label), available: page !== null }));
 
