@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.remote.file_detector import UselessFileDetector
 from selenium.webdriver.common.by import By
 
 from conftest import CLI
@@ -70,6 +71,8 @@ def test_the_four_demo_registers_import_from_files(empty_db, tmp_path, launch):
     xlsx = demo(tmp_path / "xlsx", "xlsx")
     gbk = demo(tmp_path / "gbk", "gbk-csv")
     app = launch(empty_db)
+    # Paths are typed as text: a path of an existing file must not be uploaded as a file instead.
+    app.driver.file_detector = UselessFileDetector()
     app.ready()
     app.click("nav-import")
     app.el("page-import")
@@ -144,6 +147,8 @@ def bad_entities(path: Path):
 def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, tmp_path, launch):
     bad = bad_entities(tmp_path / "名录-有错误.csv")
     app = launch(empty_db)
+    # Paths are typed as text: a path of an existing file must not be uploaded as a file instead.
+    app.driver.file_detector = UselessFileDetector()
     app.ready()
     app.click("nav-import")
     choose_register_and_file(app, "entities", bad)

@@ -4,7 +4,7 @@
 // All-or-nothing is the default; "only the valid rows" is an explicit choice that needs a rejected-rows file.
 
 import { call, on } from "../api.js";
-import { h } from "../dom.js";
+import { fill, h } from "../dom.js";
 import { filePicker } from "../filepicker.js";
 import { formatCount } from "../format.js";
 import {
@@ -176,7 +176,7 @@ export async function importPage(ctx) {
     const progressText = h("span", { class: "progress-text", testid: "import-status" });
     start.addEventListener("click", () => runImport(start, progress, progressText));
 
-    previewCard.replaceChildren(
+    fill(previewCard,
       h("h2", {}, t("import.previewHeading")),
       h("dl", { class: "facts" }, info.map(([k, v, testid]) => [h("dt", {}, k), h("dd", { testid }, v)])),
       sheetChoice,
@@ -249,7 +249,7 @@ export async function importPage(ctx) {
     ];
     const shown = problemsShown(s);
     const problems = problemRows(s.problems, t);
-    resultCard.replaceChildren(
+    fill(resultCard,
       h("h2", {}, t("import.result")),
       h("div", { class: `outcome ${s.committed ? "ok" : "refused"}`, testid: "import-outcome" }, summaryLine(s, t)),
       h(

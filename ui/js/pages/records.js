@@ -3,7 +3,7 @@
 // says so rather than offering a button that does nothing.
 
 import { call } from "../api.js";
-import { h } from "../dom.js";
+import { fill, h } from "../dom.js";
 import { filePicker } from "../filepicker.js";
 import { bundleFileName, joinPath } from "../importstate.js";
 
@@ -37,7 +37,7 @@ export async function recordsPage(ctx) {
         start.disabled = false;
       }
     });
-    exportCard.replaceChildren(
+    fill(exportCard,
       h("h2", {}, t("records.exportHeading", { task: c.task_number, attempt: c.attempt })),
       h("div", { class: "field" }, h("label", {}, t("records.folder")), h("div", { class: "control" }, picker.element)),
       h("div", { class: "field" }, h("label", {}, t("records.fileName")), h("div", { class: "control" }, name)),

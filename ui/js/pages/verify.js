@@ -2,7 +2,7 @@
 // `fairdraw verify` does, and say plainly MATCH (with the seed and fingerprints) or the first difference.
 
 import { call } from "../api.js";
-import { h } from "../dom.js";
+import { fill, h } from "../dom.js";
 import { filePicker } from "../filepicker.js";
 import { verdictView } from "../importstate.js";
 
@@ -25,7 +25,7 @@ export async function verifyPage(ctx) {
     try {
       const view = verdictView(await call("verify_bundle", { path }), t);
       result.className = `verdict ${view.match ? "match" : "mismatch"}`;
-      result.replaceChildren(
+      fill(result,
         h("div", { class: "verdict-title", testid: "verify-verdict" }, view.title),
         h("p", {}, t(view.match ? "verify.matchLead" : "verify.mismatchLead")),
         h(
