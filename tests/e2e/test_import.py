@@ -2,11 +2,13 @@
 CSV), one chosen through the in-app file browser; a file with errors refused as a whole with its problems in
 the report table, then imported valid-rows-only with a rejected-rows file."""
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.remote.file_detector import UselessFileDetector
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 
 from conftest import CLI
@@ -31,6 +33,28 @@ def empty_db(tmp_path):
     return db
 
 
+
+def text_of(app, testid):
+    """The text of an element, read in one script: parts of the page are redrawn as the preview reloads."""
+    return app.driver.execute_script(
+        "const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); return e ? e.innerText.trim() : null;", testid
+    )
+
+
+def text_is(app, testid, expected):
+    try:
+        app.wait(lambda d: text_of(app, testid) == expected)
+    except TimeoutException:
+        raise AssertionError(f"{testid}: expected {expected!r}, got {text_of(app, testid)!r}") from None
+
+
+def text_matches(app, testid, pattern):
+    try:
+        app.wait(lambda d: re.search(pattern, text_of(app, testid) or ""))
+    except TimeoutException:
+        raise AssertionError(f"{testid}: expected /{pattern}/, got {text_of(app, testid)!r}") from None
+
+
 def counts(app):
     return app.invoke("register_counts")["ok"]
 
@@ -41,13 +65,13 @@ def choose_register_and_file(app, register, path):
     field.clear()
     field.send_keys(str(path))
     app.click("import-preview-start")
-    app.text_is("import-info-file", path.name)
+    text_is(app, "import-info-file", path.name)
 
 
 def import_and_wait(app):
     app.click("import-start")
-    app.wait(lambda d: app.el("import-result").is_displayed(), message="import result")
-    return {k: app.el(f"report-{k}").text for k in ("rows", "added", "updated", "unchanged", "rejected", "warnings")}
+    app.wait(lambda d: d.execute_script("return document.querySelector('[data-testid=\"import-result\"]')?.hidden === false"), message="import result")
+    return {k: text_of(app, f"report-{k}") for k in ("rows", "added", "updated", "unchanged", "rejected", "warnings")}
 
 
 def mapping(app):
@@ -79,11 +103,11 @@ def test_the_four_demo_registers_import_from_files(empty_db, tmp_path, launch):
 
     # Departments (xlsx): the canonical headers map every field exactly.
     choose_register_and_file(app, "departments", xlsx / "departments.xlsx")
-    app.text_is("import-info-header", "1")
+    text_is(app, "import-info-header", "1")
     assert mapping(app) == {"code": "一致", "name": "一致"}
     r = import_and_wait(app)
     assert r == {"rows": "17", "added": "0", "updated": "0", "unchanged": "17", "rejected": "0", "warnings": "0"}
-    app.text_is("import-outcome", "已导入：17 行数据，新增 0，更新 0，未变 17。")
+    text_is(app, "import-outcome", "已导入：17 行数据，新增 0，更新 0，未变 17。")
     app.el("import-no-problems")
 
     # Items (xlsx).
@@ -94,7 +118,7 @@ def test_the_four_demo_registers_import_from_files(empty_db, tmp_path, launch):
 
     # Entities from the GBK CSV: the encoding is detected and shown; the preview shows the first rows.
     choose_register_and_file(app, "entities", gbk / "entities.csv")
-    app.text_is("import-info-encoding", "GBK/GB18030")
+    text_is(app, "import-info-encoding", "GBK/GB18030")
     assert len(app.els('[data-testid="preview-row"]')) == 20
     first = cells(app, "preview-row")[0]
     assert first[0] == "2" and len(first[1]) == 18, first
@@ -109,25 +133,25 @@ def test_the_four_demo_registers_import_from_files(empty_db, tmp_path, launch):
     field.clear()
     field.send_keys(str(xlsx / "departments.xlsx"))
     app.click("import-file-browse")
-    app.text_is("import-file-folder", str(xlsx))
+    text_is(app, "import-file-folder", str(xlsx))
     names = [e.get_attribute("data-name") for e in app.els('[data-testid="import-file-entry"]')]
     assert names == ["departments.xlsx", "entities.xlsx", "inspectors.xlsx", "items.xlsx"], names
     app.click("import-file-up")
-    app.text_is("import-file-folder", str(tmp_path))
+    text_is(app, "import-file-folder", str(tmp_path))
     app.driver.find_element(By.CSS_SELECTOR, '[data-testid="import-file-entry"][data-name="xlsx"]').click()
-    app.text_is("import-file-folder", str(xlsx))
+    text_is(app, "import-file-folder", str(xlsx))
     app.driver.find_element(By.CSS_SELECTOR, '[data-testid="import-file-entry"][data-name="inspectors.xlsx"]').click()
     assert app.el("import-file-path").get_attribute("value") == str(xlsx / "inspectors.xlsx")
     app.click("import-preview-start")
-    app.text_is("import-info-file", "inspectors.xlsx")
+    text_is(app, "import-info-file", "inspectors.xlsx")
     r = import_and_wait(app)
     assert r["rows"] == str(INSPECTORS) and r["added"] == str(INSPECTORS) and r["rejected"] == "0"
     assert counts(app) == {"departments": 17, "entities": ENTITIES, "inspectors": INSPECTORS, "items": counts(app)["items"]}
 
     # The registers page shows what was imported.
     app.click("nav-registers")
-    app.text_is("count-entities", str(ENTITIES))
-    app.text_is("count-inspectors", str(INSPECTORS))
+    text_is(app, "count-entities", str(ENTITIES))
+    text_is(app, "count-inspectors", str(INSPECTORS))
 
 
 def bad_entities(path: Path):
@@ -152,7 +176,7 @@ def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, t
     app.ready()
     app.click("nav-import")
     choose_register_and_file(app, "entities", bad)
-    app.text_is("import-info-header", "2")
+    text_is(app, "import-info-header", "2")
     # Headers found by other names are marked for a look; the remarks column is not imported.
     assert mapping(app)["code"] == "请核对"
     assert mapping(app)["risk_class"] == "请核对"
@@ -167,7 +191,7 @@ def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, t
     # All-or-nothing (the default): nothing is written, and the report table names every problem.
     r = import_and_wait(app)
     assert r == {"rows": "4", "added": "0", "updated": "0", "unchanged": "0", "rejected": "3", "warnings": "0"}
-    app.text_is("import-outcome", "未导入：3 行有错误，数据库未作任何改动。请改正文件后重新导入，或选择“只导入无误的行”。")
+    text_is(app, "import-outcome", "未导入：3 行有错误，数据库未作任何改动。请改正文件后重新导入，或选择“只导入无误的行”。")
     problems = cells(app, "problem-row")
     assert problems == [
         [bad.name, "—", "4", "信用代码", "9133000056699746", "错误", "代码格式错误：长度为 16 位，应为 18 位统一社会信用代码或 15 位注册号"],
@@ -185,8 +209,8 @@ def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, t
     field.send_keys(str(report))
     r = import_and_wait(app)
     assert r["added"] == "1" and r["rejected"] == "3"
-    app.text_is("import-outcome", "已导入无误的行：新增 1，更新 0，未变 0；3 行有错误，未导入。")
-    app.text_is("import-report-written", f"有错误的 3 行已写入：{report}")
+    text_is(app, "import-outcome", "已导入无误的行：新增 1，更新 0，未变 0；3 行有错误，未导入。")
+    text_is(app, "import-report-written", f"有错误的 3 行已写入：{report}")
     text = report.read_text(encoding="utf-8-sig")
     assert "9133000056699746" in text and "与本文件第 3 行重复" in text, text
     assert counts(app)["entities"] == 1
@@ -194,9 +218,9 @@ def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, t
 
     # The same report in English.
     app.click("lang-en")
-    app.text_is("nav-import", "Import")
+    text_is(app, "nav-import", "Import")
     app.click("import-start")
-    app.text_matches("import-outcome", r"^Valid rows imported: 0 added, 0 updated, 1 unchanged; 3 rows with errors were not imported\.$")
+    text_matches(app, "import-outcome", r"^Valid rows imported: 0 added, 0 updated, 1 unchanged; 3 rows with errors were not imported\.$")
     first = cells(app, "problem-row")[0]
     assert first[5:] == ["error", "malformed code: 16 characters long, expected an 18-character credit code or a 15-digit registration number"]
     app.shot("report-en")

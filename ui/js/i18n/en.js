@@ -167,6 +167,7 @@ export default {
   "import.allOrNothing": "By default, one row with an error and nothing is imported: the database stays as it was.",
   "import.partial": "Import only the valid rows (rows with errors are left out and written to the rejected-rows file)",
   "import.report": "Rejected-rows file (.xlsx or .csv)",
+  "import.writeReport": "Write the rows with errors to a rejected-rows file (it re-imports once fixed)",
   "import.reportSuffix": "rejected",
   "import.start": "Import",
   "import.running": "Importing… {percent}%",

@@ -167,6 +167,7 @@ export default {
   "import.allOrNothing": "默认：只要有一行错误，就全部不导入，数据库保持原样。",
   "import.partial": "只导入无误的行（有错误的行不导入，写入问题行文件）",
   "import.report": "问题行文件（.xlsx 或 .csv）",
+  "import.writeReport": "把有错误的行写入问题行文件（改正后可重新导入）",
   "import.reportSuffix": "问题行",
   "import.start": "开始导入",
   "import.running": "正在导入… {percent}%",

@@ -24,7 +24,7 @@ import {
 } from "../importstate.js";
 
 /** Kept while the app runs, so leaving the page and coming back (or switching language) keeps the choice. */
-const state = { register: "departments", file: "", overrides: new Map(), preview: null, summary: null, partial: false, report: "" };
+const state = { register: "departments", file: "", overrides: new Map(), preview: null, summary: null, partial: false, writeReport: false, report: "" };
 
 function labelled(label, control, testid) {
   return h("div", { class: "field", testid }, h("label", {}, label), h("div", { class: "control" }, control));
@@ -167,8 +167,22 @@ export async function importPage(ctx) {
     report.addEventListener("change", () => {
       state.report = report.value.trim();
     });
+    // The rejected rows are written only when asked for, and always with "only the valid rows" (as the
+    // command line's --partial requires --report): a clean import leaves no empty file behind.
+    const writeReport = h("input", { type: "checkbox", testid: "import-write-report", id: "import-write-report" });
+    const syncReport = () => {
+      writeReport.checked = state.partial || state.writeReport;
+      writeReport.disabled = state.partial;
+      report.disabled = !writeReport.checked;
+    };
+    syncReport();
     partial.addEventListener("change", () => {
       state.partial = partial.checked;
+      syncReport();
+    });
+    writeReport.addEventListener("change", () => {
+      state.writeReport = writeReport.checked;
+      syncReport();
     });
     const start = h("button", { type: "button", class: "primary", testid: "import-start" }, t("import.start"));
     start.disabled = p.missing_required.length > 0;
@@ -189,6 +203,7 @@ export async function importPage(ctx) {
       h("h3", {}, t("import.options")),
       h("p", { class: "hint" }, t("import.allOrNothing")),
       h("div", { class: "check" }, partial, h("label", { for: "import-partial" }, t("import.partial"))),
+      h("div", { class: "check" }, writeReport, h("label", { for: "import-write-report" }, t("import.writeReport"))),
       labelled(t("import.report"), report, "import-report-field"),
       h("div", { class: "actions" }, start, progress, progressText),
     );
@@ -221,7 +236,7 @@ export async function importPage(ctx) {
           sheet: state.preview.sheet ?? null,
           mappings: mappingsOf(state.overrides),
           partial: state.partial,
-          report: state.report || null,
+          report: (state.partial || state.writeReport) && state.report ? state.report : null,
         },
       });
       progress.value = 100;
