@@ -89,7 +89,9 @@ pub fn list(path: Option<&Path>, extensions: &[String]) -> Result<Folder> {
             continue;
         }
         // Follows symbolic links, so a link to a folder is browsed like one; a broken link is left out.
-        let Ok(meta) = std::fs::metadata(entry.path()) else { continue };
+        let Ok(meta) = std::fs::metadata(entry.path()) else {
+            continue;
+        };
         let (kind, size) = if meta.is_dir() {
             (EntryKind::Folder, None)
         } else if has_extension(&name, extensions) {
@@ -127,8 +129,11 @@ mod tests {
         }
         let exts = vec!["xlsx".to_string(), "csv".to_string(), ".xls".to_string()];
         let folder = list(Some(d), &exts).unwrap();
-        let names: Vec<(&str, EntryKind, Option<u64>)> =
-            folder.entries.iter().map(|e| (e.name.as_str(), e.kind, e.size)).collect();
+        let names: Vec<(&str, EntryKind, Option<u64>)> = folder
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), e.kind, e.size))
+            .collect();
         assert_eq!(
             names,
             [
@@ -151,7 +156,8 @@ mod tests {
         let e = list(Some(&missing), &[]).unwrap_err();
         assert_eq!(e.code(), ErrorCode::NotFound);
         assert!(
-            e.message(crate::Lang::En).ends_with(&format!("no such folder: {}", missing.display())),
+            e.message(crate::Lang::En)
+                .ends_with(&format!("no such folder: {}", missing.display())),
             "{}",
             e.message(crate::Lang::En)
         );
@@ -159,7 +165,10 @@ mod tests {
         std::fs::write(&file, "x").unwrap();
         let e = list(Some(&file), &[]).unwrap_err();
         assert_eq!(e.code(), ErrorCode::Invalid);
-        assert_eq!(e.message(crate::Lang::Zh), format!("不是文件夹：{}", file.display()));
+        assert_eq!(
+            e.message(crate::Lang::Zh),
+            format!("不是文件夹：{}", file.display())
+        );
     }
 
     #[test]

@@ -5,12 +5,12 @@
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
 pub mod audit;
+pub mod backup;
+pub mod browse;
 pub mod bundle;
 pub mod calendar;
 pub mod ceremony;
 pub mod clock;
-pub mod backup;
-pub mod browse;
 pub mod codes;
 pub mod coverage;
 pub mod db;

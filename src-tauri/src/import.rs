@@ -22,7 +22,10 @@ pub(crate) async fn core_call<R: Runtime, T: Send + 'static>(
     app: AppHandle<R>,
     f: impl FnOnce() -> fairdraw::Result<T> + Send + 'static,
 ) -> Result<T, IpcError> {
-    blocking(app, move |state| f().map_err(|e| IpcError::from_core(&e, state.lang()))).await
+    blocking(app, move |state| {
+        f().map_err(|e| IpcError::from_core(&e, state.lang()))
+    })
+    .await
 }
 
 /// What the import page asks for: the choices of `fairdraw import`'s options.
@@ -72,7 +75,10 @@ pub async fn import_preview<R: Runtime>(
     request: ImportRequest,
 ) -> Result<Preview, IpcError> {
     let options = request.options(lang(&app));
-    db_call(app, move |db| import::preview(db.conn(), &path, register, &options)).await
+    db_call(app, move |db| {
+        import::preview(db.conn(), &path, register, &options)
+    })
+    .await
 }
 
 #[tauri::command]

@@ -27,7 +27,10 @@ pub async fn export_bundle<R: Runtime>(
     ceremony: i64,
     out: PathBuf,
 ) -> Result<Value, IpcError> {
-    db_job(app, "bundle", move |db, _| ceremony::record::export(db.conn(), ceremony, &out)).await
+    db_job(app, "bundle", move |db, _| {
+        ceremony::record::export(db.conn(), ceremony, &out)
+    })
+    .await
 }
 
 #[tauri::command]

@@ -62,7 +62,12 @@ fn the_file_chooser_lists_folders_and_wanted_files() {
     .unwrap_err();
     assert_eq!(e["code"], "not_found");
     // The stage may not browse the file system.
-    let e = invoke(&window(&app, "stage"), "list_folder", json!({"path": null, "extensions": []})).unwrap_err();
+    let e = invoke(
+        &window(&app, "stage"),
+        "list_folder",
+        json!({"path": null, "extensions": []}),
+    )
+    .unwrap_err();
     assert!(e.as_str().unwrap_or_default().contains("not allowed"), "{e}");
 }
 
@@ -84,7 +89,13 @@ fn a_preview_shows_the_mapping_and_an_explicit_choice_changes_it() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["header"].as_str().unwrap(), c["field"].clone(), c["matched"].clone()))
+        .map(|c| {
+            (
+                c["header"].as_str().unwrap(),
+                c["field"].clone(),
+                c["matched"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         cols,
@@ -98,7 +109,10 @@ fn a_preview_shows_the_mapping_and_an_explicit_choice_changes_it() {
     );
     assert_eq!(p["fields"].as_array().unwrap().len(), 9);
     assert_eq!(p["rows"].as_array().unwrap().len(), 3);
-    assert_eq!(p["rows"][2]["problems"][0]["reason"]["kind"], "unknown_department");
+    assert_eq!(
+        p["rows"][2]["problems"][0]["reason"]["kind"],
+        "unknown_department"
+    );
     // The certificate number taken away: the column is no longer mapped.
     let p = invoke(
         &console,
@@ -130,9 +144,15 @@ fn an_import_is_refused_whole_then_done_for_the_valid_rows_with_a_report() {
     )
     .unwrap();
     assert_eq!(s["committed"], false);
-    assert_eq!((s["rows"].as_u64(), s["rejected"].as_u64(), s["added"].as_u64()), (Some(3), Some(1), Some(0)));
+    assert_eq!(
+        (s["rows"].as_u64(), s["rejected"].as_u64(), s["added"].as_u64()),
+        (Some(3), Some(1), Some(0))
+    );
     let p = &s["problems"][0];
-    assert_eq!((p["file"].as_str(), p["row"].as_u64(), p["column"].as_str()), (Some("人员.csv"), Some(5), Some("部门")));
+    assert_eq!(
+        (p["file"].as_str(), p["row"].as_u64(), p["column"].as_str()),
+        (Some("人员.csv"), Some(5), Some("部门"))
+    );
     assert_eq!(p["value"], "宣传部");
     let counts = invoke(&console, "register_counts", json!({})).unwrap();
     assert_eq!(counts["inspectors"], 0, "all-or-nothing: nothing written");
@@ -145,7 +165,14 @@ fn an_import_is_refused_whole_then_done_for_the_valid_rows_with_a_report() {
     )
     .unwrap();
     assert_eq!(s["committed"], true);
-    assert_eq!((s["added"].as_u64(), s["rejected"].as_u64(), s["report_rows"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (
+            s["added"].as_u64(),
+            s["rejected"].as_u64(),
+            s["report_rows"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
     let text = std::fs::read_to_string(&report).unwrap();
     assert!(text.contains("S003") && text.contains("宣传部"), "{text}");
     let counts = invoke(&console, "register_counts", json!({})).unwrap();
@@ -161,12 +188,18 @@ fn an_import_is_refused_whole_then_done_for_the_valid_rows_with_a_report() {
     let done = events.last().unwrap();
     // A CSV file's progress is counted in bytes: the whole file at the end.
     assert_eq!(done["done"], done["total"]);
-    assert_eq!(done["total"].as_u64(), Some(std::fs::metadata(&path).unwrap().len()));
+    assert_eq!(
+        done["total"].as_u64(),
+        Some(std::fs::metadata(&path).unwrap().len())
+    );
 }
 
 /// The record bundle of a scripted ceremony, unpacked into a folder (which `fairdraw verify` reads too).
 fn unpacked_bundle(dir: &Path) -> PathBuf {
-    let zip = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/testdata/ceremony.fairdraw.zip");
+    let zip = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tools/testdata/ceremony.fairdraw.zip"
+    );
     let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
     let out = dir.join("bundle");
     archive.extract(&out).unwrap();
@@ -178,10 +211,16 @@ fn a_bundle_verifies_and_a_tampered_one_shows_its_first_difference() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path().join("fd.sqlite3"));
     let console = window(&app, "console");
-    let zip = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/testdata/ceremony.fairdraw.zip"));
+    let zip = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tools/testdata/ceremony.fairdraw.zip"
+    ));
     let v = invoke(&console, "verify_bundle", json!({"path": zip})).unwrap();
     assert_eq!(v["result"], "match");
-    assert_eq!(v["seed"], "0928e9a790bcaaacefe01b6d1e2a9bae408a681ae36c42ccfd0620948a3a08ee");
+    assert_eq!(
+        v["seed"],
+        "0928e9a790bcaaacefe01b6d1e2a9bae408a681ae36c42ccfd0620948a3a08ee"
+    );
 
     let folder = unpacked_bundle(dir.path());
     let json_path = folder.join("bundle.json");
@@ -190,10 +229,18 @@ fn a_bundle_verifies_and_a_tampered_one_shows_its_first_difference() {
     let v = invoke(&console, "verify_bundle", json!({"path": folder})).unwrap();
     assert_eq!(v["result"], "mismatch");
     assert_eq!(v["field"], "seed");
-    assert_eq!(v["recorded"], "0928e9a790bcaaacefe01b6d1e2a9bae408a681ae36c42ccfd0620948a3a08ee");
+    assert_eq!(
+        v["recorded"],
+        "0928e9a790bcaaacefe01b6d1e2a9bae408a681ae36c42ccfd0620948a3a08ee"
+    );
     assert_ne!(v["recomputed"], v["recorded"]);
 
-    let e = invoke(&console, "verify_bundle", json!({"path": dir.path().join("none.zip")})).unwrap_err();
+    let e = invoke(
+        &console,
+        "verify_bundle",
+        json!({"path": dir.path().join("none.zip")}),
+    )
+    .unwrap_err();
     assert_eq!(e["code"], "io");
 }
 

@@ -468,17 +468,33 @@ mod tests {
         // A required field taken away is missing.
         let explicit = resolve_explicit(Register::Entities, &[("name".into(), " ".into())]).unwrap();
         let map = map_columns(Register::Entities, &headers, &explicit).unwrap();
-        let missing: Vec<&str> = map.missing_required(Register::Entities).iter().map(|f| f.key).collect();
+        let missing: Vec<&str> = map
+            .missing_required(Register::Entities)
+            .iter()
+            .map(|f| f.key)
+            .collect();
         assert_eq!(missing, ["name"]);
     }
 
     #[test]
     fn match_kinds_tell_canonical_synonym_and_explicit_apart() {
         let explicit = resolve_explicit(Register::Entities, &[("address".into(), "地址".into())]).unwrap();
-        assert_eq!(match_kind(Register::Entities, 0, "统一社会信用代码 ", &[]), MatchKind::Canonical);
-        assert_eq!(match_kind(Register::Entities, 0, "信用代码", &[]), MatchKind::Synonym);
-        assert_eq!(match_kind(Register::Entities, 4, "地址", &explicit), MatchKind::Explicit);
-        assert_eq!(match_kind(Register::Entities, 0, "信用代码", &explicit), MatchKind::Synonym);
+        assert_eq!(
+            match_kind(Register::Entities, 0, "统一社会信用代码 ", &[]),
+            MatchKind::Canonical
+        );
+        assert_eq!(
+            match_kind(Register::Entities, 0, "信用代码", &[]),
+            MatchKind::Synonym
+        );
+        assert_eq!(
+            match_kind(Register::Entities, 4, "地址", &explicit),
+            MatchKind::Explicit
+        );
+        assert_eq!(
+            match_kind(Register::Entities, 0, "信用代码", &explicit),
+            MatchKind::Synonym
+        );
     }
 
     #[test]

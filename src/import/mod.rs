@@ -35,8 +35,8 @@ use crate::model::Register;
 use crate::registers::{self, Upsert};
 use crate::tr;
 
-use fields::{ExplicitMap, FieldSpec, Header, HeaderSearch};
 pub use fields::MatchKind;
+use fields::{ExplicitMap, FieldSpec, Header, HeaderSearch};
 use parse::{Departments, Parsed, Record, RowContext};
 pub use problem::{ImportError, Problem, Reason, Severity};
 pub use source::Encoding;
@@ -774,11 +774,15 @@ mod tests {
         let path = departments_csv(dir.path());
         let db = Db::open_in_memory().unwrap();
         let p = preview(db.conn(), &path, Register::Departments, &ImportOptions::default()).unwrap();
-        let fields: Vec<(&str, &str, bool)> = p.fields.iter().map(|f| (f.key, f.header, f.required)).collect();
+        let fields: Vec<(&str, &str, bool)> =
+            p.fields.iter().map(|f| (f.key, f.header, f.required)).collect();
         assert_eq!(fields, [("code", "部门编码", true), ("name", "部门名称", true)]);
         assert_eq!(p.header_row, Some(2));
-        let cols: Vec<(&str, Option<&str>, Option<MatchKind>)> =
-            p.columns.iter().map(|c| (c.header.as_str(), c.field, c.matched)).collect();
+        let cols: Vec<(&str, Option<&str>, Option<MatchKind>)> = p
+            .columns
+            .iter()
+            .map(|c| (c.header.as_str(), c.field, c.matched))
+            .collect();
         assert_eq!(
             cols,
             [
@@ -788,7 +792,10 @@ mod tests {
             ]
         );
         let json = serde_json::to_value(&p).unwrap();
-        assert_eq!(json["fields"][0], serde_json::json!({"key": "code", "header": "部门编码", "required": true}));
+        assert_eq!(
+            json["fields"][0],
+            serde_json::json!({"key": "code", "header": "部门编码", "required": true})
+        );
         assert_eq!(json["columns"][0]["matched"], "synonym");
         // Mapped by the user, and a wrong guess taken away.
         let options = ImportOptions {

@@ -55,6 +55,11 @@ def text_matches(app, testid, pattern):
         raise AssertionError(f"{testid}: expected /{pattern}/, got {text_of(app, testid)!r}") from None
 
 
+def scroll_to(app, testid):
+    """Brings a part of the page to the top of the window, for its screenshot."""
+    app.driver.execute_script("document.querySelector(`[data-testid=\"${arguments[0]}\"]`).scrollIntoView()", testid)
+
+
 def counts(app):
     return app.invoke("register_counts")["ok"]
 
@@ -186,6 +191,7 @@ def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, t
     app.wait(lambda d: mapping(app)["risk_class"] == "—")
     app.select("map-risk_class", "2")
     app.wait(lambda d: mapping(app)["risk_class"] == "手动指定")
+    scroll_to(app, "import-mapping")
     app.shot("mapping")
 
     # All-or-nothing (the default): nothing is written, and the report table names every problem.
@@ -199,6 +205,7 @@ def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, t
         [bad.name, "—", "6", "风险等级", "Z", "错误", "无法识别的信用风险分类（应为 A/B/C/D 或 低/一般/较高/高）"],
     ]
     assert counts(app)["entities"] == 0
+    scroll_to(app, "import-result")
     app.shot("report-refused")
 
     # Only the valid rows, explicitly, with the rejected rows written to a CSV file.
@@ -214,6 +221,7 @@ def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, t
     text = report.read_text(encoding="utf-8-sig")
     assert "9133000056699746" in text and "与本文件第 3 行重复" in text, text
     assert counts(app)["entities"] == 1
+    scroll_to(app, "import-result")
     app.shot("report")
 
     # The same report in English.
@@ -223,4 +231,5 @@ def test_a_file_with_errors_is_refused_then_imported_valid_rows_only(empty_db, t
     text_matches(app, "import-outcome", r"^Valid rows imported: 0 added, 0 updated, 1 unchanged; 3 rows with errors were not imported\.$")
     first = cells(app, "problem-row")[0]
     assert first[5:] == ["error", "malformed code: 16 characters long, expected an 18-character credit code or a 15-digit registration number"]
+    scroll_to(app, "import-result")
     app.shot("report-en")
