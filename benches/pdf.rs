@@ -1,9 +1,16 @@
-//! Rendering speed of the PDF layer: a record-like document with 10, 1,000 and 10,000 table rows of
-//! wrapping Chinese names. The fonts are parsed once, outside the timed loop, as the application does.
-//! Also prints the size of each PDF, since size matters as much as time for an archived record.
+//! Rendering speed of the PDF layer and of the record (摇号记录).
+//!
+//! `pdf_render`: a record-like document with 10, 1,000 and 10,000 table rows of wrapping Chinese names.
+//! `record_render`: the real record of a demo ceremony (`record::sample`) with 10, 1,000 and 10,000 targets,
+//! from the loaded `RecordData` to the PDF bytes (document, glyph check, rendering) — what
+//! `fairdraw record export` spends besides reading the database and writing the files. The fonts are parsed
+//! once, outside the timed loop, as the application does. Also prints the size and page count of each PDF,
+//! since size matters as much as time for an archived record.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use fairdraw::db::Db;
 use fairdraw::pdf::{Align, Block, Column, Document, Fonts, Signatory, Table, render};
+use fairdraw::record::{self, RecordData, sample::SampleOptions};
 
 fn document(rows: usize) -> Document {
     let names = [
@@ -16,6 +23,7 @@ fn document(rows: usize) -> Document {
         record_id: "FD-2026-0001-7f3a9c2e".into(),
         title: "双随机抽查摇号记录".into(),
         subtitle: "任务编号：YZ-SJ-2026-018".into(),
+        mark: String::new(),
         blocks: vec![
             Block::KeyValues(vec![
                 ("任务名称".into(), "2026年度食品生产企业双随机抽查".into()),
@@ -60,19 +68,28 @@ fn document(rows: usize) -> Document {
     }
 }
 
-fn bench(c: &mut Criterion) {
-    let started = std::time::Instant::now();
-    let fonts = Fonts::load_default().expect("the built-in font parses");
-    eprintln!("Fonts::load_default: {:?}", started.elapsed());
-    let mut group = c.benchmark_group("pdf_render");
-    group.sample_size(10);
-    // `cargo test --all-targets` runs benchmarks once, unoptimised, as a smoke test: keep that quick.
-    let sizes: &[usize] = if std::env::args().any(|a| a == "--bench") {
+/// The sizes to measure: `cargo test --all-targets` runs benchmarks once, unoptimised, as a smoke test, so
+/// keep that quick.
+fn sizes() -> &'static [usize] {
+    if std::env::args().any(|a| a == "--bench") {
         &[10, 1_000, 10_000]
     } else {
         &[10]
-    };
-    for &rows in sizes {
+    }
+}
+
+fn fonts() -> Fonts {
+    let started = std::time::Instant::now();
+    let fonts = Fonts::load_default().expect("the built-in font parses");
+    eprintln!("Fonts::load_default: {:?}", started.elapsed());
+    fonts
+}
+
+fn bench(c: &mut Criterion) {
+    let fonts = fonts();
+    let mut group = c.benchmark_group("pdf_render");
+    group.sample_size(10);
+    for &rows in sizes() {
         let doc = document(rows);
         let bytes = render(&doc, &fonts).expect("the document renders");
         let pages = lopdf::Document::load_mem(&bytes).map_or(0, |d| d.get_pages().len());
@@ -85,5 +102,49 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The record data of a demo ceremony drawing `targets` entities (20 to a group, from 20 times as many).
+fn record_data(targets: usize) -> RecordData {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut db = Db::open(dir.path().join("bench.sqlite3")).expect("the database opens");
+    let per_group = if targets < 100 { 5 } else { 20 };
+    let options = SampleOptions {
+        entities: (targets as u64 * 20).max(600),
+        inspectors: (targets / per_group * 3 * 2).max(300),
+        targets: targets as u32,
+        targets_per_group: per_group as u32,
+        ..SampleOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let id = record::sample::demo_ceremony(&mut db, &options).expect("the demo ceremony runs");
+    let data = RecordData::load(db.conn(), id).expect("the record data loads");
+    eprintln!(
+        "{targets} targets: demo ceremony and load {:?}",
+        started.elapsed()
+    );
+    data
+}
+
+fn bench_record(c: &mut Criterion) {
+    let fonts = fonts();
+    let mut group = c.benchmark_group("record_render");
+    group.sample_size(10);
+    for &targets in sizes() {
+        let data = record_data(targets);
+        let started = std::time::Instant::now();
+        let done = record::render(&data, &fonts, false).expect("the record renders");
+        eprintln!(
+            "record of {targets} targets: {} bytes, {} pages, first render {:?}",
+            done.pdf.len(),
+            done.pages,
+            started.elapsed()
+        );
+        group.throughput(Throughput::Elements(targets as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(targets), &data, |b, data| {
+            b.iter(|| record::render(data, &fonts, false).expect("the record renders"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_record);
 criterion_main!(benches);

@@ -28,6 +28,7 @@ pub const COMMANDS: &[&str] = &[
     "import_register",
     "list_ceremonies",
     "export_bundle",
+    "export_record",
     "verify_bundle",
 ];
 

@@ -72,6 +72,7 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             import::import_register,
             records::list_ceremonies,
             records::export_bundle,
+            records::export_record,
             records::verify_bundle,
         ])
         .on_window_event(windows::on_window_event)

@@ -13,7 +13,9 @@ mod draw;
 mod export;
 mod import;
 mod list;
+mod notice;
 mod plan;
+mod record;
 mod result;
 mod task;
 mod verify;
@@ -59,6 +61,12 @@ pub enum Command {
     /// Run a ceremony (摇号) step by step.
     #[command(subcommand)]
     Ceremony(ceremony::Cmd),
+    /// Public notices (一公开): item list, plan, task, results as .xlsx, .csv or .html.
+    #[command(subcommand)]
+    Notice(notice::Cmd),
+    /// The record of a ceremony: bundle and PDF (摇号记录).
+    #[command(subcommand)]
+    Record(record::Cmd),
     /// Inspection results (检查结果) and their publication deadlines.
     #[command(subcommand)]
     Result(result::Cmd),
@@ -147,6 +155,8 @@ pub fn run() -> ExitCode {
         Command::Plan(cmd) => plan::run(&ctx, cmd),
         Command::Task(cmd) => task::run(&ctx, cmd),
         Command::Ceremony(cmd) => ceremony::run(&ctx, cmd),
+        Command::Notice(cmd) => notice::run(&ctx, cmd),
+        Command::Record(cmd) => record::run(&ctx, cmd),
         Command::Result(cmd) => result::run(&ctx, cmd),
         Command::Calendar(cmd) => calendar::run(&ctx, cmd),
         Command::Coverage(args) => coverage::run(&ctx, args),

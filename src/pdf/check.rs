@@ -56,6 +56,10 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut TextVisitor) {
         zh: "副标题".into(),
         en: "subtitle".into(),
     });
+    f(&doc.mark, false, &|| Place {
+        zh: "页眉标记".into(),
+        en: "header mark".into(),
+    });
     for (b, block) in doc.blocks.iter().enumerate() {
         let n = b + 1;
         match block {
@@ -96,7 +100,8 @@ pub(crate) fn visit_texts(doc: &Document, f: &mut TextVisitor) {
                 for (r, row) in table.rows.iter().enumerate() {
                     for (c, cell) in row.iter().enumerate() {
                         let header = table.columns.get(c).map_or("", |col| col.header.as_str());
-                        f(cell, false, &|| Place {
+                        let mono = table.columns.get(c).is_some_and(|col| col.mono);
+                        f(cell, mono, &|| Place {
                             zh: format!("第 {n} 块（表格）第 {} 行“{header}”列", r + 1),
                             en: format!("block {n} (table), row {}, column \"{header}\"", r + 1),
                         });

@@ -19,6 +19,9 @@ use crate::error::{Error, ErrorCode, Result};
 pub(crate) const HEADER_SIZE: f32 = 8.0;
 const HEADER_BASELINE: f32 = 15.0 * MM;
 const HEADER_RULE: f32 = 17.0 * MM;
+/// The status mark in the page header ("草稿 / 未封存"): larger than the header text and bold, in a box.
+const MARK_SIZE: f32 = 9.5;
+const MARK_PAD: f32 = 1.5 * MM;
 const FOOTER_SIZE: f32 = 9.0;
 const FOOTER_BASELINE: f32 = PAGE_HEIGHT - 12.0 * MM;
 /// Stroke width of simulated bold, in em: the font has one weight, and a thin outline in the text colour
@@ -175,6 +178,7 @@ pub(crate) fn draw(doc: &Document, pages: &[Page], metrics: &mut Metrics) -> Res
     };
     mark(&id_text, false, metrics);
     mark(&doc.title, false, metrics);
+    mark(&doc.mark, false, metrics);
     mark("第页共0123456789…", false, metrics);
     for page in pages {
         for item in &page.items {
@@ -192,7 +196,14 @@ pub(crate) fn draw(doc: &Document, pages: &[Page], metrics: &mut Metrics) -> Res
         .collect();
 
     let id_width = metrics.width(&id_text, HEADER_SIZE);
-    let title_room = RIGHT - LEFT - id_width - 8.0 * MM;
+    // The status mark, if any, sits at the left of the header in a box; the title follows it.
+    let mark_box = mark_width(doc, metrics);
+    let title_x = if doc.mark.is_empty() {
+        LEFT
+    } else {
+        LEFT + mark_box + 3.0 * MM
+    };
+    let title_room = RIGHT - title_x - id_width - 8.0 * MM;
     let header_title = fit(metrics, &doc.title, HEADER_SIZE, title_room);
 
     let mut pdf_pages = Vec::with_capacity(total);
@@ -233,7 +244,19 @@ pub(crate) fn draw(doc: &Document, pages: &[Page], metrics: &mut Metrics) -> Res
         }
 
         painter.ops.push(Op::StartTextSection);
-        painter.text(&plain(LEFT, HEADER_BASELINE, HEADER_SIZE, MUTED, &header_title));
+        if !doc.mark.is_empty() {
+            painter.text(&Text {
+                bold: true,
+                ..plain(LEFT + MARK_PAD, HEADER_BASELINE, MARK_SIZE, INK, &doc.mark)
+            });
+        }
+        painter.text(&plain(
+            title_x,
+            HEADER_BASELINE,
+            HEADER_SIZE,
+            MUTED,
+            &header_title,
+        ));
         painter.text(&plain(
             RIGHT - id_width,
             HEADER_BASELINE,
@@ -261,6 +284,25 @@ pub(crate) fn draw(doc: &Document, pages: &[Page], metrics: &mut Metrics) -> Res
         ops.push(Op::SetOutlineColor { col: gray(MUTED) });
         ops.push(Op::SetOutlineThickness { pt: Pt(0.4) });
         ops.push(line(LEFT, HEADER_RULE, RIGHT, HEADER_RULE));
+        if !doc.mark.is_empty() {
+            // The box around the mark, from above the glyphs down to just above the header rule.
+            let (top, bottom) = (
+                HEADER_BASELINE - MARK_SIZE - MARK_PAD / 2.0,
+                HEADER_RULE - 0.6 * MM,
+            );
+            let (left, right) = (LEFT, LEFT + mark_box);
+            ops.push(Op::SetOutlineColor { col: gray(INK) });
+            ops.push(Op::SetOutlineThickness { pt: Pt(0.8) });
+            for (x1, y1, x2, y2) in [
+                (left, top, right, top),
+                (right, top, right, bottom),
+                (right, bottom, left, bottom),
+                (left, bottom, left, top),
+            ] {
+                ops.push(line(x1, y1, x2, y2));
+            }
+            ops.push(Op::SetOutlineThickness { pt: Pt(0.4) });
+        }
         ops.push(Op::SetOutlineColor { col: gray(GRID) });
         let mut width = 0.4;
         for item in &page.items {
@@ -342,6 +384,15 @@ fn plain(x: f32, y: f32, size: f32, level: f32, text: &str) -> Text {
         gray: level,
         text: text.to_string(),
         pitch: None,
+    }
+}
+
+/// The width of the boxed status mark in the page header, in points (0 without a mark).
+pub(crate) fn mark_width(doc: &Document, metrics: &mut Metrics) -> f32 {
+    if doc.mark.is_empty() {
+        0.0
+    } else {
+        metrics.width(&doc.mark, MARK_SIZE) + 2.0 * MARK_PAD
     }
 }
 

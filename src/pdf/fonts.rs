@@ -135,6 +135,16 @@ impl Fonts {
         self.glyph(c).is_some()
     }
 
+    /// The characters of `doc` (its printed texts, the renderer's fixed texts included) that no face has a
+    /// glyph for; empty when the document can be rendered as it is.
+    pub fn missing_chars(&self, doc: &Document) -> BTreeSet<char> {
+        let mut missing = BTreeSet::new();
+        visit_texts(doc, &mut |text, _, _| {
+            missing.extend(text.chars().filter(|&c| !is_layout_char(c) && !self.covers(c)));
+        });
+        missing
+    }
+
     /// Finds the characters of `doc` that no face has a glyph for and, only if there are any, searches the
     /// system's font directories ([`system_font_dirs`]) for faces that have them, adding each useful face as
     /// a fallback. Returns the names of the faces added (empty when nothing was missing or nothing helped).
@@ -147,10 +157,7 @@ impl Fonts {
 
     /// Like [`Fonts::add_system_fallbacks`], searching the given directories (recursively, in sorted order).
     pub fn add_fallbacks_from_dirs(&mut self, dirs: &[PathBuf], doc: &Document) -> Vec<String> {
-        let mut missing = BTreeSet::new();
-        visit_texts(doc, &mut |text, _, _| {
-            missing.extend(text.chars().filter(|&c| !is_layout_char(c) && !self.covers(c)));
-        });
+        let mut missing = self.missing_chars(doc);
         let mut added = Vec::new();
         if missing.is_empty() {
             return added;

@@ -140,7 +140,16 @@ pub(crate) fn layout(doc: &Document, metrics: &mut Metrics) -> Result<Vec<Page>>
     };
     l.title(doc);
     for (i, block) in doc.blocks.iter().enumerate() {
-        l.block(i + 1, block)?;
+        if let Block::Heading(level, text) = block {
+            // A heading stays with the start of what follows it (a table's header and first row, say).
+            let next = match doc.blocks.get(i + 1) {
+                Some(next) => l.start_height(i + 2, next)?,
+                None => 0.0,
+            };
+            l.heading(*level, text, next);
+        } else {
+            l.block(i + 1, block)?;
+        }
     }
     Ok(l.pages)
 }
@@ -248,7 +257,7 @@ impl Layouter<'_, '_> {
 
     fn block(&mut self, n: usize, block: &Block) -> Result<()> {
         match block {
-            Block::Heading(level, text) => self.heading(*level, text),
+            Block::Heading(level, text) => self.heading(*level, text, 0.0),
             Block::Paragraph(text) => {
                 let lines = self.metrics.wrap(text, BODY_SIZE, TEXT_WIDTH);
                 self.lines(
@@ -307,7 +316,40 @@ impl Layouter<'_, '_> {
         Ok(())
     }
 
-    fn heading(&mut self, level: u8, text: &str) {
+    /// The height `block` needs at the bottom of a page to start there: three lines of a paragraph, a
+    /// table's header and first row, a QR code; 0 for blocks that take no room.
+    fn start_height(&mut self, n: usize, block: &Block) -> Result<f32> {
+        let first = |grid: &Grid| {
+            let row = grid.rows.first().map_or(0.0, |r| {
+                Self::row_height(grid, r.iter().map(|c| c.lines.len()).max().unwrap_or(1))
+            });
+            Self::header_height(grid) + row
+        };
+        Ok(match block {
+            Block::Heading(..) | Block::Spacer(_) | Block::PageBreak => 0.0,
+            Block::Paragraph(text) => {
+                let lines = self.metrics.wrap(text, BODY_SIZE, TEXT_WIDTH).len().min(3);
+                lines as f32 * BODY_LEADING
+            }
+            Block::KeyValues(pairs) | Block::Mono(pairs) => {
+                let grid = self.pairs_grid(pairs, matches!(block, Block::Mono(_)));
+                first(&grid)
+            }
+            Block::Table(table) => {
+                let head = Table {
+                    columns: table.columns.clone(),
+                    rows: table.rows.iter().take(1).cloned().collect(),
+                };
+                first(&self.table_grid(n, &head)?)
+            }
+            Block::Signatures(people) => first(&self.signature_grid(&people[..people.len().min(1)])),
+            Block::Qr { .. } => QR_SIZE,
+        })
+    }
+
+    /// Places a heading, on a new page unless it fits here with `keep` points of what follows (at least three
+    /// lines of text), so that a heading is never left alone at the bottom of a page.
+    fn heading(&mut self, level: u8, text: &str, keep: f32) {
         let (size, before) = match level {
             0 | 1 => (14.0, 4.0 * MM),
             2 => (12.0, 3.0 * MM),
@@ -318,8 +360,12 @@ impl Layouter<'_, '_> {
         if !self.at_page_top() {
             self.y += before;
         }
-        // Keep the heading with at least three lines of what follows.
-        let need = lines.len() as f32 * leading + 3.0 * BODY_LEADING;
+        // Keep the heading with the start of what follows (and at least three lines of text), unless that is
+        // taller than a page anyway.
+        let keep = keep
+            .max(3.0 * BODY_LEADING)
+            .min(BOTTOM - TOP - lines.len() as f32 * leading);
+        let need = lines.len() as f32 * leading + 1.0 * MM + keep;
         if self.y + need > BOTTOM && !self.at_page_top() {
             self.new_page();
         }
@@ -388,6 +434,25 @@ impl Layouter<'_, '_> {
         }
     }
 
+    /// A cell of a fixed-pitch column: one line when the value fits, else lines of equal length.
+    fn mono_cell(text: &str, width: f32, pitch: f32, align: Align) -> Cell {
+        let room = width - 2.0 * CELL_PAD_X;
+        let chars = text.chars().filter(|c| !matches!(c, '\n' | '\r')).count();
+        let lines = if chars as f32 * pitch <= room {
+            vec![Line {
+                text: text.chars().filter(|c| !matches!(c, '\n' | '\r')).collect(),
+                width: chars as f32 * pitch,
+            }]
+        } else {
+            Metrics::mono_lines(text, pitch, room)
+        };
+        Cell {
+            lines,
+            align,
+            pitch: Some(pitch),
+        }
+    }
+
     fn table_grid(&mut self, n: usize, table: &Table) -> Result<Grid> {
         let columns = &table.columns;
         if columns.is_empty() {
@@ -417,6 +482,23 @@ impl Layouter<'_, '_> {
             .enumerate()
             .map(|(c, col)| self.cell(&col.header, edges[c + 1] - edges[c], TABLE_SIZE, Align::Center))
             .collect();
+        // One pitch per fixed-pitch column, so that its values line up.
+        let pitches: Vec<Option<f32>> = columns
+            .iter()
+            .enumerate()
+            .map(|(c, col)| {
+                col.mono.then(|| {
+                    table
+                        .rows
+                        .iter()
+                        .filter_map(|row| row.get(c))
+                        .flat_map(|text| text.chars())
+                        .map(|ch| self.metrics.mono_glyph(ch).map_or(0.0, |g| g.advance))
+                        .fold(0.0, f32::max)
+                        * TABLE_SIZE
+                })
+            })
+            .collect();
         let mut rows = Vec::with_capacity(table.rows.len());
         for (r, row) in table.rows.iter().enumerate() {
             if row.len() != columns.len() {
@@ -439,7 +521,15 @@ impl Layouter<'_, '_> {
             rows.push(
                 row.iter()
                     .enumerate()
-                    .map(|(c, text)| self.cell(text, edges[c + 1] - edges[c], TABLE_SIZE, columns[c].align))
+                    .map(|(c, text)| {
+                        let width = edges[c + 1] - edges[c];
+                        match pitches[c] {
+                            Some(pitch) if pitch > 0.0 => {
+                                Self::mono_cell(text, width, pitch, columns[c].align)
+                            }
+                            _ => self.cell(text, width, TABLE_SIZE, columns[c].align),
+                        }
+                    })
                     .collect(),
             );
         }
@@ -777,6 +867,7 @@ mod tests {
             record_id: "FD-1".into(),
             title: "双随机抽查摇号记录".repeat(4),
             subtitle: "任务编号：YZ-SJ-2026-018".into(),
+            mark: String::new(),
             blocks: vec![
                 Block::Heading(1, "一、任务".into()),
                 Block::Paragraph(long.repeat(20)),
@@ -862,6 +953,93 @@ mod tests {
                 assert!(!t.bold, "a heading or table header ends a page: {t:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_heading_moves_to_the_next_page_with_a_table_whose_first_row_does_not_fit() {
+        let mut metrics = Metrics::new(fonts());
+        // About 32 mm are left below the spacer: room for the heading and three lines of text, not for the
+        // table's header and its six-line first row.
+        let doc = Document {
+            blocks: vec![
+                Block::Paragraph("开头".into()),
+                Block::Spacer(210.0),
+                Block::Heading(1, "三、抽查事项".into()),
+                Block::Table(Table {
+                    columns: vec![Column::new("事项", 1.0)],
+                    rows: vec![vec!["第一行\n二\n三\n四\n五\n六".into()]],
+                }),
+            ],
+            ..Document::default()
+        };
+        let pages = layout(&doc, &mut metrics).unwrap();
+        let page_of = |text: &str| {
+            pages.iter().position(|p| {
+                p.items
+                    .iter()
+                    .any(|i| matches!(i, Item::Text(t) if t.text == text))
+            })
+        };
+        assert_eq!(pages.len(), 2);
+        assert_eq!(page_of("三、抽查事项"), Some(1));
+        assert_eq!(page_of("事项"), Some(1));
+        assert_eq!(page_of("六"), Some(1));
+    }
+
+    #[test]
+    fn a_fixed_pitch_column_keeps_every_credit_code_on_one_line() {
+        let mut metrics = Metrics::new(fonts());
+        // Wide letters (W, M, Q) that a proportional font could not fit into 38 mm.
+        let codes = ["91431181MACQHBNW38", "91110105MA0012008X", "WWWWWWWWWWWWWWWWWW"];
+        let doc = Document {
+            blocks: vec![Block::Table(Table {
+                columns: vec![
+                    Column::fixed("统一社会信用代码", 38.0).mono(),
+                    Column::new("名称", 1.0),
+                ],
+                rows: codes
+                    .iter()
+                    .map(|c| vec![c.to_string(), "某公司".into()])
+                    .collect(),
+            })],
+            ..Document::default()
+        };
+        assert!(metrics.width(codes[0], TABLE_SIZE) > 38.0 * MM - 2.0 * CELL_PAD_X);
+        let pages = layout(&doc, &mut metrics).unwrap();
+        let texts: Vec<&Text> = pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        for code in codes {
+            let t = texts.iter().find(|t| t.text == code).unwrap();
+            let pitch = t.pitch.unwrap();
+            assert!(
+                t.x + 18.0 * pitch <= LEFT + 38.0 * MM - CELL_PAD_X + EPS,
+                "{code}"
+            );
+        }
+        // A value longer than the column is cut into lines of equal length, not dropped.
+        let long = Document {
+            blocks: vec![Block::Table(Table {
+                columns: vec![Column::fixed("编号", 20.0).mono(), Column::new("名称", 1.0)],
+                rows: vec![vec!["0123456789".repeat(3), "x".into()]],
+            })],
+            ..Document::default()
+        };
+        let pages = layout(&long, &mut metrics).unwrap();
+        let joined: String = pages[0]
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text(t) if t.pitch.is_some() => Some(t.text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(joined, "0123456789".repeat(3));
     }
 
     #[test]

@@ -27,17 +27,21 @@ use crate::error::{Error, ErrorCode, Result};
 ///
 /// Fails with [`ErrorCode::Invalid`] when a character has no glyph in any of `fonts` (the error names the
 /// character, its code point and where it is), when a table row has the wrong number of cells, when fixed
-/// column widths exceed the text width, when a QR payload is too long, or when the record id does not fit
-/// in the page header.
+/// column widths exceed the text width, when a QR payload is too long, or when the record id (and the mark)
+/// do not fit in the page header.
 pub fn render(doc: &Document, fonts: &Fonts) -> Result<Vec<u8>> {
     let mut metrics = text::Metrics::new(fonts);
     check::check_glyphs(doc, &mut metrics)?;
-    let id_width = metrics.width(&draw::header_id(&doc.record_id), draw::HEADER_SIZE);
+    let id_width = metrics.width(&draw::header_id(&doc.record_id), draw::HEADER_SIZE)
+        + draw::mark_width(doc, &mut metrics);
     if id_width > layout::TEXT_WIDTH * 0.8 {
         return Err(Error::other(
             ErrorCode::Invalid,
-            format!("记录编号太长，页眉放不下：{}", doc.record_id),
-            format!("the record id is too long for the page header: {}", doc.record_id),
+            format!("记录编号（和页眉标记）太长，页眉放不下：{}", doc.record_id),
+            format!(
+                "the record id (with the header mark) is too long for the page header: {}",
+                doc.record_id
+            ),
         ));
     }
     let pages = layout::layout(doc, &mut metrics)?;

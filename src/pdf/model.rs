@@ -14,6 +14,9 @@ pub struct Document {
     pub title: String,
     /// An optional line under the title (for example the task number); empty for none.
     pub subtitle: String,
+    /// A status mark printed bold in a box at the left of every page header, for example "草稿 / 未封存" on a
+    /// record that is not sealed, so that no loose page of a draft can pass for the real record; empty for none.
+    pub mark: String,
     /// The content, top to bottom.
     pub blocks: Vec<Block>,
 }
@@ -68,6 +71,10 @@ pub struct Column {
     pub width: Width,
     /// How the cell text is aligned horizontally (the header is always centred).
     pub align: Align,
+    /// Set the cells in the fixed-pitch font (codes such as 统一社会信用代码: every code of the column is
+    /// equally wide, so a fixed width that holds one holds all, and they line up). A value too long for the
+    /// column is cut into lines of equal length.
+    pub mono: bool,
 }
 
 impl Column {
@@ -77,6 +84,7 @@ impl Column {
             header: header.into(),
             width: Width::Weight(weight),
             align: Align::Left,
+            mono: false,
         }
     }
 
@@ -86,12 +94,19 @@ impl Column {
             header: header.into(),
             width: Width::Mm(mm),
             align: Align::Left,
+            mono: false,
         }
     }
 
     /// The same column with another alignment.
     pub fn align(mut self, align: Align) -> Column {
         self.align = align;
+        self
+    }
+
+    /// The same column with its cells in the fixed-pitch font.
+    pub fn mono(mut self) -> Column {
+        self.mono = true;
         self
     }
 }

@@ -1,8 +1,9 @@
 """The records and verify pages: a ceremony run through the command-line tool (scripts/demo-ceremony.sh) is
-listed with its state and record hash, its bundle exported from the app is byte for byte the one the tool
-exports, verifies as MATCH with the recorded seed, and a tampered copy shows its first difference."""
+listed with its state and record hash, its PDF record and bundle are exported from the app (the bundle byte for
+byte the one the tool exports), verifies as MATCH with the recorded seed, and a tampered copy shows its first difference."""
 
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -65,22 +66,32 @@ def test_a_sealed_record_is_exported_and_verified(ceremony, tmp_path, launch):
     app.click("nav-records")
     app.el("records-table")
     rows = cells(app, "ceremony-row")
-    assert rows == [["1", TASK, "2026年食品经营者联合抽查", "1", "已封存", rows[0][5], record_hash, "导出记录包"]]
+    assert rows == [["1", TASK, "2026年食品经营者联合抽查", "1", "已封存", rows[0][5], record_hash, "导出记录"]]
     app.shot("records")
 
-    # Export to a folder typed into the chooser, under the proposed name.
+    # The PDF record and the bundle, to a folder typed into the chooser (what `fairdraw record export` writes).
     out = tmp_path / "导出"
-    out.mkdir()
     app.click("records-export-1")
-    assert app.el("records-file-name").get_attribute("value") == f"{TASK}-第1次.fairdraw.zip"
     app.el("records-folder-path").send_keys(str(out))
-    app.click("records-export-start")
+    app.click("records-export-record")
+    pdf = out / f"{TASK}-第1次-摇号记录.pdf"
     exported = out / f"{TASK}-第1次.fairdraw.zip"
-    app.text_is("records-export-status", f"记录包已导出：{exported}")
-    # Records are deterministic: the app's export is the tool's export, byte for byte.
+    app.text_matches("records-record-status", "^已导出摇号记录 PDF：" + re.escape(str(pdf)) + r"（\d+ 页）；记录包：" + re.escape(str(exported)) + "$")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    # Records are deterministic: the app's bundle is the tool's, byte for byte.
     assert exported.read_bytes() == ceremony["cli_bundle"].read_bytes()
-    app.text_matches("records-pdf-pending", "PDF")
     app.shot("records-exported")
+
+    # The bundle alone, under the proposed name, to another folder.
+    alone = tmp_path / "只要记录包"
+    alone.mkdir()
+    assert app.el("records-file-name").get_attribute("value") == f"{TASK}-第1次.fairdraw.zip"
+    field = app.el("records-folder-path")
+    field.clear()
+    field.send_keys(str(alone))
+    app.click("records-export-start")
+    app.text_is("records-export-status", f"记录包已导出：{alone / exported.name}")
+    assert (alone / exported.name).read_bytes() == exported.read_bytes()
     # Exporting again never overwrites.
     app.click("records-export-start")
     app.el("error-banner")

@@ -1,6 +1,9 @@
 //! The PDF layer: rendered documents checked with poppler's tools (`pdftotext`, `pdfinfo`, `pdffonts`,
 //! `pdftoppm`) for text, page count, footers, repeated table headers, embedded subset fonts, size, margins
 //! and a QR code that decodes back to its payload; and the glyph check with and without fallback fonts.
+//!
+//! The poppler helpers ([`Rendered`], [`poppler`], [`check_pages`], [`assert_within_margins`], [`decode_qr`], [`squash`]) are shared with the record and
+//! notice tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,7 +16,7 @@ use fairdraw::{ErrorCode, Lang};
 const DEJAVU: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 /// The built-in font, parsed once for the whole test binary (parsing a CJK font takes about a second).
-fn fonts() -> &'static Fonts {
+pub fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| Fonts::load_default().unwrap())
 }
@@ -32,7 +35,7 @@ fn dejavu() -> &'static Path {
 }
 
 /// Runs a poppler tool, failing with a clear message when poppler-utils is not installed.
-fn poppler(tool: &str, args: &[&str]) -> String {
+pub fn poppler(tool: &str, args: &[&str]) -> String {
     let out = match Command::new(tool).args(args).output() {
         Ok(out) => out,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
@@ -48,14 +51,14 @@ fn poppler(tool: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-struct Rendered {
+pub struct Rendered {
     _dir: tempfile::TempDir,
-    path: PathBuf,
-    size: usize,
+    pub path: PathBuf,
+    pub size: usize,
 }
 
 impl Rendered {
-    fn new(bytes: Vec<u8>) -> Rendered {
+    pub fn new(bytes: Vec<u8>) -> Rendered {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("doc.pdf");
         std::fs::write(&path, &bytes).unwrap();
@@ -66,12 +69,12 @@ impl Rendered {
         }
     }
 
-    fn p(&self) -> &str {
+    pub fn p(&self) -> &str {
         self.path.to_str().unwrap()
     }
 
     /// The text of each page (`pdftotext -layout` separates pages with form feeds).
-    fn pages(&self) -> Vec<String> {
+    pub fn pages(&self) -> Vec<String> {
         let text = poppler("pdftotext", &["-layout", self.p(), "-"]);
         let mut pages: Vec<String> = text.split('\u{c}').map(str::to_string).collect();
         if pages.last().is_some_and(|p| p.trim().is_empty()) {
@@ -80,7 +83,7 @@ impl Rendered {
         pages
     }
 
-    fn page_count(&self) -> usize {
+    pub fn page_count(&self) -> usize {
         let info = poppler("pdfinfo", &[self.p()]);
         let line = info.lines().find(|l| l.starts_with("Pages:")).unwrap();
         line["Pages:".len()..].trim().parse().unwrap()
@@ -106,7 +109,7 @@ impl Rendered {
     }
 
     /// Page `page` (1-based) rasterised at 150 dpi in grey: (width, height, pixels).
-    fn raster(&self, page: usize) -> (usize, usize, Vec<u8>) {
+    pub fn raster(&self, page: usize) -> (usize, usize, Vec<u8>) {
         let out = self.path.with_file_name(format!("page{page}"));
         let n = page.to_string();
         poppler(
@@ -152,7 +155,7 @@ fn read_pgm(path: &Path) -> (usize, usize, Vec<u8>) {
 }
 
 /// All QR codes found on a rasterised page, decoded.
-fn decode_qr((w, h, pixels): (usize, usize, Vec<u8>)) -> Vec<String> {
+pub fn decode_qr((w, h, pixels): (usize, usize, Vec<u8>)) -> Vec<String> {
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
     img.detect_grids()
         .into_iter()
@@ -160,8 +163,29 @@ fn decode_qr((w, h, pixels): (usize, usize, Vec<u8>)) -> Vec<String> {
         .collect()
 }
 
-fn squash(s: &str) -> String {
+pub fn squash(s: &str) -> String {
     s.split_whitespace().collect()
+}
+
+/// Checks the page header and the footer "第 N 页 共 M 页" of every page.
+pub fn check_pages(pdf: &Rendered, header: &str) -> Vec<String> {
+    let pages = pdf.pages();
+    let count = pdf.page_count();
+    assert_eq!(pages.len(), count);
+    for (i, page) in pages.iter().enumerate() {
+        let text = squash(page);
+        assert!(
+            text.contains(&format!("第{}页共{count}页", i + 1)),
+            "page {} footer:\n{page}",
+            i + 1
+        );
+        assert!(
+            text.contains(&squash(header)),
+            "page {} header {header:?}:\n{page}",
+            i + 1
+        );
+    }
+    pages
 }
 
 const SEED: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
@@ -172,6 +196,7 @@ fn small_document() -> Document {
         record_id: "FD-2026-0001".into(),
         title: "双随机抽查摇号记录".into(),
         subtitle: "任务编号：YZ-SJ-2026-018".into(),
+        mark: String::new(),
         blocks: vec![
             Block::Heading(1, "一、任务概况".into()),
             Block::KeyValues(vec![
@@ -313,6 +338,7 @@ fn big_document(rows: usize) -> Document {
         record_id: "FD-2026-0002".into(),
         title: "双随机抽查摇号记录".into(),
         subtitle: String::new(),
+        mark: String::new(),
         blocks: vec![Block::Heading(1, "抽取结果".into()), Block::Table(table)],
     }
 }
@@ -320,19 +346,11 @@ fn big_document(rows: usize) -> Document {
 #[test]
 fn thousand_row_table_breaks_across_pages_with_repeated_header_and_every_row() {
     let pdf = Rendered::new(render(&big_document(1000), fonts()).unwrap());
-    let pages = pdf.pages();
-    let count = pdf.page_count();
-    assert_eq!(pages.len(), count);
+    let pages = check_pages(&pdf, "记录编号：FD-2026-0002");
+    let count = pages.len();
     assert!(count > 20, "{count} pages");
     let mut seen = vec![0usize; 1001];
     for (i, page) in pages.iter().enumerate() {
-        let text = squash(page);
-        assert!(
-            text.contains(&format!("第{}页共{count}页", i + 1)),
-            "page {} footer:\n{page}",
-            i + 1
-        );
-        assert!(text.contains("记录编号：FD-2026-0002"), "page {} header", i + 1);
         let header = page
             .lines()
             .find(|l| l.contains("企业名称"))
@@ -387,7 +405,6 @@ fn words(pdf: &Rendered) -> Vec<Vec<WordBox>> {
 
 #[test]
 fn no_text_crosses_the_margins() {
-    let mm = 72.0 / 25.4;
     let mut doc = big_document(120);
     doc.blocks.push(Block::Paragraph(format!(
         "{}{}",
@@ -395,7 +412,14 @@ fn no_text_crosses_the_margins() {
         "0123456789abcdef".repeat(40)
     )));
     let pdf = Rendered::new(render(&doc, fonts()).unwrap());
-    let pages = words(&pdf);
+    assert_within_margins(&pdf);
+}
+
+/// Checks every word box (`pdftotext -bbox`): inside the left and right margins, header and body above the
+/// text area's bottom, and below it only the footer "第 N 页 共 M 页".
+pub fn assert_within_margins(pdf: &Rendered) {
+    let mm = 72.0 / 25.4;
+    let pages = words(pdf);
     assert_eq!(pages.len(), pdf.page_count());
     for (i, page) in pages.iter().enumerate() {
         for (text, x0, y0, x1, y1) in page {
@@ -404,7 +428,6 @@ fn no_text_crosses_the_margins() {
                 i + 1
             );
             assert!(*x0 >= 28.0 * mm - 0.5 && *x1 <= 190.0 * mm + 0.5, "{at}");
-            // Header and body stay above the text area's bottom; below it there is only the footer.
             if *y0 < (297.0 - 22.0) * mm {
                 assert!(*y0 >= 10.0 * mm && *y1 <= (297.0 - 22.0) * mm + 1.0, "{at}");
             } else {
@@ -422,6 +445,7 @@ fn a_row_taller_than_a_page_is_split_between_lines_under_repeated_headers() {
         record_id: "FD-3".into(),
         title: "长单元格".into(),
         subtitle: String::new(),
+        mark: String::new(),
         blocks: vec![Block::Table(Table {
             columns: vec![Column::new("说明", 1.0), Column::new("备注", 1.0)],
             rows: vec![vec![tall, "短".into()], vec!["下一行".into(), "尾".into()]],
@@ -458,6 +482,7 @@ fn rare_name_document() -> Document {
         record_id: "FD-4".into(),
         title: "Record".into(),
         subtitle: String::new(),
+        mark: String::new(),
         blocks: vec![
             Block::Paragraph("Witnesses and entities".into()),
             Block::Table(Table {
@@ -521,6 +546,7 @@ fn system_fonts_are_searched_only_for_missing_characters() {
         record_id: "FD-5".into(),
         title: "见证人 ნინო".into(),
         subtitle: String::new(),
+        mark: String::new(),
         blocks: vec![],
     };
     let mut fonts = fonts().clone();

@@ -1,8 +1,8 @@
-// The 摇号记录 page: every ceremony (task, attempt, state, record hash) and, for a sealed one, the export of its
-// record bundle to a chosen folder (`fairdraw ceremony export`). The PDF record is not wired in yet: the page
-// says so rather than offering a button that does nothing.
+// The 摇号记录 page: every ceremony (task, attempt, state, record hash) and the export to a chosen folder of
+// its PDF record with the record bundle (`fairdraw record export`; an unsealed attempt gives a PDF marked as a
+// draft), or of a sealed one's bundle alone under a chosen name (`fairdraw ceremony export`).
 
-import { call } from "../api.js";
+import { call, on } from "../api.js";
 import { fill, h } from "../dom.js";
 import { filePicker } from "../filepicker.js";
 import { bundleFileName, joinPath } from "../importstate.js";
@@ -18,8 +18,32 @@ export async function recordsPage(ctx) {
   function openExport(c) {
     const picker = filePicker(ctx, { testid: "records-folder", mode: "folder", value: lastFolder });
     const name = h("input", { type: "text", class: "path", testid: "records-file-name", value: bundleFileName(c, t), spellcheck: "false" });
-    const start = h("button", { type: "button", class: "primary", testid: "records-export-start" }, t("records.exportStart"));
+    const start = h("button", { type: "button", class: "ghost", testid: "records-export-start", disabled: c.state !== "sealed", title: c.state === "sealed" ? undefined : t("records.onlySealed") }, t("records.exportBundleOnly"));
     const status = h("span", { class: "progress-text", testid: "records-export-status" });
+    const startRecord = h("button", { type: "button", class: "primary", testid: "records-export-record" }, t("records.exportRecord"));
+    const recordStatus = h("span", { class: "progress-text", testid: "records-record-status" });
+    startRecord.addEventListener("click", async () => {
+      const dir = picker.value();
+      if (!dir) return;
+      startRecord.disabled = true;
+      recordStatus.textContent = t("records.exporting");
+      const stop = await on("job", (job) => {
+        if (job.kind === "record" && job.state === "progress") recordStatus.textContent = t("records.exportingStep", { step: job.done, total: job.total });
+      });
+      try {
+        const done = await call("export_record", { ceremony: c.id, dir });
+        lastFolder = dir;
+        recordStatus.textContent = done.draft
+          ? t("records.draftExported", { pdf: done.pdf, pages: done.pages })
+          : t("records.recordExported", { pdf: done.pdf, pages: done.pages, bundle: done.bundle });
+      } catch (e) {
+        recordStatus.textContent = "";
+        ctx.showError(e);
+      } finally {
+        stop();
+        startRecord.disabled = false;
+      }
+    });
     start.addEventListener("click", async () => {
       const folder = picker.value();
       if (!folder || !name.value.trim()) return;
@@ -40,9 +64,10 @@ export async function recordsPage(ctx) {
     fill(exportCard,
       h("h2", {}, t("records.exportHeading", { task: c.task_number, attempt: c.attempt })),
       h("div", { class: "field" }, h("label", {}, t("records.folder")), h("div", { class: "control" }, picker.element)),
+      h("div", { class: "actions" }, startRecord, recordStatus),
+      h("h3", {}, t("records.bundleOnly")),
       h("div", { class: "field" }, h("label", {}, t("records.fileName")), h("div", { class: "control" }, name)),
       h("div", { class: "actions" }, start, status),
-      h("p", { class: "hint", testid: "records-pdf-pending" }, t("records.pdfPending")),
     );
     exportCard.hidden = false;
   }
@@ -67,8 +92,6 @@ export async function recordsPage(ctx) {
             type: "button",
             class: "ghost",
             testid: `records-export-${c.id}`,
-            disabled: c.state !== "sealed",
-            title: c.state === "sealed" ? undefined : t("records.onlySealed"),
             onclick: () => openExport(c),
           },
           t("records.export"),
