@@ -19,6 +19,7 @@ pub mod draw;
 pub mod error;
 pub mod export;
 pub mod fault;
+pub mod folders;
 pub mod i18n;
 pub mod import;
 pub mod journal;

@@ -50,6 +50,13 @@ pub const COMMANDS: &[&str] = &[
     "ceremony_videos",
     "set_stage_ceremony",
     "stage_reveal_next",
+    "list_folder",
+    "import_preview",
+    "import_register",
+    "list_ceremonies",
+    "export_bundle",
+    "export_record",
+    "verify_bundle",
 ];
 
 /// The commands the stage window may call: it reads what it shows, toggles its own full screen and reveals

@@ -11,8 +11,10 @@ mod ceremony;
 /// The names of the app's commands (shared with `build.rs`, which includes the file, so it has no `//!` comment).
 mod command_names;
 mod commands;
+mod import;
 mod ipc;
 mod plans;
+mod records;
 mod settings;
 mod stage;
 mod state;
@@ -20,6 +22,7 @@ mod state;
 mod tests;
 #[cfg(test)]
 mod tests_ceremony;
+mod tests_io;
 mod windows;
 
 use std::path::PathBuf;
@@ -94,6 +97,13 @@ pub fn setup<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::
             ceremony::ceremony_videos,
             ceremony::set_stage_ceremony,
             ceremony::stage_reveal_next,
+            import::list_folder,
+            import::import_preview,
+            import::import_register,
+            records::list_ceremonies,
+            records::export_bundle,
+            records::export_record,
+            records::verify_bundle,
         ])
         .on_window_event(windows::on_window_event)
         .setup(|app| {

@@ -168,11 +168,35 @@ impl ColumnMap {
     }
 }
 
-/// A `--map FIELD=HEADER` resolved to a field index.
+/// A `--map FIELD=HEADER` resolved to a field index. An empty `header` says the field has no column at all
+/// (the desktop app's mapping screen can take a wrong guess away; the command line has no use for it).
 #[derive(Clone, Debug)]
 pub struct ExplicitMap {
     pub field: usize,
     pub header: String,
+}
+
+/// How a column came to be mapped to its field: how sure the mapping is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The user named the column for the field.
+    Explicit,
+    /// The header is the field's canonical header (what the exporter and the demo write).
+    Canonical,
+    /// The header is one of the field's other names: likely, but worth a look.
+    Synonym,
+}
+
+/// How column `header` came to be mapped to field `field` (an index into [`fields`]).
+pub fn match_kind(register: Register, field: usize, header: &str, explicit: &[ExplicitMap]) -> MatchKind {
+    if explicit.iter().any(|m| m.field == field) {
+        MatchKind::Explicit
+    } else if normalize::header_key(header) == normalize::header_key(fields(register)[field].header) {
+        MatchKind::Canonical
+    } else {
+        MatchKind::Synonym
+    }
 }
 
 /// Checks the `--map` field names. A field may be named by its key (`code`) or its canonical header.
@@ -219,8 +243,13 @@ pub fn map_columns(register: Register, headers: &[String], explicit: &[ExplicitM
     let specs = fields(register);
     let keys: Vec<String> = headers.iter().map(|h| normalize::header_key(h)).collect();
     let mut columns: Vec<Option<usize>> = vec![None; specs.len()];
+    let mut decided = vec![false; specs.len()];
     let mut taken = vec![false; headers.len()];
     for m in explicit {
+        decided[m.field] = true;
+        if m.header.trim().is_empty() {
+            continue;
+        }
         let wanted = normalize::header_key(&m.header);
         let col = headers
             .iter()
@@ -232,7 +261,7 @@ pub fn map_columns(register: Register, headers: &[String], explicit: &[ExplicitM
     // Candidates (name rank, column, field), best first.
     let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
     for (fi, spec) in specs.iter().enumerate() {
-        if columns[fi].is_some() {
+        if decided[fi] {
             continue;
         }
         let names = std::iter::once(spec.header).chain(spec.synonyms.iter().copied());
@@ -424,6 +453,47 @@ mod tests {
         assert_eq!(
             resolve_explicit(Register::Items, &[("抽查事项".into(), "x".into())]).unwrap()[0].field,
             1
+        );
+    }
+
+    #[test]
+    fn an_empty_explicit_header_leaves_the_field_without_a_column() {
+        let headers = h(&["信用代码", "企业名称", "地址", "备注"]);
+        let explicit = resolve_explicit(Register::Entities, &[("address".into(), "".into())]).unwrap();
+        let map = map_columns(Register::Entities, &headers, &explicit).unwrap();
+        assert_eq!(map.column(Register::Entities, "address"), None);
+        assert_eq!(map.column(Register::Entities, "name"), Some(1));
+        // The column freed by it is not taken by another field either.
+        assert_eq!(map.field_of(Register::Entities, 2), None);
+        // A required field taken away is missing.
+        let explicit = resolve_explicit(Register::Entities, &[("name".into(), " ".into())]).unwrap();
+        let map = map_columns(Register::Entities, &headers, &explicit).unwrap();
+        let missing: Vec<&str> = map
+            .missing_required(Register::Entities)
+            .iter()
+            .map(|f| f.key)
+            .collect();
+        assert_eq!(missing, ["name"]);
+    }
+
+    #[test]
+    fn match_kinds_tell_canonical_synonym_and_explicit_apart() {
+        let explicit = resolve_explicit(Register::Entities, &[("address".into(), "地址".into())]).unwrap();
+        assert_eq!(
+            match_kind(Register::Entities, 0, "统一社会信用代码 ", &[]),
+            MatchKind::Canonical
+        );
+        assert_eq!(
+            match_kind(Register::Entities, 0, "信用代码", &[]),
+            MatchKind::Synonym
+        );
+        assert_eq!(
+            match_kind(Register::Entities, 4, "地址", &explicit),
+            MatchKind::Explicit
+        );
+        assert_eq!(
+            match_kind(Register::Entities, 0, "信用代码", &explicit),
+            MatchKind::Synonym
         );
     }
 

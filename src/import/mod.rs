@@ -11,7 +11,8 @@
 //! are kept in the summary (the report file gets all), and duplicate detection uses a compact key index
 //! (about 40 bytes per distinct key).
 //!
-//! Entry points for the CLI and the desktop app: [`preview`] and [`import_file`].
+//! Entry points for the CLI and the desktop app: [`preview`] and [`import_file`] (the app calls
+//! [`import_or_summary`], which hands back the summary of a refused all-or-nothing import as a value).
 
 pub mod fields;
 pub mod parse;
@@ -34,7 +35,8 @@ use crate::model::Register;
 use crate::registers::{self, Upsert};
 use crate::tr;
 
-use fields::{ExplicitMap, Header, HeaderSearch};
+pub use fields::MatchKind;
+use fields::{ExplicitMap, FieldSpec, Header, HeaderSearch};
 use parse::{Departments, Parsed, Record, RowContext};
 pub use problem::{ImportError, Problem, Reason, Severity};
 pub use source::Encoding;
@@ -71,6 +73,18 @@ pub struct ImportProgress {
     /// Bytes of the file read (CSV only).
     pub bytes_read: Option<u64>,
     pub bytes_total: u64,
+}
+
+impl ImportProgress {
+    /// Progress as `(done, total)` in one unit for a progress bar: bytes of a CSV file (the only measure known
+    /// in advance), else rows of a sheet that declares its size, else rows with an unknown total (0).
+    pub fn units(&self) -> (u64, u64) {
+        match (self.bytes_read, self.rows_total) {
+            (Some(read), _) => (read, self.bytes_total),
+            (None, Some(total)) => (self.rows_done, total),
+            (None, None) => (self.rows_done, 0),
+        }
+    }
 }
 
 /// What an import did (or, inside `ImportError::RowErrors`, found).
@@ -163,6 +177,8 @@ pub struct PreviewColumn {
     pub header: String,
     /// The field the column is mapped to.
     pub field: Option<&'static str>,
+    /// How sure that mapping is (`None` when the column is not mapped).
+    pub matched: Option<MatchKind>,
 }
 
 /// A data row of a preview.
@@ -177,6 +193,10 @@ pub struct PreviewRow {
 /// What an import of a file would see: for the desktop app's mapping screen.
 #[derive(Clone, Debug, Serialize)]
 pub struct Preview {
+    pub register: Register,
+    /// The register's fields (key, canonical header, required), in export column order: what a column can
+    /// be mapped to.
+    pub fields: &'static [FieldSpec],
     pub file: String,
     pub sheets: Vec<String>,
     pub sheet: Option<String>,
@@ -422,10 +442,14 @@ pub fn preview(
     let columns = headers
         .iter()
         .enumerate()
-        .map(|(index, header)| PreviewColumn {
-            index,
-            header: header.clone(),
-            field: map.field_of(register, index),
+        .map(|(index, header)| {
+            let field = map.columns.iter().position(|c| *c == Some(index));
+            PreviewColumn {
+                index,
+                header: header.clone(),
+                field: field.map(|f| fields::fields(register)[f].key),
+                matched: field.map(|f| fields::match_kind(register, f, header, &explicit)),
+            }
         })
         .collect();
     let departments = Departments::load(conn)?;
@@ -462,6 +486,8 @@ pub fn preview(
         })?;
     }
     Ok(Preview {
+        register,
+        fields: fields::fields(register),
         file,
         sheets: src.sheets().to_vec(),
         sheet,
@@ -521,6 +547,25 @@ pub fn import_file(
 
 /// `PRAGMA temp_store = FILE`.
 const TEMP_STORE_FILE: i64 = 1;
+/// [`import_file`] for a caller that shows every outcome as a report (the desktop app): the row errors of an
+/// all-or-nothing import come back as the summary itself, `committed: false`, with the counts and problems
+/// the error carries (nothing was written, as with `import_file`). Every other failure is still an error.
+pub fn import_or_summary(
+    db: &mut Db,
+    register: Register,
+    path: &Path,
+    options: &ImportOptions,
+    now: DateTime<FixedOffset>,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportSummary> {
+    match import_file(db, register, path, options, now, progress) {
+        Err(Error::Import(e)) => match *e {
+            ImportError::RowErrors(summary) => Ok(*summary),
+            other => Err(other.into()),
+        },
+        other => other,
+    }
+}
 
 /// The SQLite page cache during an import, in KiB.
 const IMPORT_CACHE_KIB: i64 = 16 * 1024;
@@ -739,6 +784,121 @@ fn tr_static(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A departments CSV: a title row, the header, one good row and one row without a name.
+    fn departments_csv(dir: &Path) -> PathBuf {
+        let path = dir.join("部门.csv");
+        std::fs::write(&path, "部门名单\n编码,名称,备注\nD18,林业局,\nD19,,缺名称\n").unwrap();
+        path
+    }
+
+    #[test]
+    fn preview_lists_the_fields_and_how_sure_each_mapping_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = departments_csv(dir.path());
+        let db = Db::open_in_memory().unwrap();
+        let p = preview(db.conn(), &path, Register::Departments, &ImportOptions::default()).unwrap();
+        let fields: Vec<(&str, &str, bool)> =
+            p.fields.iter().map(|f| (f.key, f.header, f.required)).collect();
+        assert_eq!(fields, [("code", "部门编码", true), ("name", "部门名称", true)]);
+        assert_eq!(p.header_row, Some(2));
+        let cols: Vec<(&str, Option<&str>, Option<MatchKind>)> = p
+            .columns
+            .iter()
+            .map(|c| (c.header.as_str(), c.field, c.matched))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                ("编码", Some("code"), Some(MatchKind::Synonym)),
+                ("名称", Some("name"), Some(MatchKind::Synonym)),
+                ("备注", None, None),
+            ]
+        );
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            json["fields"][0],
+            serde_json::json!({"key": "code", "header": "部门编码", "required": true})
+        );
+        assert_eq!(json["columns"][0]["matched"], "synonym");
+        // Mapped by the user, and a wrong guess taken away.
+        let options = ImportOptions {
+            mappings: vec![("name".into(), "备注".into())],
+            ..ImportOptions::default()
+        };
+        let p = preview(db.conn(), &path, Register::Departments, &options).unwrap();
+        assert_eq!(p.columns[2].field, Some("name"));
+        assert_eq!(p.columns[2].matched, Some(MatchKind::Explicit));
+        assert_eq!(p.columns[1].field, None);
+        let options = ImportOptions {
+            mappings: vec![("name".into(), "".into())],
+            ..ImportOptions::default()
+        };
+        let p = preview(db.conn(), &path, Register::Departments, &options).unwrap();
+        assert_eq!(p.missing_required, ["name"]);
+    }
+
+    #[test]
+    fn a_refused_import_comes_back_as_its_summary_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = departments_csv(dir.path());
+        let mut db = Db::open_in_memory().unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-03-01T09:30:00+08:00").unwrap();
+        let count = |db: &Db| registers::list_departments(db.conn()).unwrap().len();
+        let before = count(&db);
+        let s = import_or_summary(
+            &mut db,
+            Register::Departments,
+            &path,
+            &ImportOptions::default(),
+            now,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert!(!s.committed);
+        assert_eq!((s.rows, s.added, s.rejected), (2, 0, 1));
+        assert_eq!(s.problems[0].row, 4);
+        assert_eq!(s.problems[0].column.as_deref(), Some("名称"));
+        assert_eq!(s.problems[0].reason, Reason::Missing);
+        assert_eq!(count(&db), before);
+        // Valid rows only: the good row is imported, the bad one goes to the report file.
+        let report = dir.path().join("rejected.csv");
+        let options = ImportOptions {
+            partial: true,
+            report: Some(report.clone()),
+            ..ImportOptions::default()
+        };
+        let s = import_or_summary(&mut db, Register::Departments, &path, &options, now, &mut |_| {}).unwrap();
+        assert!(s.committed);
+        assert_eq!((s.added, s.rejected, s.report_rows), (1, 1, 1));
+        assert_eq!(count(&db), before + 1);
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(text.contains("D19"), "{text}");
+        // Other failures are still errors.
+        let e = import_or_summary(
+            &mut db,
+            Register::Departments,
+            &dir.path().join("none.csv"),
+            &ImportOptions::default(),
+            now,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), crate::error::ErrorCode::Io);
+    }
+
+    #[test]
+    fn progress_units_prefer_bytes_then_declared_rows() {
+        let p = |rows_total, bytes_read| ImportProgress {
+            rows_done: 300,
+            rows_total,
+            bytes_read,
+            bytes_total: 9000,
+        };
+        assert_eq!(p(None, Some(4500)).units(), (4500, 9000));
+        assert_eq!(p(Some(1200), None).units(), (300, 1200));
+        assert_eq!(p(None, None).units(), (300, 0));
+    }
 
     #[test]
     fn key_index_finds_first_rows_and_survives_growth() {

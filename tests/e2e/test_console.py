@@ -12,7 +12,7 @@ def test_console_shows_the_registers(seeded_db, launch):
     app.ready()
     app.text_is("app-title", "双随机公开摇号")
     nav = [b.text for b in app.els('[data-testid="sidebar"] button')]
-    assert nav == ["名录库", "抽查事项", "抽查计划", "抽查任务", "摇号", "检查结果", "摇号记录", "核验", "设置"]
+    assert nav == ["名录库", "抽查事项", "导入名录", "抽查计划", "抽查任务", "摇号", "检查结果", "摇号记录", "核验", "设置"]
     app.text_is("count-entities", "3")
     app.text_is("count-inspectors", "2")
     app.text_is("count-departments", "17")

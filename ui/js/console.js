@@ -7,20 +7,24 @@ import { applyTexts, h } from "./dom.js";
 import { translator } from "./i18n.js";
 import { ceremonyPage } from "./pages/ceremony.js";
 import { plansPage } from "./pages/plans.js";
+import { importPage } from "./pages/import.js";
+import { recordsPage } from "./pages/records.js";
 import { itemsPage, registersPage } from "./pages/registers.js";
 import { settingsPage } from "./pages/settings.js";
 import { tasksPage } from "./pages/tasks.js";
 import { unavailablePage } from "./pages/unavailable.js";
+import { verifyPage } from "./pages/verify.js";
 
 const NAV = [
   ["registers", "nav.registers", registersPage],
   ["items", "nav.items", itemsPage],
+  ["import", "nav.import", importPage],
   ["plans", "nav.plans", plansPage],
   ["tasks", "nav.tasks", tasksPage],
   ["ceremony", "nav.ceremony", ceremonyPage],
   ["results", "nav.results", null],
-  ["records", "nav.records", null],
-  ["verify", "nav.verify", null],
+  ["records", "nav.records", recordsPage],
+  ["verify", "nav.verify", verifyPage],
   ["settings", "nav.settings", settingsPage],
 ].map(([id, label, page]) => ({ id, label, page: page ?? unavailablePage(id, label), available: page !== null }));
 
