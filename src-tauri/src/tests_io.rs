@@ -257,5 +257,8 @@ fn records_list_ceremonies_and_refuse_to_export_what_does_not_exist() {
     let dir_out = dir.path().join("records");
     let e = invoke(&console, "export_record", json!({"ceremony": 7, "dir": dir_out})).unwrap_err();
     assert_eq!(e["code"], "not_found");
-    assert!(!dir_out.exists(), "nothing is created for a ceremony that does not exist");
+    assert!(
+        !dir_out.exists(),
+        "nothing is created for a ceremony that does not exist"
+    );
 }
