@@ -22,6 +22,7 @@ mod state;
 mod tests;
 #[cfg(test)]
 mod tests_ceremony;
+#[cfg(test)]
 mod tests_io;
 mod windows;
 
