@@ -17,6 +17,8 @@ pub mod draw;
 pub mod error;
 pub mod export;
 pub mod fault;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod i18n;
 pub mod import;
 pub mod journal;

@@ -5,6 +5,7 @@
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
 mod audit;
+mod backup;
 mod calendar;
 mod ceremony;
 mod coverage;
@@ -14,6 +15,7 @@ mod export;
 mod import;
 mod list;
 mod plan;
+mod restore;
 mod result;
 mod task;
 mod verify;
@@ -79,6 +81,10 @@ pub enum Command {
     Import(import::Args),
     /// Export a register to .xlsx or .csv.
     Export(export::Args),
+    /// Back up the database to a new file, verified after writing (备份).
+    Backup(backup::Args),
+    /// Replace the database with a checked backup; the current one is kept as a dated copy (恢复).
+    Restore(restore::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -92,18 +98,27 @@ impl Ctx {
     /// Opens the database named by `--db`, or the default one. The hidden `FAIRDRAW_BUSY_TIMEOUT_MS` shortens
     /// the wait for another process's lock (tests of the "busy" error).
     pub fn open_db(&self) -> fairdraw::Result<Db> {
-        let path = match &self.db_path {
-            Some(p) => p.clone(),
-            None => fairdraw::db::default_path()?,
-        };
-        let db = Db::open(path)?;
-        if let Some(ms) = std::env::var("FAIRDRAW_BUSY_TIMEOUT_MS")
+        let db = Db::open(self.db_file()?)?;
+        db.conn().busy_timeout(self.busy_timeout())?;
+        Ok(db)
+    }
+
+    /// The database file named by `--db`, or the default one (not opened).
+    pub fn db_file(&self) -> fairdraw::Result<PathBuf> {
+        match &self.db_path {
+            Some(p) => Ok(p.clone()),
+            None => fairdraw::db::default_path(),
+        }
+    }
+
+    /// How long to wait for another process's lock: `fairdraw::db::BUSY_TIMEOUT`, or the hidden
+    /// `FAIRDRAW_BUSY_TIMEOUT_MS` (tests of the "busy" error).
+    pub fn busy_timeout(&self) -> std::time::Duration {
+        std::env::var("FAIRDRAW_BUSY_TIMEOUT_MS")
             .ok()
             .and_then(|s| s.parse::<u64>().ok())
-        {
-            db.conn().busy_timeout(std::time::Duration::from_millis(ms))?;
-        }
-        Ok(db)
+            .map(std::time::Duration::from_millis)
+            .unwrap_or(fairdraw::db::BUSY_TIMEOUT)
     }
 
     /// The clock: the computer's, or the fixed time of the hidden `FAIRDRAW_NOW` (RFC 3339, for tests and
@@ -156,6 +171,8 @@ pub fn run() -> ExitCode {
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Backup(args) => backup::run(&ctx, args),
+        Command::Restore(args) => restore::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

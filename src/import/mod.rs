@@ -23,13 +23,15 @@ use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
+use serde_json::json;
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::export::TableWriter;
 use crate::i18n::Lang;
+use crate::journal::{self, Event};
 use crate::model::Register;
 use crate::registers::{self, Upsert};
 use crate::tr;
@@ -500,14 +502,13 @@ pub fn import_file(
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
-    let conn = db.conn_mut();
     // Rows arrive in file order, not key order, so inserts touch pages all over the B-tree; with SQLite's
     // default 2 MiB page cache most of the time went into spilling pages to the WAL and reading them back.
     // A fixed, larger cache for the import keeps memory bounded and restores the old size afterwards.
-    let old_cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-    let result = import_into(conn, register, path, options, now, progress);
-    let restored = conn.pragma_update(None, "cache_size", old_cache);
+    let old_cache: i64 = db.conn().query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    db.conn().pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+    let result = import_into(db, register, path, options, now, progress);
+    let restored = db.conn().pragma_update(None, "cache_size", old_cache);
     let summary = result?;
     restored?;
     Ok(summary)
@@ -517,7 +518,7 @@ pub fn import_file(
 const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 fn import_into(
-    conn: &mut Connection,
+    db: &mut Db,
     register: Register,
     path: &Path,
     options: &ImportOptions,
@@ -529,13 +530,12 @@ fn import_into(
     let file = source::file_name(path);
     let (sheet, located) = locate(&mut src, register, options, &explicit)?;
     let header = located.map_err(|search| Error::from(search.not_found(file.clone(), sheet.clone())))?;
-    let bytes_total = src.size();
 
-    let mut summary = ImportSummary {
+    let summary = ImportSummary {
         register,
-        file: file.clone(),
+        file,
         file_sha256: src.sha256().unwrap_or_default().to_string(),
-        sheet: sheet.clone(),
+        sheet,
         encoding: src.encoding(),
         header_row: header.row,
         rows: 0,
@@ -554,7 +554,7 @@ fn import_into(
         import_run: None,
     };
 
-    let mut report = match &options.report {
+    let report = match &options.report {
         Some(p) => {
             let mut cols: Vec<&str> = vec![tr_static(options.lang, "行号", "Row")];
             cols.extend(header.headers.iter().map(String::as_str));
@@ -569,8 +569,32 @@ fn import_into(
         None => None,
     };
 
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let departments = Departments::load(&tx)?;
+    // One journaled transaction: the rows, the `import_run` row and the `register_imported` entry are written
+    // together or not at all (a failed or all-or-nothing-refused import leaves no entry).
+    let mut summary = journal::transact(db, "import", |tx| {
+        import_rows(tx, &mut src, &header, summary, report, options, now, progress)
+    })?;
+    summary.committed = true;
+    Ok(summary)
+}
+
+/// Reads the data rows of `src` below the header into the open transaction, then records the run.
+#[allow(clippy::too_many_arguments)]
+fn import_rows(
+    tx: &Transaction<'_>,
+    src: &mut Source,
+    header: &Header,
+    mut summary: ImportSummary,
+    mut report: Option<TableWriter>,
+    options: &ImportOptions,
+    now: DateTime<FixedOffset>,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportSummary> {
+    let register = summary.register;
+    let file = summary.file.clone();
+    let sheet = summary.sheet.clone();
+    let bytes_total = src.size();
+    let departments = Departments::load(tx)?;
     let mut checker = RowChecker::new(RowContext {
         register,
         file: &file,
@@ -609,7 +633,7 @@ fn import_into(
             Some(record) => {
                 // After the first error an all-or-nothing import will roll back: stop writing, keep checking.
                 if options.partial || summary.rejected == 0 {
-                    match store(&tx, record)? {
+                    match store(tx, record)? {
                         Upsert::Added => summary.added += 1,
                         Upsert::Updated => summary.updated += 1,
                         Upsert::Unchanged => summary.unchanged += 1,
@@ -656,7 +680,7 @@ fn import_into(
     });
 
     if summary.rejected > 0 && !options.partial {
-        drop(tx);
+        // Returning the error rolls the transaction back.
         if let Some(w) = report {
             w.finish()?;
         }
@@ -681,12 +705,29 @@ fn import_into(
         ],
     )?;
     summary.import_run = Some(tx.last_insert_rowid());
+    journal::append(
+        tx,
+        now,
+        Event::RegisterImported,
+        None,
+        &json!({
+            "register": register.as_str(),
+            "file": summary.file,
+            "file_sha256": summary.file_sha256,
+            "sheet": summary.sheet,
+            "rows": summary.rows,
+            "added": summary.added,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "rejected": summary.rejected,
+            "partial": options.partial,
+            "import_run": summary.import_run,
+        }),
+    )?;
     // The report is complete before the commit, so a failure writing it leaves the database untouched.
     if let Some(w) = report {
         w.finish()?;
     }
-    tx.commit()?;
-    summary.committed = true;
     Ok(summary)
 }
 
