@@ -7,11 +7,15 @@ set -euo pipefail
 what="${1:-all}"
 
 core_pkgs=(build-essential pkg-config python3 poppler-utils fonts-noto-cjk fonts-dejavu-core)
-app_pkgs=(libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick fonts-wqy-microhei)
+# The desktop app: WebKitGTK to build it; Xvfb, WebKitWebDriver, Python venv and ss (iproute2) for its
+# end-to-end tests (scripts/e2e.sh); ImageMagick for icons and screenshots.
+app_pkgs=(libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver python3-venv iproute2 imagemagick fonts-wqy-microhei)
 
 pkgs=("${core_pkgs[@]}")
 if [ "$what" = "app" ] || [ "$what" = "all" ]; then
     pkgs+=("${app_pkgs[@]}")
+    # Node runs the frontend's unit tests (node --test) and the Tauri CLI for bundles; any Node >= 18 will do.
+    command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 
 missing=()

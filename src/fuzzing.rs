@@ -138,9 +138,13 @@ pub fn task_file(dir: &Path, bytes: &[u8]) -> Result<usize> {
     let text = std::str::from_utf8(bytes).map_err(|e| crate::Error::invalid("task.json", e.to_string()))?;
     let task = TaskFile::parse(text, dir, "task.json")?;
     let mut registers = small_registers();
-    registers
-        .pool
-        .retain(|i| task.rules.inspectors.departments.contains(&i.department));
+    registers.pool.retain(|i| {
+        task.rules
+            .inspectors
+            .departments
+            .iter()
+            .any(|d| d.as_str() == i.department.as_str())
+    });
     registers.population.retain(|e| task.rules.scope.admits(e));
     let secret = task.secret.unwrap_or_default();
     let run = taskfile::run(&task, registers, secret)?;

@@ -5,6 +5,8 @@
 //! `fairdraw` command-line tool and the desktop shell are thin layers over it. See `docs/ARCHITECTURE.md`.
 
 pub mod audit;
+pub mod backup;
+pub mod browse;
 pub mod bundle;
 pub mod calendar;
 pub mod ceremony;

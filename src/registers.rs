@@ -100,10 +100,10 @@ pub fn upsert_department(conn: &Connection, d: &Department) -> Result<Upsert> {
 // ---------------------------------------------------------------------------------------------------------
 // Entities
 
-const ENTITY_COLUMNS: &str = "code, name, entity_type, industry, address, authority, region, town, established, \
+pub(crate) const ENTITY_COLUMNS: &str = "code, name, entity_type, industry, address, authority, region, town, established, \
      status, risk_class, tags, last_inspected";
 
-fn entity_from_row(r: &Row<'_>) -> rusqlite::Result<Entity> {
+pub(crate) fn entity_from_row(r: &Row<'_>) -> rusqlite::Result<Entity> {
     Ok(Entity {
         code: r.get(0)?,
         name: r.get(1)?,
@@ -196,9 +196,9 @@ pub fn set_last_inspected(conn: &Connection, code: &str, date: NaiveDate) -> Res
 // ---------------------------------------------------------------------------------------------------------
 // Inspectors
 
-const INSPECTOR_COLUMNS: &str = "staff_no, name, department, certificate_no, certificate_valid_until, qualifications, expert, region, status";
+pub(crate) const INSPECTOR_COLUMNS: &str = "staff_no, name, department, certificate_no, certificate_valid_until, qualifications, expert, region, status";
 
-fn inspector_from_row(r: &Row<'_>) -> rusqlite::Result<Inspector> {
+pub(crate) fn inspector_from_row(r: &Row<'_>) -> rusqlite::Result<Inspector> {
     Ok(Inspector {
         staff_no: r.get(0)?,
         name: r.get(1)?,
@@ -265,9 +265,9 @@ pub fn get_inspector(conn: &Connection, staff_no: &str) -> Result<Option<Inspect
 // ---------------------------------------------------------------------------------------------------------
 // Items
 
-const ITEM_COLUMNS: &str = "code, name, department, legal_basis, subject, object, method, ratio_frequency, inspector_requirements, notes";
+pub(crate) const ITEM_COLUMNS: &str = "code, name, department, legal_basis, subject, object, method, ratio_frequency, inspector_requirements, notes";
 
-fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
+pub(crate) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
     Ok(Item {
         code: r.get(0)?,
         name: r.get(1)?,

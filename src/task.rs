@@ -381,7 +381,7 @@ pub fn read_recusals(path: &Path) -> Result<Vec<Recusal>> {
         csv.rows
             .iter()
             .map(|(row, rec)| {
-                let get = |i: usize| rec.get(i).unwrap_or("").to_string();
+                let get = |i: usize| crate::draw::Text::from(rec.get(i).unwrap_or(""));
                 (
                     format!("{file} row {row}"),
                     Recusal {
@@ -405,9 +405,9 @@ pub fn normalize_recusals(raw: Vec<(String, Recusal)>) -> Result<Vec<Recusal>> {
         let entity_code = required_text(&format!("{place} entity_code"), &r.entity_code)?.to_uppercase();
         out.push((
             Recusal {
-                staff_no,
-                entity_code,
-                reason: optional_text(&r.reason),
+                staff_no: staff_no.into(),
+                entity_code: entity_code.into(),
+                reason: optional_text(&r.reason).into(),
             },
             place,
         ));

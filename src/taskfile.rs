@@ -24,7 +24,7 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::bundle::{BundleJson, FORMAT, RecordedFingerprints, Witness};
+use crate::bundle::{BundleJson, Witness};
 use crate::draw::{self, DrawEntity, DrawInspector, Frozen, Hash32, Recusal, Rules};
 use crate::error::{Error, ErrorCode, Result};
 use crate::model::{Entity, Inspector};
@@ -165,18 +165,18 @@ pub struct Registers {
 /// The draw's view of a register entity: dates as `YYYY-MM-DD`, missing values as empty strings.
 pub fn entity_for_draw(e: Entity) -> DrawEntity {
     DrawEntity {
-        code: e.code,
-        name: e.name,
-        entity_type: e.entity_type,
-        industry: e.industry,
-        address: e.address,
-        authority: e.authority,
-        region: e.region,
-        town: e.town,
+        code: e.code.into(),
+        name: e.name.into(),
+        entity_type: e.entity_type.into(),
+        industry: e.industry.into(),
+        address: e.address.into(),
+        authority: e.authority.into(),
+        region: e.region.into(),
+        town: e.town.into(),
         established: date(e.established),
-        status: e.status,
-        risk_class: e.risk_class.map(|r| r.as_str().to_string()).unwrap_or_default(),
-        tags: e.tags,
+        status: e.status.into(),
+        risk_class: e.risk_class.map(|r| r.as_str().into()).unwrap_or_default(),
+        tags: e.tags.into_iter().map(Into::into).collect(),
         last_inspected: date(e.last_inspected),
     }
 }
@@ -184,20 +184,21 @@ pub fn entity_for_draw(e: Entity) -> DrawEntity {
 /// The draw's view of a register inspector.
 pub fn inspector_for_draw(i: Inspector) -> DrawInspector {
     DrawInspector {
-        staff_no: i.staff_no,
-        name: i.name,
-        department: i.department,
-        certificate_no: i.certificate_no,
+        staff_no: i.staff_no.into(),
+        name: i.name.into(),
+        department: i.department.into(),
+        certificate_no: i.certificate_no.into(),
         certificate_valid_until: date(i.certificate_valid_until),
-        qualifications: i.qualifications,
+        qualifications: i.qualifications.into_iter().map(Into::into).collect(),
         expert: i.expert,
-        region: i.region,
-        status: i.status,
+        region: i.region.into(),
+        status: i.status.into(),
     }
 }
 
-fn date(d: Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+fn date(d: Option<chrono::NaiveDate>) -> draw::Text {
+    d.map(|d| d.format("%Y-%m-%d").to_string().into())
+        .unwrap_or_default()
 }
 
 /// Reads the population (entities within `rules.scope`) and the pool (inspectors of the rules'
@@ -245,11 +246,6 @@ pub fn run(task: &TaskFile, registers: Registers, secret: Hash32) -> Result<Draw
         task.rules.clone(),
     )
     .map_err(|e| e.into_error(&names))?;
-    let fp = *frozen.fingerprints();
-    let commitment = draw::commitment(&fp.inputs, &secret);
-    let entropies: Vec<&str> = task.witnesses.iter().map(|w| w.entropy.as_str()).collect();
-    let seed = draw::derive_seed(&fp.inputs, &secret, &entropies).map_err(|e| e.into_error(&names))?;
-    let outcome = draw::draw(&frozen, &seed);
     let departments = frozen
         .rules()
         .inspectors
@@ -257,19 +253,7 @@ pub fn run(task: &TaskFile, registers: Registers, secret: Hash32) -> Result<Draw
         .iter()
         .map(|d| (d.clone(), names.get(d).cloned().unwrap_or_default()))
         .collect();
-    let record = BundleJson {
-        format: FORMAT.to_string(),
-        rules: task.rules.clone(),
-        departments,
-        fingerprints: RecordedFingerprints::new(&fp, outcome.fingerprint()),
-        commitment,
-        secret,
-        witnesses: task.witnesses.clone(),
-        seed,
-        outcome,
-        attempt: None,
-        events: None,
-        addenda: None,
-    };
+    let record = BundleJson::draw(&frozen, departments, secret, task.witnesses.clone())
+        .map_err(|e| e.into_error(&names))?;
     Ok(DrawRun { frozen, record })
 }

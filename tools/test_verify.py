@@ -1225,6 +1225,417 @@ class Vectors(unittest.TestCase):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# §15: the journal and the record hash, on a ceremony bundle exported by the Rust fairdraw
+# ---------------------------------------------------------------------------------------------------------
+
+# Made with `python3 tools/crosscheck.py --fixture tools/testdata/ceremony.fairdraw.zip`: a task with one voided
+# attempt (voided after its commitment), then a sealed attempt with a recording, two witnesses, and after the
+# seal a video, a used reserve and a marker. Kept as it was exported: old records must stay verifiable.
+CEREMONY_FIXTURE = os.path.join(HERE, "testdata", "ceremony.fairdraw.zip")
+
+
+def _q(n):
+    return struct.pack(">Q", n)
+
+
+def _b(data):
+    return _u(len(data)) + data
+
+
+def hand_entry_hash(e):
+    """§15.1 `journal_entry` of a bundle's event, written out again here from the formula."""
+    return _h(_s("fairdraw-journal/1") + _q(e["seq"]) + _s(e["at"]) + _s(e["event"]) + _q(e["ceremony_id"] or 0)
+              + _s(e["payload"]) + _b(bytes.fromhex(e["prev_hash"])))
+
+
+def hand_record_hash(d):
+    """§15.2 `record` from a bundle's values as §15.3 lists them, written out again here from the formula."""
+    a, fp, x = d["attempt"], d["fingerprints"], bytes.fromhex
+    witnesses = b"".join(_s(w["name"]) + _s(w["role"]) + _s(w["unit"]) + _s(w["entropy"]) for w in d["witnesses"])
+    voided = b"".join(_u(v["attempt"]) + _s(v["reason"]) + _s(v["operator"]) + _s(v["voided_at"])
+                      for v in a["voided_attempts"])
+    return _h(_s("fairdraw-record/1") + _b(x(fp["inputs"])) + _b(x(d["commitment"])) + _b(x(d["secret"]))
+              + _u(len(d["witnesses"])) + witnesses + _b(x(d["seed"])) + _b(x(fp["outcome"]))
+              + _s(d["rules"]["task"]["number"]) + _u(d["rules"]["task"]["attempt"])
+              + _u(len(a["voided_attempts"])) + voided
+              + _s(a["operator"]) + _s(a["sealed_at"]) + _b(x(a["journal_head"])))
+
+
+def _bump_digit(text):
+    """`text` with its last ASCII digit changed (one byte of the payload, which stays valid JSON)."""
+    k = max(i for i, c in enumerate(text) if c in "0123456789")
+    return text[:k] + str((int(text[k]) + 1) % 10) + text[k + 1:]
+
+
+def _flip_hex(h):
+    return ("1" if h[0] == "0" else "0") + h[1:]
+
+
+def _has_digit(e):
+    return any(c in "0123456789" for c in e["payload"])
+
+
+def ceremony_tampers(data, rnd=None):
+    """Tampered versions of a ceremony bundle's bundle.json, with the field verify.py must report for each:
+    a list of (name, mutate(data), field). With `rnd`, the altered entries are chosen at random."""
+    pick = (lambda xs: xs[0]) if rnd is None else rnd.choice
+    events = data["events"]
+    tampers = []
+
+    def witness_name(d):
+        d["witnesses"][0]["name"] += "甲"
+
+    # The journal's witness_added entry still holds the witness's name.
+    tampers.append(("a witness's name", witness_name, "witnesses[0].name"))
+
+    i = pick([k for k, e in enumerate(events) if _has_digit(e)])
+
+    def payload_byte(d, i=i):
+        d["events"][i]["payload"] = _bump_digit(d["events"][i]["payload"])
+
+    tampers.append(("one byte of the payload of seq %d" % events[i]["seq"], payload_byte, "events[%d].hash" % i))
+
+    j = pick([k for k in range(len(events) - 1) if events[k + 1]["seq"] == events[k]["seq"] + 1 and _has_digit(events[k])])
+
+    def payload_byte_rehashed(d, j=j):
+        e = d["events"][j]
+        e["payload"] = _bump_digit(e["payload"])
+        e["hash"] = hand_entry_hash(e)
+
+    tampers.append(("one byte of the payload of seq %d, its hash recomputed" % events[j]["seq"], payload_byte_rehashed,
+                    "events[%d].prev_hash" % (j + 1)))
+
+    def journal_head(d):
+        d["attempt"]["journal_head"] = _flip_hex(d["attempt"]["journal_head"])
+
+    tampers.append(("journal_head", journal_head, "attempt.journal_head"))
+
+    voided = data["attempt"]["voided_attempts"]
+    if voided:
+        def voided_removed(d):
+            del d["attempt"]["voided_attempts"][-1]
+
+        tampers.append(("the last voided attempt removed", voided_removed,
+                        "attempt.voided_attempts[%d]" % (len(voided) - 1)))
+        number = pick(voided)["attempt"]
+
+        def voided_entries_removed(d, number=number):
+            d["events"] = [e for e in d["events"] if json.loads(e["payload"]).get("attempt") != number]
+
+        tampers.append(("the journal entries of voided attempt %d removed" % number, voided_entries_removed,
+                        "attempt.voided_attempts[%d]" % (number - 1)))
+
+    def record_hash(d):
+        d["attempt"]["record_hash"] = _flip_hex(d["attempt"]["record_hash"])
+
+    tampers.append(("record_hash", record_hash, "attempt.record_hash"))
+    return tampers
+
+
+def run_tamper(folder, original, mutate):
+    """Verify the bundle folder with a mutated bundle.json (restored afterwards); returns the field of the first
+    difference, or "match" / "invalid: …"."""
+    data = copy.deepcopy(original)
+    mutate(data)
+    path = os.path.join(folder, "bundle.json")
+    write_json(path, data)
+    try:
+        code, report = verify.verify_bundle(folder)
+    finally:
+        write_json(path, original)
+    if code == verify.EXIT_MISMATCH:
+        return report["difference"]["field"]
+    if code == verify.EXIT_INVALID:
+        return "invalid: %s (%s)" % (report["error"]["message_en"], report["place"])
+    return report["result"]
+
+
+class CeremonySpecLiteral(unittest.TestCase):
+    """The byte strings of §15.1 and §15.2, assembled by hand in the test, against verify.py's builders; then
+    the same hand-made formulas against every hash the Rust fairdraw wrote into a real bundle."""
+
+    def test_journal_entry_bytes(self):
+        prev = bytes(range(32))
+        payload = '{"ceremony":3,"name":"王𠮷","digits":"314159"}'
+        expected = (bytes.fromhex("00000012") + b"fairdraw-journal/1"
+                    + bytes.fromhex("0000000000000007")
+                    + bytes.fromhex("0000001d") + b"2026-06-10T09:02:00.000+08:00"
+                    + bytes.fromhex("0000000d") + b"witness_added"
+                    + bytes.fromhex("0000000000000003")
+                    + struct.pack(">I", len(payload.encode("utf-8"))) + payload.encode("utf-8")
+                    + bytes.fromhex("00000020") + prev)
+        self.assertEqual(len(payload.encode("utf-8")), 49)  # 42 ASCII bytes, 王 3 bytes, 𠮷 4 bytes
+        self.assertEqual(verify.journal_entry_bytes(7, "2026-06-10T09:02:00.000+08:00", "witness_added", 3, payload,
+                                                    prev), expected)
+        # No ceremony: u64(0). seq 1 starts from 32 zero bytes.
+        none = verify.journal_entry_bytes(1, "2026-06-10T09:00:00.000+08:00", "plan_created", None, "{}", bytes(32))
+        self.assertEqual(none, _s("fairdraw-journal/1") + _q(1) + _s("2026-06-10T09:00:00.000+08:00")
+                         + _s("plan_created") + bytes(8) + _s("{}") + _u(32) + bytes(32))
+        self.assertEqual(none[-50:-42], bytes(8))  # u64(0) before str("{}") and bytes(prev_hash)
+
+    def test_record_bytes(self):
+        h = [bytes([k]) * 32 for k in range(1, 7)]
+        witnesses = [("李明", "人大代表", "永州市人大常委会", "314159"), ("王𠮷", "公证员", "", "2718281828")]
+        voided = [(1, "停电", "张三", "2026-06-10T09:05:00.000+08:00")]
+        got = verify.record_bytes(h[0], h[1], h[2], witnesses, h[3], h[4], "永市监抽〔2026〕3号", 2, voided, "张三",
+                                  "2026-06-10T09:30:00.000+08:00", h[5])
+        expected = (_s("fairdraw-record/1") + _u(32) + h[0] + _u(32) + h[1] + _u(32) + h[2]
+                    + _u(2) + _s("李明") + _s("人大代表") + _s("永州市人大常委会") + _s("314159")
+                    + _s("王𠮷") + _s("公证员") + bytes.fromhex("00000000") + _s("2718281828")
+                    + _u(32) + h[3] + _u(32) + h[4] + _s("永市监抽〔2026〕3号") + bytes.fromhex("00000002")
+                    + _u(1) + bytes.fromhex("00000001") + _s("停电") + _s("张三") + _s("2026-06-10T09:05:00.000+08:00")
+                    + _s("张三") + _s("2026-06-10T09:30:00.000+08:00") + _u(32) + h[5])
+        self.assertEqual(got, expected)
+        self.assertEqual(_s("王𠮷"), bytes.fromhex("00000007e78e8bf0a0aeb7"))
+        # No voided attempt: list length 0.
+        first = verify.record_bytes(h[0], h[1], h[2], witnesses[:1], h[3], h[4], "X", 1, [], "张三", "t", h[5])
+        self.assertIn(bytes.fromhex("00000001") + _u(0) + _s("张三") + _s("t"), first)
+
+    def test_every_hash_of_a_real_bundle_by_hand(self):
+        with zipfile.ZipFile(CEREMONY_FIXTURE) as z:
+            data = json.loads(z.read("bundle.json").decode("utf-8"))
+        events = data["events"]
+        self.assertGreater(len(events), 20)
+        for e in events:
+            self.assertEqual(hand_entry_hash(e), e["hash"], "seq %d" % e["seq"])
+        for a, b in zip(events, events[1:]):
+            if b["seq"] == a["seq"] + 1:
+                self.assertEqual(b["prev_hash"], a["hash"])
+        sealed = [e for e in events if e["event"] == "ceremony_sealed"]
+        self.assertEqual(len(sealed), 1)
+        self.assertEqual(data["attempt"]["journal_head"], sealed[0]["prev_hash"])
+        self.assertEqual(hand_record_hash(data), data["attempt"]["record_hash"])
+        self.assertEqual(data["attempt"]["number"], data["rules"]["task"]["attempt"])
+        self.assertEqual([v["attempt"] for v in data["attempt"]["voided_attempts"]], [1])
+
+
+class CeremonyBundleTests(unittest.TestCase):
+    """verify.py on the fixture exported by fairdraw, untouched and tampered with."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="fairdraw-ceremony-test-")
+        self.folder = os.path.join(self.tmp, "bundle")
+        with zipfile.ZipFile(CEREMONY_FIXTURE) as z:
+            z.extractall(self.folder)
+        with open(os.path.join(self.folder, "bundle.json"), encoding="utf-8") as f:
+            self.data = json.load(f)
+        self.record_hash = self.data["attempt"]["record_hash"]
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def tampered(self, mutate, paper=None):
+        """Verify (in this process) the bundle with `mutate` applied to its bundle.json."""
+        data = copy.deepcopy(self.data)
+        mutate(data)
+        write_json(os.path.join(self.folder, "bundle.json"), data)
+        code, report = verify.verify_bundle(self.folder, paper)
+        report.pop("_display", None)
+        return code, json.loads(json.dumps(report))
+
+    def test_untampered_bundle_matches_with_its_paper_record_hash(self):
+        code, out, _ = run_cli(CEREMONY_FIXTURE)
+        self.assertEqual(code, 0, out)
+        self.assertIn("一致 / MATCH", out)
+        self.assertIn("记录哈希 / record hash: " + self.record_hash, out)
+        sealed = [e["seq"] for e in self.data["events"] if e["event"] == "ceremony_sealed"][0]
+        self.assertIn("%d entries re-hashed" % len(self.data["events"]), out)
+        self.assertIn("sealed at seq %d" % sealed, out)
+        self.assertNotIn("paper record", out)
+        # The number as printed on paper: in groups of 8, upper-case.
+        printed = " ".join(self.record_hash[k:k + 8].upper() for k in range(0, 64, 8))
+        code, out, _ = run_cli(CEREMONY_FIXTURE, "--record-hash", printed)
+        self.assertEqual(code, 0, out)
+        self.assertIn("纸质记录 / paper record: 记录哈希一致 / the record hash matches", out)
+        code, out, _ = run_cli("--json", "--record-hash", self.record_hash, self.folder)
+        report = json.loads(out)
+        self.assertEqual((code, report["result"]), (0, "match"))
+        self.assertEqual(report["record_hash"], {"recomputed": self.record_hash, "recorded": self.record_hash})
+        self.assertEqual(report["paper_record_hash"], {"paper": self.record_hash, "matches": True})
+        links = sum(1 for a, b in zip(self.data["events"], self.data["events"][1:]) if b["seq"] == a["seq"] + 1)
+        self.assertEqual(report["journal"], {"entries": len(self.data["events"]), "links": links, "sealed_seq": sealed})
+        self.assertLess(links, len(self.data["events"]) - 1)  # the other tasks' entries are not in the bundle
+
+    def test_a_different_paper_record(self):
+        other = _flip_hex(self.record_hash)
+        code, out, _ = run_cli("--json", "--record-hash", other, CEREMONY_FIXTURE)
+        report = json.loads(out)
+        self.assertEqual((code, report["difference"]["field"]), (3, "paper.record_hash"))
+        self.assertEqual((report["difference"]["expected"], report["difference"]["recorded"]), (self.record_hash, other))
+        self.assertFalse(report["paper_record_hash"]["matches"])
+        code, out, _ = run_cli("--record-hash", other, CEREMONY_FIXTURE)
+        self.assertIn("不一致 / MISMATCH", out)
+        self.assertIn("first difference: paper.record_hash", out)
+        self.assertIn("not the record of the same draw", out)
+
+    def test_paper_record_hash_forms(self):
+        h = self.record_hash
+        self.assertEqual(verify.paper_record_hash(h.upper()), h)
+        self.assertEqual(verify.paper_record_hash("%s-%s\n%s:%s" % (h[:16], h[16:32], h[32:48], h[48:])), h)
+        self.assertEqual(verify.paper_record_hash("fairdraw record 永市监抽〔2026〕1号 " + h), h)
+        self.assertIsNone(verify.paper_record_hash(h[:-1]))
+        self.assertIsNone(verify.paper_record_hash(h + " " + h))
+        self.assertIsNone(verify.paper_record_hash(h + "0"))
+        self.assertEqual(run_cli("--record-hash", h[:-1], CEREMONY_FIXTURE)[0], 2)
+        self.assertEqual(run_cli("--record-hash", h, "--vectors", self.tmp)[0], 2)
+
+    def test_each_tamper_is_reported_at_its_field(self):
+        names = []
+        for name, mutate, field in ceremony_tampers(self.data):
+            names.append(name)
+            with self.subTest(name):
+                self.assertEqual(run_tamper(self.folder, self.data, mutate), field)
+        self.assertEqual(len(names), 7)
+        self.assertEqual(run_tamper(self.folder, self.data, lambda d: None), "match")
+
+    def test_changed_witness_name_names_the_journal_entry(self):
+        added = [e for e in self.data["events"] if e["event"] == "witness_added"
+                 and json.loads(e["payload"])["attempt"] == self.data["attempt"]["number"]]
+        name = self.data["witnesses"][0]["name"]
+        code, report = self.tampered(lambda d: d["witnesses"][0].update(name=name + "甲"))
+        d = report["difference"]
+        self.assertEqual((code, d["field"], d["seq"], d["expected"], d["recorded"]),
+                         (3, "witnesses[0].name", added[0]["seq"], name, name + "甲"))
+        self.assertIn("witness_added", d["note_en"])
+        # Only the copy in `attempt` changed: the record hash still matches, the copy is reported.
+        code, report = self.tampered(lambda d: d["attempt"]["witnesses"][0].update(name="某人"))
+        self.assertEqual((code, report["difference"]["field"]), (3, "attempt.witnesses[0].name"))
+
+    def test_changed_payload_byte_names_the_entry(self):
+        events = self.data["events"]
+        k = [i for i, e in enumerate(events) if e["event"] == "entropy_added"][0]
+        code, report = self.tampered(lambda d: d["events"][k].update(payload=_bump_digit(events[k]["payload"])))
+        d = report["difference"]
+        self.assertEqual((code, d["field"], d["seq"], d["recorded"]), (3, "events[%d].hash" % k, events[k]["seq"],
+                                                                       events[k]["hash"]))
+        self.assertIn("the entry was altered", d["note_en"])
+        code, out, _ = run_cli(self.folder)
+        self.assertIn("journal entry: seq %d" % events[k]["seq"], out)
+
+    def test_changed_journal_head(self):
+        sealed = [e for e in self.data["events"] if e["event"] == "ceremony_sealed"][0]
+        code, report = self.tampered(lambda d: d["attempt"].update(journal_head="ab" * 32))
+        d = report["difference"]
+        self.assertEqual((code, d["field"], d["expected"], d["recorded"], d["seq"]),
+                         (3, "attempt.journal_head", sealed["prev_hash"], "ab" * 32, sealed["seq"]))
+        self.assertIn("seq %d" % (sealed["seq"] - 1), d["note_en"])
+
+    def test_removed_voided_attempt(self):
+        code, report = self.tampered(lambda d: d["attempt"].update(voided_attempts=[]))
+        d = report["difference"]
+        self.assertEqual((code, d["field"], d["expected"]), (3, "attempt.voided_attempts[0]", {"attempt": 1}))
+        self.assertIn("attempt 2 comes after 1 voided attempts", d["note_en"])
+        # Also with the record hash recomputed to fit: the journal of the voided attempt is still there.
+        def rewrite(d):
+            d["attempt"]["voided_attempts"] = []
+            d["attempt"]["record_hash"] = hand_record_hash(d)
+        code, report = self.tampered(rewrite)
+        self.assertEqual(report["difference"]["field"], "attempt.voided_attempts[0]")
+        # A changed reason: the void's journal entry holds the reason (and the record hash covers it).
+        code, report = self.tampered(lambda d: d["attempt"]["voided_attempts"][0].update(reason="其他原因"))
+        self.assertEqual((code, report["difference"]["field"]), (3, "attempt.voided_attempts[0].reason"))
+
+    def test_attempt_number_operator_and_sealed_at(self):
+        code, report = self.tampered(lambda d: d["attempt"].update(number=3))
+        self.assertEqual((code, report["difference"]["field"], report["difference"]["expected"]),
+                         (3, "attempt.number", 2))
+        code, report = self.tampered(lambda d: d["attempt"].update(operator="李四"))
+        self.assertEqual(report["difference"]["field"], "attempt.operator")
+        code, report = self.tampered(lambda d: d["attempt"].update(sealed_at="2026-01-01T00:00:00.000+08:00"))
+        self.assertEqual(report["difference"]["field"], "attempt.sealed_at")
+
+    def test_reordered_and_repeated_entries(self):
+        def swap(d):
+            d["events"][3], d["events"][4] = d["events"][4], d["events"][3]
+        code, report = self.tampered(swap)
+        self.assertEqual((code, report["difference"]["field"]), (3, "events[4].seq"))
+        code, report = self.tampered(lambda d: d["events"].insert(5, copy.deepcopy(d["events"][5])))
+        self.assertEqual((code, report["difference"]["field"]), (3, "events[6].seq"))
+
+    def test_a_consistent_rewrite_is_caught_only_by_the_paper_record(self):
+        # Rename a witness everywhere, recompute every journal hash from that entry on, the journal head, the
+        # sealed entry's copies and the record hash: the bundle is consistent again. The record hash printed
+        # on the signed paper record is what still tells.
+        def rewrite(d):
+            old = d["witnesses"][0]["name"]
+            new = old + "甲"
+            d["witnesses"][0]["name"] = new
+            d["attempt"]["witnesses"][0]["name"] = new
+            events = d["events"]
+            first = None
+            for k, e in enumerate(events):
+                if old in e["payload"] and json.loads(e["payload"])["attempt"] == d["attempt"]["number"]:
+                    e["payload"] = e["payload"].replace(old, new)
+                    first = k if first is None else first
+            sealed = [k for k, e in enumerate(events) if e["event"] == "ceremony_sealed"][0]
+            for k in range(first, len(events)):
+                e = events[k]
+                if k > first and e["seq"] == events[k - 1]["seq"] + 1:
+                    e["prev_hash"] = events[k - 1]["hash"]
+                if k == sealed:
+                    d["attempt"]["journal_head"] = e["prev_hash"]
+                    d["attempt"]["record_hash"] = hand_record_hash(d)
+                    payload = json.loads(e["payload"])
+                    payload.update(journal_head=d["attempt"]["journal_head"], record_hash=d["attempt"]["record_hash"])
+                    e["payload"] = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+                e["hash"] = hand_entry_hash(e)
+        code, report = self.tampered(rewrite)
+        self.assertEqual((code, report["result"]), (0, "match"), report)
+        self.assertNotEqual(report["record_hash"]["recomputed"], self.record_hash)
+        code, report = self.tampered(rewrite, paper=self.record_hash)
+        self.assertEqual((code, report["difference"]["field"], report["difference"]["recorded"]),
+                         (3, "paper.record_hash", self.record_hash))
+
+    def test_journal_and_draw_values_agree(self):
+        # A bundle whose secret was replaced and everything recomputed (commitment, seed, outcome) would match
+        # the draw check; the journal still holds the commitment published before the witnesses spoke.
+        k = [i for i, e in enumerate(self.data["events"]) if e["event"] == "seed_derived"][0]
+
+        def forge(d):
+            payload = json.loads(d["events"][k]["payload"])
+            payload["seed"] = "00" * 32
+            d["events"][k]["payload"] = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            d["events"][k]["hash"] = hand_entry_hash(d["events"][k])
+        code, report = self.tampered(forge)
+        # The rewritten entry breaks the link to the next one first.
+        self.assertEqual(report["difference"]["field"], "events[%d].prev_hash" % (k + 1))
+        data = copy.deepcopy(self.data)
+        forge(data)
+        cer = verify.CeremonyRecord(data, verify.JsonReader("bundle.json"))
+        d, _ = verify.check_ceremony(data, cer, hand_record_hash(data))
+        self.assertEqual(d.field, "events[%d].prev_hash" % (k + 1))
+        del data["events"][k + 1:]
+        cer = verify.CeremonyRecord(data, verify.JsonReader("bundle.json"))
+        this = [e for e in cer.events if e.ceremony_id == cer.ceremony]
+        self.assertEqual(verify._check_journal_against_draw(data, this).field, "seed")
+
+    def test_malformed_ceremony_members_are_invalid(self):
+        code, report = self.tampered(lambda d: d.pop("events"))
+        self.assertEqual((code, report["error"]["field"]), (1, "events"))
+        code, report = self.tampered(lambda d: d["events"][2].update(at="2026-06-10 09:02:00"))
+        self.assertEqual((code, report["error"]["field"]), (1, "events[2].at"))
+        code, report = self.tampered(lambda d: d["events"][2].update(payload="[1,2]"))
+        self.assertEqual((code, report["error"]["field"]), (1, "events[2].payload"))
+        code, report = self.tampered(lambda d: d["events"][2].update(extra=1))
+        self.assertEqual((code, report["error"]["field"]), (1, "events[2].extra"))
+        code, report = self.tampered(lambda d: d["attempt"].update(record_hash=self.record_hash.upper()))
+        self.assertEqual((code, report["error"]["field"]), (1, "attempt.record_hash"))
+
+    def test_bundle_without_ceremony_and_a_paper_record_hash(self):
+        folder = os.path.join(self.tmp, "plain")
+        rules, pop, pool, recusals = small_inputs()
+        produce_bundle(folder, rules, pop, pool, recusals)
+        code, out, _ = run_cli("--json", folder)
+        report = json.loads(out)
+        self.assertEqual(code, 0)
+        self.assertNotIn("record_hash", report)
+        code, out, _ = run_cli("--json", "--record-hash", self.record_hash, folder)
+        d = json.loads(out)["difference"]
+        self.assertEqual((code, d["field"], d["recorded"]), (3, "attempt.record_hash", None))
+        self.assertIn("no attempt", d["note_en"])
+
+
+# ---------------------------------------------------------------------------------------------------------
 # --bench N: a synthetic large bundle, timed
 # ---------------------------------------------------------------------------------------------------------
 
@@ -1352,11 +1763,13 @@ def random_inputs(rnd):
 KNOWN_RESERVE_RULE = re.compile(r"outcome\.strata\[\d+\]\.reserve: recorded 0, recomputed \d+")
 
 
-def cross_check(binary, count):
+def cross_check(binary, count, seed=7):
     """Produce `count` random bundles with this implementation; `BINARY verify BUNDLE` must say MATCH."""
     import random
 
-    rnd = random.Random(7)
+    print("--cross: %d random inputs from seed %d (re-run: python3 tools/test_verify.py --cross %s %d %d)" % (
+        count, seed, binary, count, seed))
+    rnd = random.Random(seed)
     tmp = tempfile.mkdtemp(prefix="fairdraw-cross-")
     checked = refused = disagreed = known = unassigned = recused = infeasible_same = 0
     try:
@@ -1432,7 +1845,7 @@ def cross_check(binary, count):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--bench":
         bench(int(sys.argv[2]))
-    elif len(sys.argv) == 4 and sys.argv[1] == "--cross":
-        sys.exit(cross_check(sys.argv[2], int(sys.argv[3])))
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "--cross":
+        sys.exit(cross_check(sys.argv[2], int(sys.argv[3]), *[int(x) for x in sys.argv[4:]]))
     else:
         unittest.main()

@@ -5,12 +5,15 @@ fairdraw 摇号记录独立核验工具：只用 Python 标准库，按公开规
 
 This program was written from the public specification alone, without reading fairdraw's Rust code, so that
 the two implementations check each other: if they disagree on any record or test vector, the specification is
-ambiguous or one of them is wrong. It contains its own ChaCha20 block function.
+ambiguous or one of them is wrong. It contains its own ChaCha20 block function. A bundle exported from a sealed
+ceremony is also checked against its journal and its record hash (§15), and with --record-hash against the number
+printed on the paper record.
 
 Usage:
     python3 tools/verify.py BUNDLE            # a *.fairdraw.zip or a folder holding the bundle's files
     python3 tools/verify.py --json BUNDLE     # the same, as one JSON object on standard output
     python3 tools/verify.py --vectors DIR     # run every test vector DIR/*.json
+    python3 tools/verify.py --record-hash HEX BUNDLE   # also compare with the record hash on the paper record
 
 Exit codes: 0 everything matches; 3 a recomputed value differs from the recorded one (or a vector failed);
 1 the bundle or a vector cannot be read or breaks a rule of the specification; 2 wrong usage.
@@ -112,6 +115,8 @@ def enc_u32(n):
 
 def enc_u64(n):
     """`u64(n)`: 8 bytes big-endian."""
+    if not 0 <= n < 1 << 64:
+        raise ValueError("u64 out of range: %r" % (n,))
     return _U64.pack(n)
 
 
@@ -1568,6 +1573,9 @@ class Bundle:
             entropies.append(r.text(w["entropy"], wp + ".entropy"))
         if not entropies:
             r.fail("witnesses", "至少需要一位见证人", "at least one witness is required")
+        self.ceremony = None
+        if any(m in data for m in ("attempt", "events", "addenda")):
+            self.ceremony = CeremonyRecord(data, r)
         population, self.population_sorted = read_population_csv(source, rules)
         pool = read_inspectors_csv(source)
         recusals = read_recusals_csv(source)
@@ -1647,6 +1655,502 @@ def _show(value):
 
 def _json_value(value):
     return None if value is _MISSING else value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# §15 The journal and the record hash: the ceremony members of a bundle (§15.3)
+# ---------------------------------------------------------------------------------------------------------
+
+ZERO_HASH = "00" * 32
+# §15.1: RFC 3339 with milliseconds and the UTC offset, e.g. 2026-06-10T09:02:00.000+08:00 (`Z` is RFC 3339's
+# spelling of the offset +00:00 and is accepted too).
+_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}(?:Z|[+-][0-9]{2}:[0-9]{2})\Z")
+_U64_MAX = (1 << 64) - 1
+
+EVENT_MEMBERS = ("seq", "at", "event", "ceremony_id", "payload", "prev_hash", "hash")
+ATTEMPT_MEMBERS = ("number", "ceremony", "task", "operator", "started_at", "draw_date", "min_entropy_digits",
+                   "secret_source", "witnesses", "voided_attempts", "sealed_at", "journal_head", "record_hash")
+ATTEMPT_TASK_MEMBERS = ("number", "name", "joint", "lead_department", "participating", "items", "method",
+                        "planned_start", "planned_end", "result_handling")
+ADDENDA_MEMBERS = ("recordings", "videos", "reserves_used", "manual_assignments")
+
+
+def journal_entry_bytes(seq, at, event, ceremony_id, payload, prev_hash):
+    """§15.1 `journal_entry`, whose SHA-256 is the entry's `hash`. `ceremony_id` None means "none" (encoded 0);
+    `prev_hash` is 32 bytes."""
+    return b"".join((enc_str("fairdraw-journal/1"), enc_u64(seq), enc_str(at), enc_str(event),
+                     enc_u64(ceremony_id or 0), enc_str(payload), enc_bytes(prev_hash)))
+
+
+def record_bytes(fp_inputs, commitment, secret, witnesses, seed, fp_outcome, task_number, attempt,
+                 voided_attempts, operator, sealed_at, journal_head):
+    """§15.2 `record`, whose SHA-256 is the record hash printed on the paper record.
+
+    The six hashes are 32-byte values; `witnesses` are (name, role, unit, entropy) in the order recorded;
+    `voided_attempts` are (attempt, reason, operator, voided_at) in attempt order."""
+    s = enc_str
+    return b"".join((
+        s("fairdraw-record/1"), enc_bytes(fp_inputs), enc_bytes(commitment), enc_bytes(secret),
+        enc_list(lambda w: s(w[0]) + s(w[1]) + s(w[2]) + s(w[3]), witnesses),
+        enc_bytes(seed), enc_bytes(fp_outcome), s(task_number), enc_u32(attempt),
+        enc_list(lambda v: enc_u32(v[0]) + s(v[1]) + s(v[2]) + s(v[3]), voided_attempts),
+        s(operator), s(sealed_at), enc_bytes(journal_head)))
+
+
+class JournalEntry:
+    """One member of `events` (§15.3), read and type-checked; `data` is the parsed payload object."""
+
+    __slots__ = ("index", "seq", "at", "event", "ceremony_id", "payload", "prev_hash", "hash", "data")
+
+    def path(self, member=None):
+        base = "events[%d]" % self.index
+        return base if member is None else base + "." + member
+
+    def encode(self):
+        return journal_entry_bytes(self.seq, self.at, self.event, self.ceremony_id, self.payload,
+                                   bytes.fromhex(self.prev_hash))
+
+
+class VoidedAttempt:
+    __slots__ = ("attempt", "reason", "operator", "voided_at", "state", "commitment")
+
+
+class AttemptWitness:
+    __slots__ = ("seq", "name", "added_at", "entropy_at")
+
+
+class CeremonyRecord:
+    """The members `attempt`, `events` and `addenda` of a bundle exported from a sealed ceremony (§15.3).
+
+    Only their form is checked here (types, hex, times); what they say is checked by `check_ceremony`."""
+
+    def __init__(self, data, r):
+        for m in ("attempt", "events", "addenda"):
+            if m not in data:
+                r.fail(m, "记录包有 attempt、events、addenda 中的一部分，缺少此成员（§15.3 三者同时出现）",
+                       "member is missing: a bundle from a ceremony has all of attempt, events and addenda (§15.3)")
+        self._read_attempt(data["attempt"], r)
+        self.events = [self._read_event(x, i, r) for i, x in enumerate(r.array(data["events"], "events"))]
+        r.obj(data["addenda"], "addenda", ADDENDA_MEMBERS)
+        for m in ADDENDA_MEMBERS:
+            r.array(data["addenda"][m], "addenda." + m)
+
+    def _read_attempt(self, a, r):
+        r.obj(a, "attempt", ATTEMPT_MEMBERS)
+        self.number = r.uint(a["number"], "attempt.number", minimum=1)
+        self.ceremony = _u64(r, a["ceremony"], "attempt.ceremony", minimum=1)
+        task = r.obj(a["task"], "attempt.task", ATTEMPT_TASK_MEMBERS)
+        self.task_number = r.text(task["number"], "attempt.task.number")
+        self.task_name = r.text(task["name"], "attempt.task.name")
+        self.operator = _utf8(r, a["operator"], "attempt.operator")
+        self.started_at = _time(r, a["started_at"], "attempt.started_at")
+        self.draw_date = r.date(a["draw_date"], "attempt.draw_date", allow_empty=False)
+        r.uint(a["min_entropy_digits"], "attempt.min_entropy_digits")
+        self.secret_source = r.text(a["secret_source"], "attempt.secret_source")
+        if self.secret_source not in ("os", "supplied"):
+            r.fail("attempt.secret_source", "应为 os 或 supplied", "must be os or supplied")
+        self.witnesses = []
+        for i, w in enumerate(r.array(a["witnesses"], "attempt.witnesses")):
+            wp = "attempt.witnesses[%d]" % i
+            r.obj(w, wp, ("seq", "name", "added_at", "entropy_at"))
+            x = AttemptWitness()
+            x.seq = r.uint(w["seq"], wp + ".seq", minimum=1)
+            x.name = r.text(w["name"], wp + ".name")
+            x.added_at = _time(r, w["added_at"], wp + ".added_at")
+            x.entropy_at = None if w["entropy_at"] is None else _time(r, w["entropy_at"], wp + ".entropy_at")
+            self.witnesses.append(x)
+        self.voided = []
+        for i, v in enumerate(r.array(a["voided_attempts"], "attempt.voided_attempts")):
+            vp = "attempt.voided_attempts[%d]" % i
+            r.obj(v, vp, ("attempt", "reason", "operator", "voided_at", "state", "commitment"))
+            x = VoidedAttempt()
+            x.attempt = r.uint(v["attempt"], vp + ".attempt", minimum=1)
+            x.reason = _utf8(r, v["reason"], vp + ".reason")
+            x.operator = _utf8(r, v["operator"], vp + ".operator")
+            x.voided_at = _time(r, v["voided_at"], vp + ".voided_at")
+            x.state = _utf8(r, v["state"], vp + ".state")
+            x.commitment = None if v["commitment"] is None else _hex(r, v["commitment"], vp + ".commitment")
+            self.voided.append(x)
+        self.sealed_at = _time(r, a["sealed_at"], "attempt.sealed_at")
+        self.journal_head = _hex(r, a["journal_head"], "attempt.journal_head")
+        self.record_hash = _hex(r, a["record_hash"], "attempt.record_hash")
+
+    @staticmethod
+    def _read_event(x, i, r):
+        p = "events[%d]" % i
+        r.obj(x, p, EVENT_MEMBERS)
+        e = JournalEntry()
+        e.index = i
+        e.seq = _u64(r, x["seq"], p + ".seq", minimum=1)
+        e.at = _time(r, x["at"], p + ".at")
+        e.event = _utf8(r, x["event"], p + ".event")
+        if e.event == "":
+            r.fail(p + ".event", "事件名为空", "event name is empty")
+        e.ceremony_id = None if x["ceremony_id"] is None else _u64(r, x["ceremony_id"], p + ".ceremony_id")
+        # The payload is hashed exactly as given (§15.1): it is not normalised or re-serialised here.
+        e.payload = _utf8(r, x["payload"], p + ".payload")
+        try:
+            e.data = json.loads(e.payload, object_pairs_hook=_no_duplicate_members, parse_constant=_no_constants)
+        except ValueError as err:
+            r.fail(p + ".payload", "不是有效的 JSON 文本：%s" % err, "not valid JSON text: %s" % err)
+        if not isinstance(e.data, dict):
+            r.fail(p + ".payload", "应为 JSON 对象的文本", "must be the text of a JSON object")
+        e.prev_hash = _hex(r, x["prev_hash"], p + ".prev_hash")
+        e.hash = _hex(r, x["hash"], p + ".hash")
+        return e
+
+
+def _u64(r, v, path, minimum=0):
+    if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= _U64_MAX:
+        r.fail(path, "应为 %d 至 2^64−1 之间的整数" % minimum, "must be an integer from %d to 2^64-1" % minimum)
+    return v
+
+
+def _utf8(r, v, path):
+    """A string that is hashed as given: it must only be encodable as UTF-8 (no NFC or white-space rule)."""
+    if not isinstance(v, str):
+        r.fail(path, "应为字符串", "must be a string")
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        r.fail(path, "不是有效的 Unicode 文本（孤立代理项）", "not valid Unicode text (lone surrogate)")
+    return v
+
+
+def _time(r, v, path):
+    s = _utf8(r, v, path)
+    if not _TIME_RE.match(s):
+        r.fail(path, "应为带毫秒和时区偏移的 RFC 3339 时间，如 2026-06-10T09:02:00.000+08:00",
+               "must be an RFC 3339 time with milliseconds and UTC offset, e.g. 2026-06-10T09:02:00.000+08:00")
+    return s
+
+
+def _hex(r, v, path):
+    """64 lower-case hex digits, kept as text (compared as text, decoded where hashed)."""
+    r.hex32(v, path)
+    return v
+
+
+class Diff:
+    """A difference found by the ceremony checks: `field` of the bundle, the value it should have (`expected`,
+    recomputed or taken from the journal), the value it has (`recorded`), the journal entry concerned (`seq`),
+    and a sentence in Chinese and English saying what the check was."""
+
+    def __init__(self, field, expected, recorded, zh, en, seq=None):
+        self.field = field
+        self.expected = expected
+        self.recorded = recorded
+        self.zh = zh
+        self.en = en
+        self.seq = seq
+
+
+def bundle_record_hash(data, cer):
+    """§15.2 from the bundle's recorded values as §15.3 lists them; None if one of them is not well-formed
+    (then the draw check has already reported it)."""
+    fps = data.get("fingerprints")
+    values = [fps.get("inputs") if isinstance(fps, dict) else None, data.get("commitment"), data.get("secret"),
+              data.get("seed"), fps.get("outcome") if isinstance(fps, dict) else None]
+    if not all(isinstance(v, str) and re.match(r"[0-9a-f]{64}\Z", v) for v in values):
+        return None
+    fp_inputs, commitment, secret, seed, fp_outcome = [bytes.fromhex(v) for v in values]
+    witnesses = [(w["name"], w["role"], w["unit"], w["entropy"]) for w in data["witnesses"]]
+    rules = data["rules"]
+    voided = [(v.attempt, v.reason, v.operator, v.voided_at) for v in cer.voided]
+    return sha256(record_bytes(fp_inputs, commitment, secret, witnesses, seed, fp_outcome, rules["task"]["number"],
+                               rules["task"]["attempt"], voided, cer.operator, cer.sealed_at,
+                               bytes.fromhex(cer.journal_head))).hex()
+
+
+def check_journal_chain(cer):
+    """§15.1: every entry's hash recomputed from its fields; adjacent entries (seq and seq + 1) linked by
+    prev_hash; seq 1 starts from 32 zero bytes; entries listed in ascending seq. Returns (Diff or None, links)."""
+    prev = None
+    links = 0
+    for e in cer.events:
+        if prev is not None and e.seq <= prev.seq:
+            return Diff(e.path("seq"), "> %d" % prev.seq, e.seq, "日志条目应按 seq 严格升序排列（序号重复或顺序被打乱）",
+                        "entries must be listed in strictly ascending seq (a repeated or reordered entry)",
+                        seq=e.seq), links
+        recomputed = sha256(e.encode()).hex()
+        if recomputed != e.hash:
+            return Diff(e.path("hash"), recomputed, e.hash,
+                        "由该条目的 seq、at、event、ceremony_id、payload、prev_hash 重算的哈希与记录的不同：条目被改动过",
+                        "the hash recomputed from the entry's seq, at, event, ceremony_id, payload and prev_hash "
+                        "differs from its recorded hash: the entry was altered", seq=e.seq), links
+        if e.seq == 1 and e.prev_hash != ZERO_HASH:
+            return Diff(e.path("prev_hash"), ZERO_HASH, e.prev_hash, "第 1 条日志的 prev_hash 应为 32 个零字节",
+                        "the prev_hash of entry 1 must be 32 zero bytes", seq=e.seq), links
+        if prev is not None and prev.seq + 1 == e.seq:
+            if e.prev_hash != prev.hash:
+                return Diff(e.path("prev_hash"), prev.hash, e.prev_hash,
+                            "不等于上一条日志（seq %d）的哈希：链条断开" % prev.seq,
+                            "not the hash of the previous entry (seq %d): the chain is broken" % prev.seq,
+                            seq=e.seq), links
+            links += 1
+        prev = e
+    return None, links
+
+
+def _payload(e, member):
+    return e.data.get(member, _MISSING)
+
+
+def check_ceremony(data, cer, recomputed_record_hash):
+    """§15: the ceremony members of a bundle against the journal, the draw and the record hash.
+
+    Runs after the draw itself matched. Returns (Diff or None, summary of what was checked). The order: the
+    attempt's identity, the journal chain, the journal head, the voided attempts, the journal against the
+    bundle's draw values, the record hash, then the copies that no hash covers."""
+    rules = data["rules"]
+    task = rules["task"]
+    summary = {"entries": len(cer.events), "links": 0}
+
+    def diff(field, expected, recorded, zh, en, seq=None):
+        return Diff(field, expected, recorded, zh, en, seq), summary
+
+    # The attempt is the one the rules (and so every fingerprint) name.
+    if cer.number != task["attempt"]:
+        return diff("attempt.number", task["attempt"], cer.number, "应等于 rules.task.attempt",
+                    "must equal rules.task.attempt")
+    if cer.task_number != task["number"]:
+        return diff("attempt.task.number", task["number"], cer.task_number, "应等于 rules.task.number",
+                    "must equal rules.task.number")
+    if cer.task_name != task["name"]:
+        return diff("attempt.task.name", task["name"], cer.task_name, "应等于 rules.task.name",
+                    "must equal rules.task.name")
+    if cer.draw_date != rules["draw_date"]:
+        return diff("attempt.draw_date", rules["draw_date"], cer.draw_date, "应等于 rules.draw_date",
+                    "must equal rules.draw_date")
+
+    # §15.1 the chain, as far as the bundle holds it.
+    d, summary["links"] = check_journal_chain(cer)
+    if d:
+        return d, summary
+
+    # Every entry belongs to an attempt of this task (§15.3), and says so in its payload (§15.1).
+    attempt_of_ceremony = {}
+    ceremony_of_attempt = {}
+    for e in cer.events:
+        if e.ceremony_id is None:
+            return diff(e.path("ceremony_id"), "this task's ceremony", None,
+                        "记录包的 events 只应有本任务各次摇号的日志条目", "events may only hold entries of this task's "
+                        "attempts", e.seq)
+        for member, want in (("ceremony", e.ceremony_id), ("task", task["number"])):
+            got = _payload(e, member)
+            if got != want or type(got) is not type(want):
+                return diff(e.path("payload") + "." + member, want, got, "载荷中的 %s 与条目不符" % member,
+                            "the payload's %s does not match" % member, e.seq)
+        got = _payload(e, "attempt")
+        if isinstance(got, bool) or not isinstance(got, int):
+            return diff(e.path("payload") + ".attempt", "an attempt number", got, "载荷中缺少摇号次数",
+                        "the payload holds no attempt number", e.seq)
+        if attempt_of_ceremony.setdefault(e.ceremony_id, got) != got or \
+                ceremony_of_attempt.setdefault(got, e.ceremony_id) != e.ceremony_id:
+            return diff(e.path("payload") + ".attempt", attempt_of_ceremony[e.ceremony_id], got,
+                        "同一次摇号的条目应属于同一摇号次数，不同摇号不应有相同次数",
+                        "one ceremony is one attempt, and two ceremonies are not the same attempt", e.seq)
+        if e.ceremony_id == cer.ceremony and got != cer.number:
+            return diff(e.path("payload") + ".attempt", cer.number, got, "本次摇号条目的摇号次数应等于 attempt.number",
+                        "an entry of this ceremony must name attempt.number", e.seq)
+        if e.ceremony_id != cer.ceremony and not 1 <= got < cer.number:
+            return diff(e.path("payload") + ".attempt", "an earlier attempt (1 to %d)" % (cer.number - 1), got,
+                        "其他摇号的条目只能属于本任务此前（已作废）的各次摇号",
+                        "entries of other ceremonies may only be those of this task's earlier (voided) attempts",
+                        e.seq)
+    this = [e for e in cer.events if e.ceremony_id == cer.ceremony]
+
+    # §15.2 journal_head: the hash of the entry immediately before the ceremony_sealed entry, i.e. that entry's
+    # prev_hash (and, when the entry before is in the bundle, its hash: the chain check linked the two).
+    sealed = [e for e in this if e.event == "ceremony_sealed"]
+    if not sealed:
+        return diff("events", "the ceremony_sealed entry of ceremony %d" % cer.ceremony, _MISSING,
+                    "记录包中没有本次摇号的 ceremony_sealed 条目", "the bundle holds no ceremony_sealed entry of this "
+                    "ceremony")
+    if len(sealed) > 1:
+        return diff(sealed[1].path("event"), "one ceremony_sealed entry", "ceremony_sealed",
+                    "本次摇号有两条封存条目", "this ceremony has two ceremony_sealed entries", sealed[1].seq)
+    sealed = sealed[0]
+    summary["sealed_seq"] = sealed.seq
+    if cer.journal_head != sealed.prev_hash:
+        before = [e for e in cer.events if e.seq == sealed.seq - 1]
+        where = ("即 seq %d 条目的哈希" % (sealed.seq - 1), "the hash of entry seq %d" % (sealed.seq - 1)) if before \
+            else ("该条目不在记录包中", "that entry is not in the bundle")
+        return diff("attempt.journal_head", sealed.prev_hash, cer.journal_head,
+                    "应为封存条目（seq %d）之前那条日志的哈希，也就是封存条目的 prev_hash；%s" % (sealed.seq, where[0]),
+                    "must be the hash of the entry before the ceremony_sealed entry (seq %d), which is that "
+                    "entry's prev_hash; %s" % (sealed.seq, where[1]), sealed.seq)
+    if cer.sealed_at != sealed.at:
+        return diff("attempt.sealed_at", sealed.at, cer.sealed_at, "应等于封存条目的时间 at",
+                    "must equal the time (at) of the ceremony_sealed entry", sealed.seq)
+    for e in this:
+        if e.event == "ceremony_voided":
+            return diff(e.path("event"), "no ceremony_voided entry in a sealed ceremony", e.event,
+                        "已封存的摇号不应有作废条目", "a sealed ceremony has no ceremony_voided entry", e.seq)
+
+    # §15.2 voided_attempts: attempt n exists only after n − 1 voids (§4.4), so they are attempts 1 … n − 1, and
+    # each one's entries, ending in its ceremony_voided entry, are in the bundle (§15.3).
+    for i in range(max(len(cer.voided), cer.number - 1)):
+        vp = "attempt.voided_attempts[%d]" % i
+        if i >= len(cer.voided):
+            return diff(vp, {"attempt": i + 1}, _MISSING,
+                        "第 %d 次摇号之前必有 %d 次作废的摇号；第 %d 次的记录缺失" % (cer.number, cer.number - 1, i + 1),
+                        "attempt %d comes after %d voided attempts; attempt %d is missing" % (
+                            cer.number, cer.number - 1, i + 1))
+        v = cer.voided[i]
+        if i >= cer.number - 1:
+            return diff(vp, _MISSING, {"attempt": v.attempt}, "作废的摇号多于摇号次数所允许的",
+                        "more voided attempts than the attempt number allows")
+        if v.attempt != i + 1:
+            return diff(vp + ".attempt", i + 1, v.attempt, "作废的摇号应为第 1 至 %d 次，按次序排列" % (cer.number - 1),
+                        "the voided attempts are attempts 1 to %d, in order" % (cer.number - 1))
+        entries = [e for e in cer.events if e.data.get("attempt") == v.attempt and e.ceremony_id != cer.ceremony]
+        voided = [e for e in entries if e.event == "ceremony_voided"]
+        if not voided:
+            return diff(vp, "its ceremony_voided entry in events", _MISSING,
+                        "记录包的 events 中没有第 %d 次摇号的作废条目" % v.attempt,
+                        "events holds no ceremony_voided entry of attempt %d" % v.attempt)
+        ve = voided[0]
+        if v.voided_at != ve.at:
+            return diff(vp + ".voided_at", ve.at, v.voided_at, "应等于作废条目的时间 at",
+                        "must equal the time (at) of the ceremony_voided entry", ve.seq)
+        for member in ("reason", "operator", "state", "commitment"):
+            got = getattr(v, member)
+            journal = _payload(ve, member)
+            if journal is not _MISSING and journal != got:
+                return diff("%s.%s" % (vp, member), journal, got, "与作废条目中记录的不同",
+                            "differs from what the ceremony_voided entry records", ve.seq)
+        committed = [e for e in entries if e.event == "secret_committed"]
+        if committed and _payload(committed[0], "commitment") != v.commitment:
+            return diff(vp + ".commitment", _payload(committed[0], "commitment"), v.commitment,
+                        "与该次摇号 secret_committed 条目公布的承诺值不同",
+                        "differs from the commitment its secret_committed entry published", committed[0].seq)
+        d = _check_voided_secret(vp, v, ve, entries)
+        if d:
+            return d, summary
+
+    # The journal against the bundle's own draw values: the commitment published before the witnesses spoke,
+    # the secret, seed and fp_outcome recorded when the seed was derived (§15.1), the witnesses and entropies.
+    d = _check_journal_against_draw(data, this)
+    if d:
+        return d, summary
+    sealed_payload = [("operator", cer.operator, "attempt.operator"), ("sealed_at", cer.sealed_at, "attempt.sealed_at"),
+                      ("journal_head", cer.journal_head, "attempt.journal_head")]
+    for member, got, field in sealed_payload:
+        journal = _payload(sealed, member)
+        if journal is not _MISSING and journal != got:
+            return diff(field, journal, got, "与封存条目中记录的不同", "differs from what the ceremony_sealed entry "
+                        "records", sealed.seq)
+    journal = _payload(sealed, "voided_attempts")
+    if journal is not _MISSING:
+        mine = [{"attempt": v.attempt, "reason": v.reason, "operator": v.operator, "voided_at": v.voided_at,
+                 "state": v.state, "commitment": v.commitment} for v in cer.voided]
+        found = first_difference(journal, mine, "attempt.voided_attempts")
+        if found:
+            return diff(found[0], found[1], found[2], "与封存条目中记录的作废摇号不同",
+                        "differs from the voided attempts the ceremony_sealed entry records", sealed.seq)
+
+    # §15.2 the record hash.
+    if recomputed_record_hash is not None and recomputed_record_hash != cer.record_hash:
+        return diff("attempt.record_hash", recomputed_record_hash, cer.record_hash,
+                    "按 §15.2 由记录包重算的记录哈希与记录的不同", "the record hash recomputed from the bundle (§15.2) "
+                    "differs from the recorded one")
+    journal = _payload(sealed, "record_hash")
+    if journal is not _MISSING and journal != cer.record_hash:
+        return diff("attempt.record_hash", journal, cer.record_hash, "与封存条目中记录的不同",
+                    "differs from what the ceremony_sealed entry records", sealed.seq)
+
+    # Copies that no hash covers must still agree with the hashed originals.
+    if len(cer.witnesses) != len(data["witnesses"]):
+        return diff("attempt.witnesses[%d]" % min(len(cer.witnesses), len(data["witnesses"])),
+                    "%d witnesses" % len(data["witnesses"]), "%d witnesses" % len(cer.witnesses),
+                    "见证人数与 witnesses 不同", "not as many witnesses as in witnesses")
+    for i, (w, x) in enumerate(zip(data["witnesses"], cer.witnesses)):
+        if x.seq != i + 1:
+            return diff("attempt.witnesses[%d].seq" % i, i + 1, x.seq, "见证人应按登记顺序编号 1、2、…",
+                        "witnesses are numbered 1, 2, … in the order recorded")
+        if x.name != w["name"]:
+            return diff("attempt.witnesses[%d].name" % i, w["name"], x.name, "应等于 witnesses[%d].name（记录哈希覆盖的是后者）" % i,
+                        "must equal witnesses[%d].name (the one the record hash covers)" % i)
+    started = [e for e in this if e.event == "ceremony_started"]
+    if started and started[0].at != cer.started_at:
+        return diff("attempt.started_at", started[0].at, cer.started_at, "应等于 ceremony_started 条目的时间 at",
+                    "must equal the time (at) of the ceremony_started entry", started[0].seq)
+    return None, summary
+
+
+def _check_voided_secret(vp, v, voided_entry, entries):
+    """A void reveals the attempt's secret (§15.1), so it can be checked against the commitment shown before.
+    The document does not name the payload members holding the secret and the inputs fingerprint; this uses
+    `secret` of the ceremony_voided entry and `fp_inputs` of the secret_committed entry when both are present."""
+    secret = _payload(voided_entry, "secret")
+    if v.commitment is None or not isinstance(secret, str) or not re.match(r"[0-9a-f]{64}\Z", secret):
+        return None
+    fp_inputs = [e.data.get("fp_inputs") for e in entries if e.event == "secret_committed"]
+    if not fp_inputs or not isinstance(fp_inputs[0], str) or not re.match(r"[0-9a-f]{64}\Z", fp_inputs[0]):
+        return None
+    recomputed = sha256(enc_str("fairdraw-commit/1") + enc_bytes(bytes.fromhex(fp_inputs[0]))
+                        + enc_bytes(bytes.fromhex(secret))).hex()
+    if recomputed != v.commitment:
+        return Diff(vp + ".commitment", recomputed, v.commitment,
+                    "作废时公开的密钥与该次摇号的承诺值不符（§5.1）",
+                    "the secret revealed by the void does not match the attempt's commitment (§5.1)",
+                    voided_entry.seq)
+    return None
+
+
+def _check_journal_against_draw(data, this):
+    """The draw values of the bundle (already recomputed and matched) against what this attempt's journal
+    entries recorded at the time: a bundle whose secret, entropies and outcome were all replaced consistently
+    still differs from its journal here."""
+    fps = data["fingerprints"]
+    named = {
+        # §15.1 names these members: secret_committed holds the commitment, seed_derived the secret, seed and
+        # fp_outcome. They are required.
+        "secret_committed": [("commitment", data["commitment"], "commitment")],
+        "seed_derived": [("secret", data["secret"], "secret"), ("seed", data["seed"], "seed"),
+                         ("fp_outcome", fps["outcome"], "fingerprints.outcome")],
+    }
+    for e in this:
+        for member, value, field in named.get(e.event, ()):
+            journal = _payload(e, member)
+            if journal != value:
+                return Diff(field, journal, value, "与本次摇号 %s 条目中记录的不同" % e.event,
+                            "differs from what this attempt's %s entry records" % e.event, e.seq)
+        # Not named by the document: the inputs fingerprint in secret_committed, the witness number with the
+        # name, role, unit (witness_added) or digits (entropy_added). Compared when present.
+        if e.event == "secret_committed" and _payload(e, "fp_inputs") not in (_MISSING, fps["inputs"]):
+            return Diff("fingerprints.inputs", e.data["fp_inputs"], fps["inputs"],
+                        "与本次摇号 secret_committed 条目中记录的不同",
+                        "differs from what this attempt's secret_committed entry records", e.seq)
+        if e.event in ("witness_added", "entropy_added"):
+            number = _payload(e, "witness")
+            if isinstance(number, bool) or not isinstance(number, int):
+                continue
+            members = ("name", "role", "unit") if e.event == "witness_added" else ("entropy",)
+            if not 1 <= number <= len(data["witnesses"]):
+                return Diff("witnesses[%d]" % (number - 1), "witness %d of the journal" % number, _MISSING,
+                            "日志登记了第 %d 位见证人，记录包中没有" % number,
+                            "the journal records witness %d, the bundle does not" % number, e.seq)
+            w = data["witnesses"][number - 1]
+            for member in members:
+                journal = _payload(e, member)
+                if journal is not _MISSING and journal != w[member]:
+                    return Diff("witnesses[%d].%s" % (number - 1, member), journal, w[member],
+                                "与本次摇号 %s 条目中记录的不同" % e.event,
+                                "differs from what this attempt's %s entry records" % e.event, e.seq)
+    return None
+
+
+def paper_record_hash(text):
+    """The record hash as printed on the paper record or read from its QR code: 64 hex digits, case and
+    separators (spaces, line breaks, '-', ':') ignored; a longer text is accepted if it holds exactly one run
+    of 64 hex digits. Returns the lower-case hex or None."""
+    compact = re.sub(r"[\s:\-]", "", text)
+    if re.match(r"[0-9a-fA-F]{64}\Z", compact):
+        return compact.lower()
+    runs = re.findall(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])", text)
+    return runs[0].lower() if len(runs) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1875,23 +2379,48 @@ def run_vectors(directory, as_json):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def verify_bundle(path):
-    """Returns (exit code, JSON-able report)."""
+def verify_bundle(path, paper=None):
+    """Returns (exit code, JSON-able report). `paper` is the record hash read from the paper record (hex), if any."""
     try:
         bundle = Bundle(path)
         res = compute(bundle.inputs)
     except VerifyError as e:
         return EXIT_INVALID, {"result": "invalid", "error": e.as_json(), "place": e.place()}
     rec = bundle.recorded
-    diff = compare_result(res, rec["fingerprints"], rec["commitment"], rec["seed"], rec["outcome"])
+    cer = bundle.ceremony
     report = {"seed": res.seed, "commitment": res.commitment, "fingerprints": res.fingerprints}
     if not bundle.population_sorted:
         report["note"] = "population.csv is not in canonical order; it was sorted before hashing"
-    if diff:
-        field, want, got = diff
-        report.update({"result": "mismatch", "difference": {
-            "field": field, "expected": _json_value(want), "recorded": _json_value(got)}})
-        report["_display"] = (want, got)
+    record_hash = bundle_record_hash(rec, cer) if cer is not None else None
+    if cer is not None:
+        report["record_hash"] = {"recomputed": record_hash, "recorded": cer.record_hash}
+    if paper is not None:
+        report["paper_record_hash"] = {"paper": paper, "matches": record_hash == paper}
+
+    found = compare_result(res, rec["fingerprints"], rec["commitment"], rec["seed"], rec["outcome"])
+    diff = Diff(found[0], found[1], found[2], None, None) if found else None
+    if diff is None and cer is not None:
+        diff, report["journal"] = check_ceremony(rec, cer, record_hash)
+    if diff is None and paper is not None and record_hash != paper:
+        if cer is None:
+            diff = Diff("attempt.record_hash", paper, _MISSING,
+                        "记录包不是从已封存的摇号导出的（没有 attempt），无法与纸质记录的记录哈希对照",
+                        "the bundle was not exported from a sealed ceremony (no attempt): it has no record hash to "
+                        "compare with the paper record")
+        else:
+            diff = Diff("paper.record_hash", record_hash, paper,
+                        "纸质记录上的记录哈希与由本记录包重算的不同：二者不是同一次摇号的记录",
+                        "the record hash on the paper record differs from the one recomputed from this bundle: "
+                        "they are not the record of the same draw")
+    if diff is not None:
+        difference = {"field": diff.field, "expected": _json_value(diff.expected),
+                      "recorded": _json_value(diff.recorded)}
+        if diff.seq is not None:
+            difference["seq"] = diff.seq
+        if diff.en is not None:
+            difference["note_zh"], difference["note_en"] = diff.zh, diff.en
+        report.update({"result": "mismatch", "difference": difference})
+        report["_display"] = (diff.expected, diff.recorded)
         return EXIT_MISMATCH, report
     report.update({"result": "match", "targets": len(res.outcome["targets"]),
                    "groups": len(res.outcome["groups"]), "unassigned": len(res.outcome["unassigned"])})
@@ -1917,13 +2446,31 @@ def print_report(code, report):
         if report["unassigned"]:
             print("未能分配的检查对象 / unassigned targets: %d" % report["unassigned"])
         print("结果指纹 / outcome fingerprint: %s" % report["fingerprints"]["outcome"])
+        if "journal" in report:
+            j = report["journal"]
+            print("记录哈希 / record hash: %s" % report["record_hash"]["recomputed"])
+            print("过程日志 / journal: %d 条日志哈希重算一致，%d 处相邻链接一致，封存条目 seq %d / %d entries re-hashed, "
+                  "%d adjacent links checked, sealed at seq %d" % (
+                      j["entries"], j["links"], j["sealed_seq"], j["entries"], j["links"], j["sealed_seq"]))
+        if "paper_record_hash" in report:
+            print("纸质记录 / paper record: 记录哈希一致 / the record hash matches")
     else:
         want, got = report.pop("_display")
         d = report["difference"]
         print("不一致 / MISMATCH")
         print("首个差异 / first difference: %s" % d["field"])
-        print("  重算值 / expected: %s" % _show(want))
+        if "seq" in d:
+            print("  日志条目 / journal entry: seq %d" % d["seq"])
+        print("  应为 / expected: %s" % _show(want))
         print("  记录值 / recorded: %s" % _show(got))
+        if "note_en" in d:
+            print("  说明：%s" % d["note_zh"])
+            print("  note: %s" % d["note_en"])
+        paper = report.get("paper_record_hash")
+        if paper is not None and d["field"] not in ("paper.record_hash", "attempt.record_hash"):
+            print("纸质记录 / paper record: %s" % (
+                "记录哈希与本记录包一致 / the record hash matches this bundle" if paper["matches"]
+                else "记录哈希与本记录包不一致 / the record hash does not match this bundle"))
     if report.get("note"):
         print("注意 / note: %s" % report["note"])
 
@@ -1934,6 +2481,9 @@ def main(argv=None):
         description="核验 fairdraw 摇号记录 / verify a fairdraw draw record (fairdraw-draw/1), standard library only")
     parser.add_argument("bundle", nargs="?", help="记录包 .zip 或文件夹 / bundle .zip or folder")
     parser.add_argument("--vectors", metavar="DIR", help="运行 DIR 中的全部测试向量 / run every test vector DIR/*.json")
+    parser.add_argument("--record-hash", metavar="HEX",
+                        help="纸质摇号记录上印的记录哈希（或其二维码内容），与记录包对照 / the record hash printed on the "
+                             "paper record (or its QR code's text), compared with the bundle")
     parser.add_argument("--json", action="store_true", help="输出 JSON / print a machine-readable result")
     args = parser.parse_args(argv)
     if (args.bundle is None) == (args.vectors is None):
@@ -1941,8 +2491,17 @@ def main(argv=None):
         print("verify.py: 需要一个记录包或 --vectors DIR / give either a BUNDLE or --vectors DIR", file=sys.stderr)
         return EXIT_USAGE
     if args.vectors is not None:
+        if args.record_hash is not None:
+            print("verify.py: --record-hash 只能与记录包一起使用 / --record-hash goes with a BUNDLE", file=sys.stderr)
+            return EXIT_USAGE
         return run_vectors(args.vectors, args.json)
-    code, report = verify_bundle(args.bundle)
+    paper = None
+    if args.record_hash is not None:
+        paper = paper_record_hash(args.record_hash)
+        if paper is None:
+            print("verify.py: --record-hash 应为 64 位十六进制数字 / --record-hash must be 64 hex digits", file=sys.stderr)
+            return EXIT_USAGE
+    code, report = verify_bundle(args.bundle, paper)
     if args.json:
         report.pop("_display", None)
         _output(lambda: print(json.dumps(report, ensure_ascii=False, indent=2)))

@@ -156,19 +156,19 @@ impl Conflicts {
             pairs: inputs
                 .recusals
                 .iter()
-                .map(|r| (r.staff_no.clone(), r.entity_code.clone()))
+                .map(|r| (r.staff_no.to_string(), r.entity_code.to_string()))
                 .collect(),
             same_region: inputs.rules.inspectors.recuse_same_region,
             inspector_region: inputs
                 .inspectors
                 .iter()
-                .map(|i| (i.staff_no.clone(), i.region.clone()))
+                .map(|i| (i.staff_no.to_string(), i.region.to_string()))
                 .collect(),
             entity_region: inputs
                 .population
                 .iter()
                 .filter(|e| codes.contains(e.code.as_str()))
-                .map(|e| (e.code.clone(), e.region.clone()))
+                .map(|e| (e.code.to_string(), e.region.to_string()))
                 .collect(),
         }
     }

@@ -133,7 +133,7 @@ mod tests {
     fn entity(code: &str) -> DrawEntity {
         DrawEntity {
             code: code.into(),
-            name: format!("{code}公司𠀀"),
+            name: format!("{code}公司𠀀").into(),
             region: "祁阳市".into(),
             risk_class: "B".into(),
             tags: vec!["食品".into()],

@@ -1,23 +1,29 @@
-//! `fairdraw backup OUT`: writes a verified copy of the database to one new file (see `fairdraw::db::backup`).
+//! `fairdraw backup [OUT]`: writes a verified copy of the database to one new file (see `fairdraw::backup`,
+//! which the desktop app's backup button calls too).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fairdraw::db::backup;
+use fairdraw::backup;
 use fairdraw::{Result, tr};
 
 use super::Ctx;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The backup file to write; it must not exist yet.
-    pub out: PathBuf,
+    /// The backup file to write; it must not exist yet. Default: `backups/fairdraw-YYYYMMDD-HHMMSS.sqlite3`
+    /// beside the database (the desktop app's default too).
+    pub out: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<ExitCode> {
     let mut db = ctx.open_db()?;
     let clock = ctx.clock()?;
-    let report = backup::backup(&mut db, &args.out, clock.as_ref())?;
+    let out = match args.out {
+        Some(p) => p,
+        None => backup::default_backup_path(db.path(), clock.now().naive_local()),
+    };
+    let report = backup::backup_to(&mut db, &out, clock.as_ref(), &mut |_, _| {})?;
     ctx.emit(&serde_json::json!(report), || {
         let mut lines = vec![report.message(ctx.lang)];
         if let Some(p) = &report.snapshot.journal.problem {

@@ -95,7 +95,7 @@ pub enum Cmd {
     Status { ceremony: String },
     /// List all ceremonies.
     List,
-    /// Export the record bundle of a sealed (or voided) ceremony.
+    /// Export the record bundle of a sealed ceremony (voided attempts are in the record of the attempt that follows).
     Export {
         ceremony: String,
         #[arg(long, value_name = "FILE.zip")]

@@ -2,6 +2,7 @@
 //! and the registers, freezes, commits, derives the seed from the task's witnesses' entropy, draws, writes
 //! the record bundle and prints a plain summary.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,8 +46,8 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
     let run = taskfile::run(&task, registers, secret)?;
     bundle::write(&args.out, &run.record, &run.frozen)?;
     let summary = run.frozen.summary();
-    if ctx.json {
-        ctx.print_json(&serde_json::json!({
+    let text = if ctx.json {
+        let v = serde_json::json!({
             "summary": summary,
             "commitment": run.record.commitment,
             "seed": run.record.seed,
@@ -54,19 +55,19 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
             "targets": run.record.outcome.targets.len(),
             "unassigned": run.record.outcome.unassigned,
             "bundle": args.out,
-        }));
+        });
+        serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
     } else {
-        print!("{}", summary_text(ctx.lang, &summary, &run.record));
-        println!(
-            "{}",
-            tr!(
+        summary_text(ctx.lang, &summary, &run.record)
+            + &tr!(
                 ctx.lang,
-                "摇号记录已写入 {}",
-                "record written to {}",
+                "摇号记录已写入 {}\n",
+                "record written to {}\n",
                 args.out.display()
             )
-        );
-    }
+    };
+    // The record is written; a closed stdout pipe must not turn that success into a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,12 +1,12 @@
 //! `fairdraw restore IN`: replaces the database with a checked backup, keeping the current database as a dated
-//! copy (see `fairdraw::db::backup::restore`). The database is not opened first: restoring is also the way
+//! copy (see `fairdraw::backup::restore`). The database is not opened first: restoring is also the way
 //! out of a damaged one.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use fairdraw::Result;
-use fairdraw::db::backup;
+use fairdraw::backup;
 
 use super::Ctx;
 

@@ -1,6 +1,7 @@
 //! `fairdraw verify BUNDLE`: re-checks a record bundle (zip or folder) and prints plainly whether it
 //! matches — "一致 / MATCH" — or the first difference. Exit code 3 on a mismatch.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,11 +17,14 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
     let verdict = bundle::verify(Bundle::read(&args.bundle)?)?;
-    if ctx.json {
-        ctx.print_json(&serde_json::to_value(&verdict).unwrap_or_default());
+    let text = if ctx.json {
+        serde_json::to_string_pretty(&verdict).unwrap_or_default()
     } else {
-        println!("{}", verdict.message(ctx.lang));
-    }
+        verdict.message(ctx.lang)
+    };
+    // A closed pipe (`fairdraw verify X | head -1`) must not turn the verdict into a panic: the exit code
+    // still says whether the record matched.
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
     Ok(match verdict {
         Verdict::Match { .. } => ExitCode::SUCCESS,
         Verdict::Mismatch(_) => super::exit_code(fairdraw::ErrorCode::Mismatch),

@@ -6,8 +6,6 @@
 //! the journal mode is WAL and `synchronous=FULL`, because a ceremony step reported as done must survive a
 //! power cut, not just a crash.
 
-pub mod backup;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -176,7 +174,7 @@ impl Db {
     }
 }
 
-fn user_version(conn: &Connection) -> Result<i64> {
+pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 

@@ -119,10 +119,10 @@ impl Enc {
     }
 
     /// `list(str, xs)`.
-    pub(crate) fn strs(&mut self, xs: &[String]) {
+    pub(crate) fn strs<S: AsRef<str>>(&mut self, xs: &[S]) {
         self.len(xs.len());
         for x in xs {
-            self.str(x);
+            self.str(x.as_ref());
         }
     }
 
@@ -175,7 +175,7 @@ mod tests {
         e.opt_u32(Some(365));
         e.bool(true);
         e.bool(false);
-        e.strs(&["a".into(), "bc".into()]);
+        e.strs(&["a", "bc"]);
         assert_eq!(
             hex::encode(e.pending()),
             "00010000016d0100000000020000000161000000026263"

@@ -53,12 +53,14 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
     let assignment = assign(targets.len(), groups.len(), |h, t| conflicts.conflict(h, t));
 
     // §10.
-    let code = |e: u32| frozen.population[e as usize].code.clone();
+    // `as_str().to_owned()` copies directly; `to_string()` would go through the formatter.
+    let code = |e: u32| frozen.population[e as usize].code.as_str().to_owned();
     let key = |si: usize| frozen.strata[si].key.clone();
     let staff = |p: u32| {
         frozen.inspectors[frozen.pool.index[p as usize] as usize]
             .staff_no
-            .clone()
+            .as_str()
+            .to_owned()
     };
     let leader_required = frozen.rules.inspectors.leader.required;
     let outcome = Outcome {
@@ -93,7 +95,7 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
             .ineligible
             .iter()
             .map(|&(i, reason)| Ineligible {
-                staff_no: frozen.inspectors[i as usize].staff_no.clone(),
+                staff_no: frozen.inspectors[i as usize].staff_no.as_str().to_owned(),
                 reason,
             })
             .collect(),

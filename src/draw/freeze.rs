@@ -14,7 +14,7 @@ use super::encode::Hash32;
 use super::error::{DrawError, Infeasible, InputCode, Lack, Place, StratumName};
 use super::inputs::{
     DrawEntity, DrawInspector, Recusal, canonical_inspectors, canonical_population, canonical_recusals,
-    fp_inputs, fp_inspectors, fp_population, fp_recusals,
+    fp_inputs,
 };
 use super::outcome::{ExclusionReason, IneligibleReason, StratumSummary};
 use super::rules::{Groups, Quota, Rules, Scope, StrataBy};
@@ -52,12 +52,9 @@ pub fn canonicalise(
     rules: Rules,
 ) -> Result<CanonicalInputs, DrawError> {
     rules.validate()?;
-    let population = canonical_population(population)?;
-    let inspectors = canonical_inspectors(pool)?;
-    let recusals = canonical_recusals(recusals)?;
-    let population_fp = fp_population(&population);
-    let inspectors_fp = fp_inspectors(&inspectors);
-    let recusals_fp = fp_recusals(&recusals);
+    let (population, population_fp) = canonical_population(population)?;
+    let (inspectors, inspectors_fp) = canonical_inspectors(pool)?;
+    let (recusals, recusals_fp) = canonical_recusals(recusals)?;
     let rules_fp = rules.fingerprint();
     let fingerprints = InputFingerprints {
         population: population_fp,
@@ -245,8 +242,8 @@ impl CanonicalInputs {
     }
 }
 
-fn contains(sorted: &[String], x: &str) -> bool {
-    sorted.binary_search_by(|s| s.as_str().cmp(x)).is_ok()
+fn contains<S: AsRef<str>>(sorted: &[S], x: &str) -> bool {
+    sorted.binary_search_by(|s| s.as_ref().cmp(x)).is_ok()
 }
 
 fn risk_key(e: &DrawEntity) -> &str {
@@ -288,8 +285,8 @@ fn check_scope(rules: &Rules, population: &[DrawEntity]) -> Result<(), DrawError
             return Err(DrawError::input(
                 InputCode::OutOfScope,
                 Place::Entity {
-                    code: e.code.clone(),
-                    name: e.name.clone(),
+                    code: e.code.as_str().to_owned(),
+                    name: e.name.as_str().to_owned(),
                 },
                 detail,
             ));
@@ -482,7 +479,7 @@ fn eligibility(rules: &Rules, inspectors: &[DrawInspector]) -> (Vec<(u32, Inelig
     let mut ineligible = Vec::new();
     let mut eligible = Vec::new();
     for (i, m) in inspectors.iter().enumerate() {
-        let reason = if !r.departments.contains(&m.department) {
+        let reason = if !r.departments.iter().any(|d| *d == m.department) {
             Some(IneligibleReason::Department)
         } else if !contains(&r.active_statuses, &m.status) {
             Some(IneligibleReason::Status)
@@ -490,7 +487,7 @@ fn eligibility(rules: &Rules, inspectors: &[DrawInspector]) -> (Vec<(u32, Inelig
             Some(IneligibleReason::NoCertificate)
         } else if m.certificate_valid_until.is_empty() {
             Some(IneligibleReason::CertificateUnknown)
-        } else if m.certificate_valid_until < rules.draw_date {
+        } else if m.certificate_valid_until.as_str() < rules.draw_date.as_str() {
             Some(IneligibleReason::CertificateExpired)
         } else if !r
             .required_qualifications
@@ -520,7 +517,7 @@ fn pool(
     let lead = rules.lead_department();
     let mut regions: Vec<String> = eligible
         .iter()
-        .map(|&i| inspectors[i as usize].region.clone())
+        .map(|&i| inspectors[i as usize].region.as_str().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
     regions.sort();
@@ -767,8 +764,8 @@ fn check_recusals(
         Shortage::Inspectors(available, needed) => Lack::Inspectors { available, needed },
     };
     Err(DrawError::Infeasible(Infeasible::Recusal {
-        code: population[e].code.clone(),
-        name: population[e].name.clone(),
+        code: population[e].code.as_str().to_owned(),
+        name: population[e].name.as_str().to_owned(),
         lacking,
     }))
 }

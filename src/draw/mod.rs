@@ -36,7 +36,7 @@ pub use freeze::{
     freeze,
 };
 pub use inputs::{
-    DrawEntity, DrawInspector, ENTITY_COLUMNS, INSPECTOR_COLUMNS, RECUSAL_COLUMNS, Recusal, fp_inputs,
+    DrawEntity, DrawInspector, ENTITY_COLUMNS, INSPECTOR_COLUMNS, RECUSAL_COLUMNS, Recusal, Text, fp_inputs,
     fp_inspectors, fp_population, fp_recusals,
 };
 pub use outcome::{

@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, Transaction, params};
-use serde_json::json;
 use serde::Serialize;
+use serde_json::json;
 
 use crate::db::Db;
 use crate::error::{Error, Result};

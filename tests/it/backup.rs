@@ -23,7 +23,9 @@ fn sha256(path: &Path) -> String {
 pub fn dump(path: &Path) -> Vec<String> {
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
@@ -69,9 +71,15 @@ fn files(env: &Env) -> Vec<String> {
 /// A database with an imported register and a plan.
 fn populated() -> Env {
     let env = Env::new();
-    let deps = env.write("departments.csv", "部门编码,部门名称\nD01,市场监管局\nD90,永州市数据局\n");
+    let deps = env.write(
+        "departments.csv",
+        "部门编码,部门名称\nD01,市场监管局\nD90,永州市数据局\n",
+    );
     env.ok(T0, &["import", "departments", &deps]);
-    env.ok(T0, &words("plan create --year 2026 --title 年度计划 --departments D01"));
+    env.ok(
+        T0,
+        &words("plan create --year 2026 --title 年度计划 --departments D01"),
+    );
     env
 }
 
@@ -97,7 +105,11 @@ fn a_backup_is_verified_journaled_and_holds_the_whole_database() {
     // The copy is one self-contained file (no -wal beside it), and no temporary file is left.
     assert!(out.is_file());
     assert!(!env.path("backup-1.sqlite3-wal").exists());
-    assert!(!files(&env).iter().any(|f| f.contains("partial")), "{:?}", files(&env));
+    assert!(
+        !files(&env).iter().any(|f| f.contains("partial")),
+        "{:?}",
+        files(&env)
+    );
     let sha = sha256(&out);
     assert_eq!(printed["sha256"], sha.as_str());
     assert_eq!(printed["bytes"], std::fs::metadata(&out).unwrap().len());
@@ -126,7 +138,10 @@ fn a_backup_is_verified_journaled_and_holds_the_whole_database() {
         text.starts_with(&format!("backed up to {} (", second.display())),
         "{text}"
     );
-    assert!(text.trim_end().ends_with("schema 2, 3 journal entries, verified"), "{text}");
+    assert!(
+        text.trim_end().ends_with("schema 2, 3 journal entries, verified"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -144,7 +159,11 @@ fn a_backup_never_replaces_an_existing_file() {
         )
     );
     assert_eq!(std::fs::read(&out).unwrap(), b"someone else's file");
-    assert_eq!(dump(&env.db), before, "no backup_created entry for a refused backup");
+    assert_eq!(
+        dump(&env.db),
+        before,
+        "no backup_created entry for a refused backup"
+    );
 }
 
 #[test]
@@ -153,7 +172,10 @@ fn restore_replaces_the_database_and_keeps_the_previous_one_as_a_dated_copy() {
     let out = backup_file(&env);
     let backed_up = dump(&out);
     // Work continues after the backup; then the backup is restored.
-    env.ok(T1, &words("plan create --year 2027 --title 下一年计划 --departments D01"));
+    env.ok(
+        T1,
+        &words("plan create --year 2027 --title 下一年计划 --departments D01"),
+    );
     let previous = dump(&env.db);
     let previous_head = journal(&env.db).len();
     let printed = env.json(T2, &["restore", out.to_str().unwrap()]);
@@ -183,7 +205,10 @@ fn restore_replaces_the_database_and_keeps_the_previous_one_as_a_dated_copy() {
     assert!(!names.iter().any(|f| f.contains("partial")), "{names:?}");
     // A second restore in the same second keeps a second copy under a new name.
     env.ok(T2, &["restore", out.to_str().unwrap()]);
-    assert!(env.path("fairdraw.sqlite3.before-restore-20260602-091530-2").is_file());
+    assert!(
+        env.path("fairdraw.sqlite3.before-restore-20260602-091530-2")
+            .is_file()
+    );
     assert_eq!(dump(&kept), previous, "the first copy is never overwritten");
 }
 
@@ -192,7 +217,11 @@ fn restore_onto_a_damaged_database_works_and_keeps_the_damaged_file() {
     let env = populated();
     let out = backup_file(&env);
     let backed_up = dump(&out);
-    std::fs::write(&env.db, b"not a database any more: overwritten by accident................").unwrap();
+    std::fs::write(
+        &env.db,
+        b"not a database any more: overwritten by accident................",
+    )
+    .unwrap();
     let damaged = std::fs::read(&env.db).unwrap();
     env.ok(T2, &["restore", out.to_str().unwrap()]);
     let kept = env.path("fairdraw.sqlite3.before-restore-20260602-091530");
@@ -209,7 +238,11 @@ fn restore_into_a_new_place_needs_no_previous_database() {
     let other = Env::new();
     let printed = other.json(T2, &["restore", out.to_str().unwrap()]);
     assert_eq!(printed["kept_previous"], Value::Null);
-    assert!(other.ok(T2, &["audit"]).starts_with("audit OK: 3 journal entries"));
+    assert!(
+        other
+            .ok(T2, &["audit"])
+            .starts_with("audit OK: 3 journal entries")
+    );
 }
 
 /// Runs a restore that must be refused and checks that nothing changed: the database byte for byte, no WAL
@@ -218,7 +251,11 @@ fn refused(env: &Env, file: &Path, code: i32) -> String {
     let db_before = std::fs::read(&env.db).unwrap();
     let names_before = files(env);
     let err = env.fails(T2, &["restore", file.to_str().unwrap()], code);
-    assert_eq!(std::fs::read(&env.db).unwrap(), db_before, "the database must be unchanged");
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        db_before,
+        "the database must be unchanged"
+    );
     assert_eq!(files(env), names_before, "no file may be added or removed");
     err
 }
@@ -228,7 +265,8 @@ fn settled() -> (Env, PathBuf) {
     let env = populated();
     let out = backup_file(&env);
     let conn = Connection::open(&env.db).unwrap();
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
     drop(conn);
     assert!(!env.path("fairdraw.sqlite3-wal").exists());
     (env, out)
@@ -265,7 +303,10 @@ fn restore_refuses_a_file_that_is_not_a_fairdraw_database() {
     refused(&env, &empty, 1);
     // The database itself is refused as its own backup.
     let err = refused(&env, &env.db.clone(), 1);
-    assert!(err.contains("this is the database itself; nothing was changed"), "{err}");
+    assert!(
+        err.contains("this is the database itself; nothing was changed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -361,5 +402,9 @@ fn restore_waits_for_a_writer_and_gives_up_with_busy() {
     holder.execute_batch("ROLLBACK").unwrap();
     drop(holder);
     assert_eq!(dump(&env.db), before);
-    assert!(!files(&env).iter().any(|f| f.contains("before-restore") || f.contains("partial")));
+    assert!(
+        !files(&env)
+            .iter()
+            .any(|f| f.contains("before-restore") || f.contains("partial"))
+    );
 }

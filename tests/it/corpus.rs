@@ -84,7 +84,10 @@ fn a_truncated_xls_is_unreadable_and_a_whole_one_imports() {
     let dir = tempfile::tempdir().unwrap();
     let mut db = database(dir.path());
     let s = import(&mut db, Register::Entities, &corpus("valid.xls")).unwrap();
-    assert_eq!((s.sheet.as_deref(), s.header_row, s.rows, s.added), (Some("名录"), 1, 2, 2));
+    assert_eq!(
+        (s.sheet.as_deref(), s.header_row, s.rows, s.added),
+        (Some("名录"), 1, 2, 2)
+    );
 }
 
 #[test]
@@ -166,10 +169,14 @@ fn formula_cells_are_read_as_their_cached_values_never_computed() {
     let mut db = database(dir.path());
     let s = import(&mut db, Register::Entities, &corpus("formulas.xlsx")).unwrap();
     assert_eq!((s.rows, s.added), (2, 2));
-    let e = registers::get_entity(db.conn(), "91330000566997460T").unwrap().unwrap();
+    let e = registers::get_entity(db.conn(), "91330000566997460T")
+        .unwrap()
+        .unwrap();
     assert_eq!(e.name, "缓存的名称", "the cached value, not the formula's result");
     assert_eq!(e.address, "", "a formula without a cached value is an empty cell");
-    let e = registers::get_entity(db.conn(), "91330000697024247P").unwrap().unwrap();
+    let e = registers::get_entity(db.conn(), "91330000697024247P")
+        .unwrap()
+        .unwrap();
     assert_eq!(e.address, "零陵区南津路2号");
 }
 

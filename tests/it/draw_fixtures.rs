@@ -1,7 +1,7 @@
 //! Builders of draw inputs shared by the vector, property, uniformity and verification tests, and the one
 //! function that runs a vector's input through the whole protocol.
 
-use fairdraw::draw::{self, DrawEntity, DrawError, DrawInspector, Hash32, Recusal, Rules};
+use fairdraw::draw::{self, DrawEntity, DrawError, DrawInspector, Hash32, Recusal, Rules, Text};
 use serde_json::{Value, json};
 
 /// An entity with plausible defaults; tests override fields with struct update syntax.
@@ -19,7 +19,7 @@ pub fn entity(code: &str, name: &str) -> DrawEntity {
         status: "存续".into(),
         risk_class: "B".into(),
         tags: vec!["食品经营".into()],
-        last_inspected: String::new(),
+        last_inspected: Text::default(),
     }
 }
 
@@ -29,7 +29,7 @@ pub fn inspector(staff_no: &str, name: &str, department: &str) -> DrawInspector 
         staff_no: staff_no.into(),
         name: name.into(),
         department: department.into(),
-        certificate_no: format!("4311{staff_no}"),
+        certificate_no: format!("4311{staff_no}").into(),
         certificate_valid_until: "2028-12-31".into(),
         qualifications: vec![],
         expert: false,

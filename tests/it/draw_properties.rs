@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use fairdraw::draw::{
-    self, DrawEntity, DrawError, DrawInspector, Frozen, Hash32, Outcome, Recusal, Rules, UNCLASSIFIED,
+    self, DrawEntity, DrawError, DrawInspector, Frozen, Hash32, Outcome, Recusal, Rules, Text, UNCLASSIFIED,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -16,13 +16,13 @@ const REGIONS: [&str; 4] = ["冷水滩区", "零陵区", "祁阳市", ""];
 const DRAW_DATE: &str = "2026-12-01";
 
 #[derive(Clone, Debug)]
-struct Scenario {
-    population: Vec<DrawEntity>,
-    inspectors: Vec<DrawInspector>,
-    recusals: Vec<Recusal>,
-    rules: Rules,
-    seed: Hash32,
-    shuffle: u64,
+pub struct Scenario {
+    pub population: Vec<DrawEntity>,
+    pub inspectors: Vec<DrawInspector>,
+    pub recusals: Vec<Recusal>,
+    pub rules: Rules,
+    pub seed: Hash32,
+    pub shuffle: u64,
 }
 
 fn entity_strategy() -> impl Strategy<Value = (usize, usize, bool, usize, bool)> {
@@ -49,7 +49,7 @@ fn inspector_strategy() -> impl Strategy<Value = (usize, bool, usize, u8, bool, 
 }
 
 prop_compose! {
-    fn scenario()(
+    pub fn scenario()(
         ents in prop::collection::vec(entity_strategy(), 0..40),
         insps in prop::collection::vec(inspector_strategy(), 2..24),
         recs in prop::collection::vec((0..40usize, 0..24usize), 0..24),
@@ -91,8 +91,8 @@ prop_compose! {
             m.expert = expert;
             m.region = REGIONS[region].into();
             match cert {
-                0 => m.certificate_no = String::new(),
-                1 => m.certificate_valid_until = String::new(),
+                0 => m.certificate_no = Text::default(),
+                1 => m.certificate_valid_until = Text::default(),
                 2 => m.certificate_valid_until = "2026-11-30".into(),
                 3 => m.certificate_valid_until = DRAW_DATE.into(),
                 _ => {}
@@ -158,7 +158,7 @@ fn permute<T>(mut v: Vec<T>, mut state: u64) -> Vec<T> {
     v
 }
 
-fn freeze(s: &Scenario) -> Result<Frozen, DrawError> {
+pub fn freeze(s: &Scenario) -> Result<Frozen, DrawError> {
     draw::freeze(
         s.population.clone(),
         s.inspectors.clone(),
@@ -217,15 +217,15 @@ fn check_outcome(s: &Scenario, frozen: &Frozen, o: &Outcome) -> Result<(), TestC
         match r.strata {
             draw::StrataBy::None => String::new(),
             draw::StrataBy::RiskClass if e.risk_class.is_empty() => UNCLASSIFIED.into(),
-            draw::StrataBy::RiskClass => e.risk_class.clone(),
+            draw::StrataBy::RiskClass => e.risk_class.to_string(),
             draw::StrataBy::Region if e.region.is_empty() => UNCLASSIFIED.into(),
-            draw::StrataBy::Region => e.region.clone(),
+            draw::StrataBy::Region => e.region.to_string(),
         }
     };
     // Exclusions recomputed independently.
     for e in &s.population {
         let explicit = r.exclusions.entities.iter().any(|x| x.code == e.code);
-        let status = r.exclusions.statuses.contains(&e.status);
+        let status = r.exclusions.statuses.iter().any(|s| *s == e.status);
         let recent = match (r.exclusions.inspected_within_days, e.last_inspected.as_str()) {
             (Some(d), "2026-06-01") => 183 < d,
             (Some(d), "2025-01-01") => 699 < d,
@@ -300,7 +300,12 @@ fn check_outcome(s: &Scenario, frozen: &Frozen, o: &Outcome) -> Result<(), TestC
             prop_assert_eq!(grp.leader.as_ref(), Some(&grp.members[0]));
             prop_assert_eq!(&members[0].department, &ir.departments[0]);
             if !ir.leader.qualification.is_empty() {
-                prop_assert!(members[0].qualifications.contains(&ir.leader.qualification));
+                prop_assert!(
+                    members[0]
+                        .qualifications
+                        .iter()
+                        .any(|q| *q == ir.leader.qualification)
+                );
             }
         } else {
             prop_assert!(grp.leader.is_none());
@@ -310,7 +315,7 @@ fn check_outcome(s: &Scenario, frozen: &Frozen, o: &Outcome) -> Result<(), TestC
         }
         for d in &ir.departments {
             prop_assert!(
-                members.iter().any(|m| &m.department == d),
+                members.iter().any(|m| m.department == d),
                 "group {} lacks {}",
                 grp.number,
                 d
@@ -398,16 +403,22 @@ proptest! {
     }
 }
 
-/// The generator must reach the interesting cases, or the property above proves little.
-#[test]
-fn the_scenarios_cover_feasible_infeasible_and_unassigned_cases() {
+/// `n` scenarios from the generator, always the same ones.
+pub fn sample_scenarios(n: usize) -> Vec<Scenario> {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::{Config, TestRng, TestRunner};
     let mut runner =
         TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(Default::default()));
+    (0..n)
+        .map(|_| scenario().new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+/// The generator must reach the interesting cases, or the property above proves little.
+#[test]
+fn the_scenarios_cover_feasible_infeasible_and_unassigned_cases() {
     let (mut feasible, mut infeasible, mut unassigned, mut augmented, mut groups) = (0, 0, 0, 0, 0);
-    for _ in 0..600 {
-        let s = scenario().new_tree(&mut runner).unwrap().current();
+    for s in sample_scenarios(600) {
         match freeze(&s) {
             Ok(f) => {
                 feasible += 1;

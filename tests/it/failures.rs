@@ -57,7 +57,10 @@ fn populated() -> Env {
     let env = Env::new();
     let deps = env.write("departments.csv", "部门编码,部门名称\nD01,市场监管局\n");
     env.ok(NOW, &["import", "departments", &deps]);
-    env.ok(NOW, &words("plan create --year 2026 --title 年度计划 --departments D01"));
+    env.ok(
+        NOW,
+        &words("plan create --year 2026 --title 年度计划 --departments D01"),
+    );
     settle(&env.db);
     env
 }
@@ -156,16 +159,36 @@ fn a_ceremony_step_on_a_locked_database_is_busy_and_changes_nothing() {
     let env = Env::new();
     super::crash::scenario_registers(&env.open());
     let rules = env.write("rules.json", &super::crash::rules().to_string());
-    env.ok(NOW, &words("plan create --year 2026 --title 计划 --departments D01,D13"));
+    env.ok(
+        NOW,
+        &words("plan create --year 2026 --title 计划 --departments D01,D13"),
+    );
     env.ok(
         NOW,
         &[
-            "task", "create", "--plan", "1", "--number", "永市监抽〔2026〕9号", "--name", "联合抽查", "--lead",
-            "D01", "--participating", "D13", "--method", "实地检查", "--rules", &rules,
+            "task",
+            "create",
+            "--plan",
+            "1",
+            "--number",
+            "永市监抽〔2026〕9号",
+            "--name",
+            "联合抽查",
+            "--lead",
+            "D01",
+            "--participating",
+            "D13",
+            "--method",
+            "实地检查",
+            "--rules",
+            &rules,
         ],
     );
     env.ok(NOW, &words("plan publish 1 --on 2026-06-01 --where 门户网站"));
-    env.ok(NOW, &["ceremony", "start", "永市监抽〔2026〕9号", "--operator", "张三"]);
+    env.ok(
+        NOW,
+        &["ceremony", "start", "永市监抽〔2026〕9号", "--operator", "张三"],
+    );
     busy_while_locked(&env, &words("ceremony freeze 1"));
     env.ok(NOW, &words("ceremony freeze 1"));
 }
@@ -177,9 +200,11 @@ fn a_backup_of_a_locked_database_is_busy_and_writes_no_file() {
     busy_while_locked(&env, &["backup", out.to_str().unwrap()]);
     assert!(!out.exists());
     assert!(
-        !std::fs::read_dir(env.dir.path())
+        !std::fs::read_dir(env.dir.path()).unwrap().any(|e| e
             .unwrap()
-            .any(|e| e.unwrap().file_name().to_string_lossy().contains("partial"))
+            .file_name()
+            .to_string_lossy()
+            .contains("partial"))
     );
 }
 
@@ -190,11 +215,15 @@ fn a_backup_of_a_locked_database_is_busy_and_writes_no_file() {
 fn assert_read_only_message(err: &str, db: &Path) {
     let db = db.display();
     assert!(
-        err.contains(&format!("{db}: the database cannot be written: the file, its folder or the disk is read-only"))
-            || err.contains(&format!("{db}: the database file cannot be opened (")),
+        err.contains(&format!(
+            "{db}: the database cannot be written: the file, its folder or the disk is read-only"
+        )) || err.contains(&format!("{db}: the database file cannot be opened (")),
         "{err}"
     );
-    assert!(err.contains("nothing was changed") || err.contains("can be read and written"), "{err}");
+    assert!(
+        err.contains("nothing was changed") || err.contains("can be read and written"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -255,14 +284,26 @@ fn a_read_only_folder_refuses_writes_and_backups_into_it() {
         let a = run(&env, "en", &["import", "entities", csv.to_str().unwrap()]);
         let b = run(&env, "en", &["backup", backup.to_str().unwrap()]);
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        format!("{}exit={:?}\n{}exit={:?}\n", stderr(&a), a.status.code(), stderr(&b), b.status.code())
+        format!(
+            "{}exit={:?}\n{}exit={:?}\n",
+            stderr(&a),
+            a.status.code(),
+            stderr(&b),
+            b.status.code()
+        )
     };
     let parts: Vec<&str> = outputs.split("exit=").collect();
     assert_read_only_message(parts[0], &env.db);
     assert!(parts[1].contains(&format!("{}: ", backup.display())), "{outputs}");
     assert!(!backup.exists());
     assert_eq!(std::fs::read(&env.db).unwrap(), before);
-    assert!(!std::fs::read_dir(dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("partial")));
+    assert!(
+        !std::fs::read_dir(dir).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("partial"))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -315,8 +356,14 @@ fn a_full_disk_fails_an_import_clearly_and_keeps_the_data() {
         "{err}"
     );
     assert!(parts[1].starts_with("1\n"), "{err}");
-    assert!(parts[1].contains("磁盘已满，数据库无法写入") && parts[1].contains("未作任何改动"), "{err}");
-    assert!(parts[2].starts_with("1\n") && parts[2].contains("b.sqlite3: writing the backup failed ("), "{err}");
+    assert!(
+        parts[1].contains("磁盘已满，数据库无法写入") && parts[1].contains("未作任何改动"),
+        "{err}"
+    );
+    assert!(
+        parts[2].starts_with("1\n") && parts[2].contains("b.sqlite3: writing the backup failed ("),
+        "{err}"
+    );
     assert!(parts[3].contains("no backup file was left"), "{err}");
     let listing = parts[3].lines().skip(1).collect::<Vec<_>>();
     assert!(!listing.iter().any(|l| l.contains("b.sqlite3")), "{err}");

@@ -22,7 +22,11 @@ fn entries(db: &Db) -> Vec<(String, Value)> {
 fn an_import_is_journaled_with_its_file_hash_and_counts() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("部门.csv");
-    std::fs::write(&path, "部门编码,部门名称\nD01,市场监管局\nD90,永州市数据局\nD91,\n").unwrap();
+    std::fs::write(
+        &path,
+        "部门编码,部门名称\nD01,市场监管局\nD90,永州市数据局\nD91,\n",
+    )
+    .unwrap();
     let sha = hex::encode(sha2::Sha256::digest(std::fs::read(&path).unwrap()));
     let mut db = Db::open_in_memory().unwrap();
     let options = ImportOptions {
@@ -91,6 +95,7 @@ fn the_command_line_journals_imports_with_the_supplied_clock_and_audit_passes() 
         ("register_imported", "2026-06-01T08:00:00.000+08:00")
     );
     assert!(
-        env.ok("2026-06-01T08:00:00+08:00", &["audit"]).starts_with("audit OK: 1 journal entries")
+        env.ok("2026-06-01T08:00:00+08:00", &["audit"])
+            .starts_with("audit OK: 1 journal entries")
     );
 }

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use fairdraw::draw::{DrawEntity, DrawInspector, DrawTrace, Recusal};
+use fairdraw::draw::{DrawEntity, DrawInspector, DrawTrace, Recusal, Text};
 use serde_json::{Value, json};
 
 use crate::draw_fixtures::{Lcg, code, entity, input, inspector, recusal, rules, run_input, secret};
@@ -94,8 +94,8 @@ fn minimal_population() -> Vec<DrawEntity> {
         },
         DrawEntity {
             tags: vec![],
-            risk_class: String::new(),
-            established: String::new(),
+            risk_class: Text::default(),
+            established: Text::default(),
             ..entity(&code(1), "祁阳市浯溪副食店")
         },
         entity(&code(2), "东安县舜皇山土特产经营部"),
@@ -264,8 +264,8 @@ fn definitions() -> Vec<Vector> {
     let mut insp = staff(8, "D01");
     insp.push(inspector("D02-01", "外部门人员", "D02"));
     insp[0].status = "退休".into();
-    insp[1].certificate_no = String::new();
-    insp[2].certificate_valid_until = String::new();
+    insp[1].certificate_no = Text::default();
+    insp[2].certificate_valid_until = Text::default();
     insp[3].certificate_valid_until = "2026-11-30".into();
     insp[4].certificate_valid_until = "2026-12-01".into(); // valid on the draw date: eligible
     insp[4].qualifications = vec!["食品安全".into()];
@@ -412,7 +412,7 @@ fn mixed_larger(secret: fairdraw::draw::Hash32) -> Value {
                 region: regions[rng.next(5) as usize].into(),
                 risk_class: risks[rng.next(5) as usize].into(),
                 status: statuses[rng.next(5) as usize].into(),
-                last_inspected: last,
+                last_inspected: last.into(),
                 ..entity(&code(1000 + i * 7), &format!("混合测试商户{i}号"))
             }
         })

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use fairdraw::Lang;
-use fairdraw::bundle::{self, Bundle, BundleJson, FORMAT, RecordedFingerprints, Verdict, Witness};
+use fairdraw::bundle::{self, Bundle, BundleJson, Verdict, Witness};
 use fairdraw::draw::{self, DrawEntity, Frozen, Hash32, Rules};
 use serde_json::{Value, json};
 
@@ -38,9 +38,7 @@ pub fn sample() -> (Frozen, BundleJson) {
         recusal("A1", &code(3), "亲属关系"),
         recusal("B0", &code(4), "曾任职"),
     ];
-    let frozen = draw::freeze(population, pool, recusals, rules.clone()).unwrap();
-    let fp = *frozen.fingerprints();
-    let secret = secret("verify sample");
+    let frozen = draw::freeze(population, pool, recusals, rules).unwrap();
     let witnesses = vec![
         Witness {
             name: "李明".into(),
@@ -55,27 +53,12 @@ pub fn sample() -> (Frozen, BundleJson) {
             entropy: "27182818".into(),
         },
     ];
-    let entropies: Vec<&str> = witnesses.iter().map(|w| w.entropy.as_str()).collect();
-    let seed = draw::derive_seed(&fp.inputs, &secret, &entropies).unwrap();
-    let outcome = draw::draw(&frozen, &seed);
-    let json = BundleJson {
-        format: FORMAT.into(),
-        rules,
-        departments: [
-            ("D01".to_string(), "市场监管局".to_string()),
-            ("D13".to_string(), "卫健委".to_string()),
-        ]
-        .into(),
-        fingerprints: RecordedFingerprints::new(&fp, outcome.fingerprint()),
-        commitment: draw::commitment(&fp.inputs, &secret),
-        secret,
-        witnesses,
-        seed,
-        outcome,
-        attempt: None,
-        events: None,
-        addenda: None,
-    };
+    let departments = [
+        ("D01".to_string(), "市场监管局".to_string()),
+        ("D13".to_string(), "卫健委".to_string()),
+    ]
+    .into();
+    let json = BundleJson::draw(&frozen, departments, secret("verify sample"), witnesses).unwrap();
     (frozen, json)
 }
 
@@ -430,5 +413,95 @@ fn witness_names_follow_the_text_rules() {
     assert_eq!(
         err.message(Lang::En),
         "witness 2, unit: text has leading or trailing white space (\"永州市公证处 \")"
+    );
+}
+
+/// Runs the independent Python verifier (standard library only) on a bundle and returns its JSON verdict.
+fn python_verify(path: &Path) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tools")
+        .join("verify.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg("--json")
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Bundles the Rust code writes from random inputs verify in `tools/verify.py`, and tampering is reported at
+/// the same place by both implementations.
+#[test]
+fn the_python_verifier_agrees_on_rust_bundles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut written = 0;
+    for (i, s) in crate::draw_properties::sample_scenarios(60).iter().enumerate() {
+        let Ok(frozen) = crate::draw_properties::freeze(s) else {
+            continue;
+        };
+        let witnesses = vec![Witness {
+            name: "见证人".into(),
+            role: "公证员".into(),
+            unit: "公证处".into(),
+            entropy: format!("{i}{}", s.shuffle % 1000),
+        }];
+        let json = BundleJson::draw(&frozen, Default::default(), s.seed, witnesses).unwrap();
+        let path = tmp.path().join(format!("s{i}.zip"));
+        bundle::write(&path, &json, &frozen).unwrap();
+        let v = python_verify(&path);
+        assert_eq!(v["result"], "match", "scenario {i}: {v}");
+        assert_eq!(v["seed"], json.seed.to_hex());
+        assert_eq!(v["fingerprints"]["outcome"], json.fingerprints.outcome.to_hex());
+        written += 1;
+    }
+    assert!(written >= 15, "only {written} feasible scenarios");
+
+    let dir = tmp.path().join("tampered");
+    let (_, json) = write_folder(&dir);
+    edit_json(&dir, |v| v["witnesses"][1]["entropy"] = json!("27182819"));
+    let rust = mismatch(&dir);
+    let python = python_verify(&dir);
+    assert_eq!(
+        (python["result"].as_str(), python["difference"]["field"].as_str()),
+        (Some("mismatch"), Some("seed"))
+    );
+    assert_eq!(python["difference"]["expected"], rust.recomputed.as_str());
+    edit_json(&dir, |v| {
+        v["witnesses"][1]["entropy"] = json!("27182818");
+        v["outcome"]["targets"][2]["code"] = json!(code(77));
+    });
+    let rust = mismatch(&dir);
+    let python = python_verify(&dir);
+    assert_eq!(python["difference"]["field"], rust.field.as_str());
+    assert_eq!(python["difference"]["recorded"], code(77));
+    assert_eq!(rust.recomputed, json.outcome.targets[2].code);
+}
+
+/// Regression: `fairdraw verify X | head -1` closed stdout early and the tool panicked (exit 101).
+#[test]
+fn cli_verify_survives_a_closed_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    write_folder(&dir);
+    let mut child = fairdraw()
+        .args(["verify", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -1,6 +1,9 @@
 //! Backing up the database to one file, and restoring it from one, without ever leaving a half-written file
 //! where a good one is expected.
 //!
+//! One implementation serves the command line (`fairdraw backup`/`restore`) and the desktop app (settings →
+//! back up, with a progress bar fed by the `progress(done, total)` callback, in pages).
+//!
 //! **Backup** copies the database with SQLite's online backup API inside one write transaction, so the copy is
 //! a consistent snapshot and no other process writes meanwhile (readers are not blocked). The copy is written
 //! under a temporary name in the target folder, made self-contained (rollback-journal mode, no `-wal` file
@@ -36,8 +39,10 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{Db, SCHEMA_VERSION, map_open_error, name_db_error, user_version};
+use chrono::NaiveDateTime;
+
 use crate::clock::Clock;
+use crate::db::{Db, SCHEMA_VERSION, map_open_error, name_db_error, user_version};
 use crate::error::{Error, ErrorCode, Result};
 use crate::journal::{self, ChainReport, Event};
 use crate::tr;
@@ -60,7 +65,9 @@ pub struct Snapshot {
 /// Reads the schema version, the row count of every table and the journal chain of `conn`.
 pub fn snapshot(conn: &Connection) -> Result<Snapshot> {
     let names: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut tables = Vec::with_capacity(names.len());
@@ -78,10 +85,12 @@ pub fn snapshot(conn: &Connection) -> Result<Snapshot> {
 
 /// What a backup wrote.
 #[derive(Clone, Debug, Serialize)]
-pub struct BackupReport {
+pub struct BackupSummary {
     /// The backup file.
     pub path: PathBuf,
     pub bytes: u64,
+    /// Database pages copied (the unit of the progress callback).
+    pub pages: u64,
     /// Lower-case hex SHA-256 of the backup file.
     pub sha256: String,
     /// What the backup holds (equal to the database at the moment it was taken).
@@ -198,8 +207,25 @@ fn integrity_check(conn: &Connection) -> std::result::Result<(), String> {
 /// How long a backup keeps retrying while another process holds a lock the copy needs.
 const BACKUP_BUSY_LIMIT: Duration = Duration::from_secs(5);
 
-/// Backs up the open database to `out`, which must not exist yet. See the module comment for the steps.
-pub fn backup(db: &mut Db, out: &Path, clock: &dyn Clock) -> Result<BackupReport> {
+/// Pages copied per step: small enough for a smooth progress bar, large enough not to slow the copy down.
+const PAGES_PER_STEP: i32 = 256;
+
+/// The default place for a backup taken at `now`: `backups/fairdraw-YYYYMMDD-HHMMSS.sqlite3` next to the
+/// database file.
+pub fn default_backup_path(db_path: &Path, now: NaiveDateTime) -> PathBuf {
+    folder(db_path)
+        .join("backups")
+        .join(format!("fairdraw-{}.sqlite3", now.format("%Y%m%d-%H%M%S")))
+}
+
+/// Backs up the open database to `out`, which must not exist yet (its folder is created if needed), calling
+/// `progress(pages done, pages total)` after each step of the copy. See the module comment for the steps.
+pub fn backup_to(
+    db: &mut Db,
+    out: &Path,
+    clock: &dyn Clock,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<BackupSummary> {
     if out.exists() {
         return Err(Error::other(
             ErrorCode::Invalid,
@@ -211,6 +237,7 @@ pub fn backup(db: &mut Db, out: &Path, clock: &dyn Clock) -> Result<BackupReport
         ));
     }
     let dir = folder(out);
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let tmp = TempFile::new(dir.join(format!(".{}.partial", file_name(out))));
     tmp.remove_all();
     let db_path = db.path().to_path_buf();
@@ -225,12 +252,16 @@ pub fn backup(db: &mut Db, out: &Path, clock: &dyn Clock) -> Result<BackupReport
         .map_err(|e| map_open_error(&db_path, e))?;
     let source = snapshot(&tx).map_err(|e| name_db_error(&db_path, e))?;
     let mut dst = Connection::open(&tmp.path).map_err(tmp_err)?;
-    {
+    let pages = {
         let copy = Backup::new(&tx, &mut dst).map_err(tmp_err)?;
         let started = Instant::now();
         loop {
-            match copy.step(-1).map_err(tmp_err)? {
-                StepResult::Done => break,
+            let step = copy.step(PAGES_PER_STEP).map_err(tmp_err)?;
+            let p = copy.progress();
+            let total = p.pagecount.max(0) as u64;
+            progress(total - (p.remaining.max(0) as u64).min(total), total);
+            match step {
+                StepResult::Done => break total,
                 StepResult::More => {}
                 _ if started.elapsed() > BACKUP_BUSY_LIMIT => {
                     return Err(Error::Busy { path: db_path });
@@ -238,7 +269,7 @@ pub fn backup(db: &mut Db, out: &Path, clock: &dyn Clock) -> Result<BackupReport
                 _ => std::thread::sleep(Duration::from_millis(20)),
             }
         }
-    }
+    };
     // The copy carries the source's WAL flag; a backup must be one self-contained file.
     let _: String = dst
         .query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))
@@ -286,9 +317,10 @@ pub fn backup(db: &mut Db, out: &Path, clock: &dyn Clock) -> Result<BackupReport
     tmp.armed = false;
     sync_folder(&dir)?;
     tx.commit().map_err(|e| map_open_error(&db_path, e))?;
-    Ok(BackupReport {
+    Ok(BackupSummary {
         path: out.to_path_buf(),
         bytes,
+        pages,
         sha256,
         snapshot: source,
         journal_seq: entry.seq,
@@ -327,7 +359,8 @@ fn backup_write_error(out: &Path, e: &rusqlite::Error) -> Error {
 
 /// Opens the written copy read-only and compares it with the snapshot it was taken from.
 fn verify_copy(path: &Path, source: &Snapshot) -> std::result::Result<(), String> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| e.to_string())?;
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| e.to_string())?;
     integrity_check(&conn).map_err(|d| format!("integrity_check: {d}"))?;
     let copy = snapshot(&conn).map_err(|e| e.message(crate::Lang::En))?;
     if copy.schema_version != source.schema_version {
@@ -465,7 +498,10 @@ pub fn restore(
         // there, its content is part of the restored database and must not be left behind.
         return Err(Error::other(
             ErrorCode::Io,
-            format!("{}：恢复的数据库未能写成单个文件，未作任何改动", tmp.path.display()),
+            format!(
+                "{}：恢复的数据库未能写成单个文件，未作任何改动",
+                tmp.path.display()
+            ),
             format!(
                 "{}: the restored database could not be made one file; nothing was changed",
                 tmp.path.display()
@@ -537,7 +573,9 @@ fn check_backup(backup: &Path, copy: &Path) -> Result<Checked> {
         .and_then(|mut f| f.read(&mut head))
         .map_err(|e| Error::io(copy, e))?;
     if n < 16 || &head != b"SQLite format 3\0" {
-        return Err(not_fairdraw("不是 SQLite 数据库文件 / not an SQLite database file"));
+        return Err(not_fairdraw(
+            "不是 SQLite 数据库文件 / not an SQLite database file",
+        ));
     }
     let conn = Connection::open_with_flags(copy, OpenFlags::SQLITE_OPEN_READ_WRITE)
         .map_err(|e| not_fairdraw(&e.to_string()))?;
@@ -558,8 +596,12 @@ fn check_backup(backup: &Path, copy: &Path) -> Result<Checked> {
         return Err(refused(
             ErrorCode::NewerSchema,
             backup,
-            format!("该备份由更新版本的 fairdraw 写入（结构版本 {version}，本程序最高支持 {SCHEMA_VERSION}），请升级 fairdraw 后再恢复"),
-            format!("the backup was written by a newer version of fairdraw (schema {version}, this program supports up to {SCHEMA_VERSION}); upgrade fairdraw to restore it"),
+            format!(
+                "该备份由更新版本的 fairdraw 写入（结构版本 {version}，本程序最高支持 {SCHEMA_VERSION}），请升级 fairdraw 后再恢复"
+            ),
+            format!(
+                "the backup was written by a newer version of fairdraw (schema {version}, this program supports up to {SCHEMA_VERSION}); upgrade fairdraw to restore it"
+            ),
         ));
     }
     if let Err(detail) = integrity_check(&conn) {
@@ -575,7 +617,10 @@ fn check_backup(backup: &Path, copy: &Path) -> Result<Checked> {
             ErrorCode::Mismatch,
             backup,
             format!("备份中的日志无法校验（{}）", e.message(crate::Lang::Zh)),
-            format!("the journal in the backup does not verify ({})", e.message(crate::Lang::En)),
+            format!(
+                "the journal in the backup does not verify ({})",
+                e.message(crate::Lang::En)
+            ),
         )
     })?;
     if let Some(p) = &journal.problem {
@@ -583,7 +628,10 @@ fn check_backup(backup: &Path, copy: &Path) -> Result<Checked> {
             ErrorCode::Mismatch,
             backup,
             format!("备份中的日志校验不通过：{}", p.message(crate::Lang::Zh)),
-            format!("the journal in the backup does not verify: {}", p.message(crate::Lang::En)),
+            format!(
+                "the journal in the backup does not verify: {}",
+                p.message(crate::Lang::En)
+            ),
         ));
     }
     Ok(Checked {
@@ -621,10 +669,7 @@ fn inspect_previous(db_path: &Path, busy_timeout: Duration) -> Result<Previous> 
             path: db_path.to_path_buf(),
         });
     }
-    let journal_head = journal::head(&conn)
-        .ok()
-        .flatten()
-        .map(|(_, h)| hex::encode(h));
+    let journal_head = journal::head(&conn).ok().flatten().map(|(_, h)| hex::encode(h));
     drop(conn);
     Ok(Previous { journal_head })
 }
@@ -662,7 +707,7 @@ fn keep_previous(db_path: &Path, kept: &Path) -> Result<()> {
 }
 
 /// The message lines for a person.
-impl BackupReport {
+impl BackupSummary {
     pub fn message(&self, lang: crate::Lang) -> String {
         tr!(
             lang,
@@ -698,5 +743,76 @@ impl RestoreReport {
             self.backup_journal.checked,
             kept
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::registers;
+
+    fn clock() -> FixedClock {
+        FixedClock(chrono::DateTime::parse_from_rfc3339("2026-03-05T09:07:01+08:00").unwrap())
+    }
+
+    #[test]
+    fn default_path_is_dated_beside_the_database() {
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 5)
+            .unwrap()
+            .and_hms_opt(9, 7, 1)
+            .unwrap();
+        assert_eq!(
+            default_backup_path(Path::new("/data/fairdraw/fairdraw.sqlite3"), now),
+            Path::new("/data/fairdraw/backups/fairdraw-20260305-090701.sqlite3")
+        );
+    }
+
+    #[test]
+    fn backup_copies_everything_and_reports_progress_to_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::open(dir.path().join("a.sqlite3")).unwrap();
+        let dest = dir.path().join("b").join("copy.sqlite3");
+        let mut steps = Vec::new();
+        let s = backup_to(&mut db, &dest, &clock(), &mut |done, total| {
+            steps.push((done, total))
+        })
+        .unwrap();
+        assert_eq!(s.path, dest);
+        assert_eq!(s.snapshot.schema_version, crate::db::SCHEMA_VERSION);
+        assert_eq!(s.bytes, std::fs::metadata(&dest).unwrap().len());
+        assert!(s.pages > 0);
+        assert_eq!(steps.last(), Some(&(s.pages, s.pages)));
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from("copy.sqlite3")]);
+        let copy = Db::open(&dest).unwrap();
+        assert_eq!(registers::list_departments(copy.conn()).unwrap().len(), 17);
+    }
+
+    #[test]
+    fn backup_never_overwrites_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::open(dir.path().join("a.sqlite3")).unwrap();
+        let dest = dir.path().join("keep.sqlite3");
+        std::fs::write(&dest, b"precious").unwrap();
+        let e = backup_to(&mut db, &dest, &clock(), &mut |_, _| {}).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid);
+        assert!(e.to_string().contains("already exists"), "{e}");
+        assert_eq!(std::fs::read(&dest).unwrap(), b"precious");
+    }
+
+    #[test]
+    fn failed_backup_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::open(dir.path().join("a.sqlite3")).unwrap();
+        // The destination directory is a file, so the copy cannot be created.
+        let blocker = dir.path().join("blocker");
+        std::fs::write(&blocker, b"x").unwrap();
+        let e = backup_to(&mut db, &blocker.join("copy.sqlite3"), &clock(), &mut |_, _| {}).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Io);
+        assert_eq!(std::fs::read(&blocker).unwrap(), b"x");
     }
 }
