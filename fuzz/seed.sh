@@ -19,7 +19,7 @@ rm -rf "$c"
 mkdir -p "$c"/{csv_import,xlsx_import,xls_import,bundle_zip,bundle_parts,task_file}
 
 for f in xlsx csv gbk-csv; do
-    "$bin" demo --entities 6 --inspectors 6 --format "$f" --out "$tmp/demo-$f" >/dev/null
+    "$bin" demo --entities 6 --inspectors 60 --format "$f" --out "$tmp/demo-$f" >/dev/null
 done
 for f in "$tmp"/demo-xlsx/*.xlsx; do cp "$f" "$c/xlsx_import/demo-$(basename "$f")"; done
 for f in "$tmp"/demo-csv/*.csv; do cp "$f" "$c/csv_import/demo-utf8-$(basename "$f")"; done
@@ -33,8 +33,9 @@ for r in departments items entities inspectors; do
     cp "$tmp/export-$r.csv" "$c/csv_import/export-$r.csv"
 done
 
-staff=$("$bin" --db "$db" --json list inspectors | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["staff_no"])')
-dept=$("$bin" --db "$db" --json list inspectors | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["department"])')
+# D01 has the most inspectors in post in the demo register, enough for groups of two.
+dept=D01
+staff=$("$bin" --db "$db" --json list inspectors | python3 -c 'import json,sys; print(next(i["staff_no"] for i in json.load(sys.stdin) if i["department"] == "D01"))')
 code=$("$bin" --db "$db" --json list entities | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["code"])')
 printf 'staff_no,entity_code,reason\n%s,%s,亲属关系\n' "$staff" "$code" > "$tmp/recusals.csv"
 cat > "$tmp/task.json" <<JSON
@@ -48,9 +49,9 @@ cat > "$tmp/task.json" <<JSON
     "strata": "risk_class",
     "quota": {"mode": "ratio", "ratios": [], "default_bp": 5000},
     "reserve_per_stratum": 1,
-    "inspectors": {"departments": ["$dept"], "group_size": 1, "groups": {"mode": "fixed", "count": 1},
+    "inspectors": {"departments": ["$dept"], "group_size": 2, "groups": {"mode": "fixed", "count": 1},
       "leader": {"required": false, "qualification": ""}, "expert_required": false,
-      "required_qualifications": [], "active_statuses": [], "recuse_same_region": false}
+      "required_qualifications": [], "active_statuses": ["在岗"], "recuse_same_region": false}
   },
   "recusals": "recusals.csv",
   "witnesses": [{"name": "李明", "role": "人大代表", "unit": "永州市人大常委会", "entropy": "31415926"}],

@@ -4,14 +4,14 @@
 //! One implementation serves the command line (`fairdraw backup`/`restore`) and the desktop app (settings →
 //! back up, with a progress bar fed by the `progress(done, total)` callback, in pages).
 //!
-//! **Backup** copies the database with SQLite's online backup API inside one write transaction, so the copy is
-//! a consistent snapshot and no other process writes meanwhile (readers are not blocked). The copy is written
+//! **Backup** copies the database with SQLite's online backup API inside one read transaction, so the copy is
+//! a consistent snapshot (WAL mode: other processes may go on writing meanwhile). The copy is written
 //! under a temporary name in the target folder, made self-contained (rollback-journal mode, no `-wal` file
 //! needed), synced, and then verified against the snapshot it was taken from: `PRAGMA integrity_check`, the
 //! same schema version, the same journal chain (entries checked, head hash, and any problem), and the same
 //! number of rows in every table. Only a verified copy is renamed to the name asked for; anything else is
-//! deleted. In the same transaction the live database gets a `backup_created` journal entry naming the file
-//! and its SHA-256, so a backup found later can be matched with the moment it was taken.
+//! deleted. Then the live database gets a `backup_created` journal entry naming the file and its SHA-256 (if
+//! that fails, the file is removed again), so a backup found later can be matched with the moment it was taken.
 //!
 //! **Restore** never opens the backup in place: it copies it next to the database under a temporary name
 //! (computing its SHA-256 on the way) and checks the copy — an SQLite file, a fairdraw schema not newer than
@@ -243,12 +243,12 @@ pub fn backup_to(
     let db_path = db.path().to_path_buf();
     let tmp_err = |e: rusqlite::Error| backup_write_error(out, &e);
 
-    // One write transaction for the whole backup: the snapshot counted, the pages copied and the journal entry
-    // recording them belong to the same state of the database, and a second writer waits rather than racing
-    // the copy. A database another process is writing gives "busy" before anything is written.
+    // One read transaction for the snapshot and the copy: in WAL mode it sees one state of the database while
+    // other processes go on writing, so the rows counted and the pages copied agree. (SQLite refuses to back
+    // up from a connection that holds a write transaction, so this cannot be IMMEDIATE.)
     let tx = db
         .conn_mut()
-        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .transaction_with_behavior(TransactionBehavior::Deferred)
         .map_err(|e| map_open_error(&db_path, e))?;
     let source = snapshot(&tx).map_err(|e| name_db_error(&db_path, e))?;
     let mut dst = Connection::open(&tmp.path).map_err(tmp_err)?;
@@ -270,6 +270,7 @@ pub fn backup_to(
             }
         }
     };
+    tx.finish().map_err(|e| map_open_error(&db_path, e))?;
     // The copy carries the source's WAL flag; a backup must be one self-contained file.
     let _: String = dst
         .query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))
@@ -299,9 +300,12 @@ pub fn backup_to(
         ));
     }
 
-    // The live database records the backup: file, hash and the journal head it holds. The file is in place
-    // before the entry is committed: a crash in between leaves a verified backup without its entry, never an
-    // entry without its file.
+    // The live database records the backup: file, hash and the journal head it holds. The file gets its name
+    // first and is removed again if the entry cannot be written (busy, disk full), so only a crash between the
+    // two can leave a verified backup without its entry — never an entry without its file.
+    fs::rename(&tmp.path, out).map_err(|e| Error::io(out, e))?;
+    let mut tmp = tmp;
+    tmp.armed = false;
     let payload = json!({
         "file": out.display().to_string(),
         "sha256": sha256,
@@ -310,13 +314,14 @@ pub fn backup_to(
         "journal_entries": source.journal.checked,
         "journal_head": source.journal.head,
     });
-    let entry = journal::append(&tx, clock.now(), Event::BackupCreated, None, &payload)
-        .map_err(|e| name_db_error(&db_path, e))?;
-    fs::rename(&tmp.path, out).map_err(|e| Error::io(out, e))?;
-    let mut tmp = tmp;
-    tmp.armed = false;
+    let entry = match append_entry(db, clock, Event::BackupCreated, &payload) {
+        Ok(entry) => entry,
+        Err(e) => {
+            let _ = fs::remove_file(out);
+            return Err(e);
+        }
+    };
     sync_folder(&dir)?;
-    tx.commit().map_err(|e| map_open_error(&db_path, e))?;
     Ok(BackupSummary {
         path: out.to_path_buf(),
         bytes,
@@ -328,7 +333,8 @@ pub fn backup_to(
 }
 
 /// Appends one journal entry in its own IMMEDIATE transaction. (Not `journal::transact`: every crash point of
-/// that is walked by the kill test's scenario, which cannot re-run a restore under the same file names.)
+/// that is walked by the kill test's scenario, which cannot re-run a backup or restore under the same file
+/// names.)
 fn append_entry(
     db: &mut Db,
     clock: &dyn Clock,
@@ -340,7 +346,7 @@ fn append_entry(
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| map_open_error(&path, e))?;
-    let entry = journal::append(&tx, clock.now(), event, None, payload)?;
+    let entry = journal::append(&tx, clock.now(), event, None, payload).map_err(|e| name_db_error(&path, e))?;
     tx.commit().map_err(|e| map_open_error(&path, e))?;
     Ok(entry)
 }

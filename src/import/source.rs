@@ -118,6 +118,9 @@ fn number_text(n: f64) -> String {
     }
 }
 
+/// The most cells a row may have: Excel's limit (column XFD).
+pub const MAX_COLUMNS: usize = 16_384;
+
 /// A row of cells with its row number as Excel shows it.
 #[derive(Clone, Debug)]
 pub struct RawRow {
@@ -272,12 +275,28 @@ impl Source {
     }
 
     /// Calls `f` with every row that has at least one cell, in order, until it returns [`Flow::Stop`]. For a
-    /// workbook, `sheet` must be one of [`Source::sheets`].
+    /// workbook, `sheet` must be one of [`Source::sheets`]. A row of more than [`MAX_COLUMNS`] cells is an error.
     pub fn rows(
         &mut self,
         sheet: Option<&str>,
         f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
     ) -> Result<()> {
+        // A row wider than any spreadsheet program can hold is a broken or hostile file: refuse it by its row
+        // rather than carry 100,000 cells through every check.
+        let path = self.path.clone();
+        let f = &mut |row: RawRow, pos: Position| {
+            if row.cells.len() > MAX_COLUMNS {
+                return Err(unreadable(
+                    &path,
+                    format!(
+                        "row {} has {} columns; at most {MAX_COLUMNS} are read (the limit of Excel)",
+                        row.number,
+                        row.cells.len()
+                    ),
+                ));
+            }
+            f(row, pos)
+        };
         match self.kind {
             Kind::Csv => self.csv_rows(f),
             Kind::Xlsx => {
