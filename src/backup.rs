@@ -346,7 +346,8 @@ fn append_entry(
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| map_open_error(&path, e))?;
-    let entry = journal::append(&tx, clock.now(), event, None, payload).map_err(|e| name_db_error(&path, e))?;
+    let entry =
+        journal::append(&tx, clock.now(), event, None, payload).map_err(|e| name_db_error(&path, e))?;
     tx.commit().map_err(|e| map_open_error(&path, e))?;
     Ok(entry)
 }
@@ -583,16 +584,31 @@ fn check_backup(backup: &Path, copy: &Path) -> Result<Checked> {
             "不是 SQLite 数据库文件 / not an SQLite database file",
         ));
     }
-    let conn = Connection::open_with_flags(copy, OpenFlags::SQLITE_OPEN_READ_WRITE)
-        .map_err(|e| not_fairdraw(&e.to_string()))?;
-    let version = user_version(&conn).map_err(|e| not_fairdraw(&e.message(crate::Lang::En)))?;
+    // An SQLite file whose pages are damaged fails already here: say "damaged", not "not fairdraw".
+    let damaged = |detail: &str| {
+        refused(
+            ErrorCode::Corrupt,
+            backup,
+            format!("备份文件已损坏（{detail}）"),
+            format!("the backup file is damaged ({detail})"),
+        )
+    };
+    let sqlite_err = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => damaged(&e.to_string()),
+        _ => not_fairdraw(&e.to_string()),
+    };
+    let conn = Connection::open_with_flags(copy, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(sqlite_err)?;
+    let version = user_version(&conn).map_err(|e| match e {
+        Error::Db(e) => sqlite_err(e),
+        other => not_fairdraw(&other.message(crate::Lang::En)),
+    })?;
     let has_journal: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'journal'",
             [],
             |r| r.get(0),
         )
-        .map_err(|e| not_fairdraw(&e.to_string()))?;
+        .map_err(sqlite_err)?;
     if version < 1 || has_journal == 0 {
         return Err(not_fairdraw(
             "没有 fairdraw 的表结构版本和日志表 / no fairdraw schema version and journal table",
@@ -611,12 +627,7 @@ fn check_backup(backup: &Path, copy: &Path) -> Result<Checked> {
         ));
     }
     if let Err(detail) = integrity_check(&conn) {
-        return Err(refused(
-            ErrorCode::Corrupt,
-            backup,
-            format!("备份文件已损坏（integrity_check：{detail}）"),
-            format!("the backup file is damaged (integrity_check: {detail})"),
-        ));
+        return Err(damaged(&format!("integrity_check: {detail}")));
     }
     let journal = journal::verify_chain(&conn).map_err(|e| {
         refused(

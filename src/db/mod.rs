@@ -55,6 +55,21 @@ impl Db {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<Db> {
         let path = path.as_ref().to_path_buf();
+        if path.is_dir() {
+            return Err(Error::other(
+                crate::error::ErrorCode::Invalid,
+                format!(
+                    "{}：这是一个文件夹，不是数据库文件；请指定文件，例如 {}",
+                    path.display(),
+                    path.join("fairdraw.sqlite3").display()
+                ),
+                format!(
+                    "{}: this is a folder, not a database file; name a file, e.g. {}",
+                    path.display(),
+                    path.join("fairdraw.sqlite3").display()
+                ),
+            ));
+        }
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() && !parent.exists() {
                 std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;

@@ -303,7 +303,9 @@ impl<'a> RowChecker<'a> {
             column: col.map(|c| self.ctx.headers.get(c).cloned().unwrap_or_default()),
             column_index: col,
             field: col.and_then(|c| self.ctx.map.field_of(self.ctx.register, c)),
-            value: col.map(|c| parse::shorten(row.cell(c).display())).unwrap_or_default(),
+            value: col
+                .map(|c| parse::shorten(row.cell(c).display()))
+                .unwrap_or_default(),
             severity: Severity::Error,
             reason,
         }

@@ -204,6 +204,29 @@ pub fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// A workbook calamine cannot open, with what the person can do about the usual causes: a password, a web
+/// page or a CSV file saved under a spreadsheet name, a file cut short.
+fn unreadable_workbook(path: &Path, e: impl std::fmt::Display) -> Error {
+    let detail = e.to_string();
+    let mut head = [0u8; 512];
+    let n = File::open(path)
+        .and_then(|mut f| read_full(&mut f, &mut head))
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+    let hint = if detail.contains("password") {
+        "the workbook is password protected; remove the password in Excel and save it again"
+    } else if text.trim_start().starts_with('<') {
+        "this is a web page (HTML/XML), not an Excel workbook; open it in Excel and save it as .xlsx"
+    } else if n == 0 {
+        "the file is empty"
+    } else if detail.contains("EOCD") || detail.contains("past end of file") {
+        "the file is cut short or is not an Excel workbook (a renamed CSV file?); save it again from Excel"
+    } else {
+        "the file is damaged or is not an Excel workbook"
+    };
+    unreadable(path, format!("{hint} ({detail})"))
+}
+
 fn unreadable(path: &Path, detail: impl std::fmt::Display) -> Error {
     ImportError::Unreadable {
         file: file_name(path),
@@ -236,12 +259,12 @@ impl Source {
         match kind {
             Kind::Csv => {}
             Kind::Xlsx => {
-                let wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+                let wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable_workbook(path, e))?;
                 src.sheets = wb.sheet_names();
                 src.xlsx = Some(wb);
             }
             Kind::Xls => {
-                let wb = calamine::open_workbook_auto(path).map_err(|e| unreadable(path, e))?;
+                let wb = calamine::open_workbook_auto(path).map_err(|e| unreadable_workbook(path, e))?;
                 src.sheets = wb.sheet_names();
                 src.other = Some(wb);
             }

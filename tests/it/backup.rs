@@ -333,16 +333,14 @@ fn restore_refuses_a_damaged_backup() {
     let (env, out) = settled();
     let damaged = env.path("damaged.sqlite3");
     let mut bytes = std::fs::read(&out).unwrap();
-    // Page 3 onwards (page size 4096): b-tree pages of the registers. The header page stays intact.
-    for b in &mut bytes[2 * 4096 + 100..2 * 4096 + 1100] {
+    // Every page but the first (page size 4096) is garbled: the header and the schema stay readable, the
+    // b-tree pages of every table are not.
+    for b in &mut bytes[4096..] {
         *b ^= 0xa5;
     }
     std::fs::write(&damaged, &bytes).unwrap();
     let err = refused(&env, &damaged, 5);
-    let prefix = format!(
-        "error: {}: the backup file is damaged (integrity_check: ",
-        damaged.display()
-    );
+    let prefix = format!("error: {}: the backup file is damaged (", damaged.display());
     assert!(err.starts_with(&prefix), "{err}");
     assert!(err.trim_end().ends_with("); nothing was changed"), "{err}");
     // The Chinese message says the same.
@@ -352,7 +350,7 @@ fn restore_refuses_a_damaged_backup() {
         .output()
         .unwrap();
     let zh = String::from_utf8(out_zh.stderr).unwrap();
-    assert!(zh.contains("备份文件已损坏（integrity_check："), "{zh}");
+    assert!(zh.contains("备份文件已损坏（"), "{zh}");
     assert!(zh.trim_end().ends_with("；未作任何改动"), "{zh}");
 }
 

@@ -294,7 +294,9 @@ fn a_read_only_folder_refuses_writes_and_backups_into_it() {
     };
     let parts: Vec<&str> = outputs.split("exit=").collect();
     assert_read_only_message(parts[0], &env.db);
-    assert!(parts[1].contains(&format!("{}: ", backup.display())), "{outputs}");
+    // In WAL mode even reading needs the `-shm` file beside the database, so a read-only folder stops the
+    // backup at opening the database, with the same message.
+    assert_read_only_message(parts[1], &env.db);
     assert!(!backup.exists());
     assert_eq!(std::fs::read(&env.db).unwrap(), before);
     assert!(
@@ -325,12 +327,14 @@ fn a_full_disk_fails_an_import_clearly_and_keeps_the_data() {
              the file-size-limit test covers the same path for other users"
         );
     }
-    // The database is copied onto a tmpfs with 256 KiB to spare; the import needs megabytes.
+    // The database is copied onto a tmpfs with 256 KiB to spare; the import needs megabytes. Before the backup
+    // the rest of the space is filled, so the backup cannot be written either.
     let size = (std::fs::metadata(&env.db).unwrap().len() / 4096 + 64 + 8) * 4096;
     let script = r#"mount -t tmpfs -o size="$SIZE" tmpfs "$MNT" || exit 99
         cp "$DB" "$MNT/f.sqlite3"
         "$FAIRDRAW" --db "$MNT/f.sqlite3" --lang en import entities "$CSV"; echo "exit=$?" >&2
         "$FAIRDRAW" --db "$MNT/f.sqlite3" --lang zh import entities "$CSV"; echo "exit=$?" >&2
+        dd if=/dev/zero of="$MNT/filler" bs=4096 2>/dev/null
         "$FAIRDRAW" --db "$MNT/f.sqlite3" --lang en backup "$MNT/b.sqlite3"; echo "exit=$?" >&2
         ls -A "$MNT" >&2
         cp "$MNT"/f.sqlite3* "$OUT"/"#;
@@ -360,11 +364,16 @@ fn a_full_disk_fails_an_import_clearly_and_keeps_the_data() {
         parts[1].contains("磁盘已满，数据库无法写入") && parts[1].contains("未作任何改动"),
         "{err}"
     );
+    // With no byte left, opening the database already fails (SQLite cannot extend its `-shm` file); with a
+    // little left, writing the copy does. Either way the message names the file and no backup is left.
+    assert!(parts[2].starts_with("1\n"), "{err}");
     assert!(
-        parts[2].starts_with("1\n") && parts[2].contains("b.sqlite3: writing the backup failed ("),
+        parts[2].contains(&format!(
+            "{}: reading or writing the database file failed (disk I/O error); nothing was changed",
+            db_name.display()
+        )) || parts[2].contains("b.sqlite3: writing the backup failed ("),
         "{err}"
     );
-    assert!(parts[3].contains("no backup file was left"), "{err}");
     let listing = parts[3].lines().skip(1).collect::<Vec<_>>();
     assert!(!listing.iter().any(|l| l.contains("b.sqlite3")), "{err}");
     assert_eq!(dump(&out.path().join("f.sqlite3")), before);
@@ -405,4 +414,63 @@ fn a_file_size_limit_fails_an_import_clearly_and_keeps_the_data() {
     );
     assert_eq!(dump(&env.db), before);
     assert!(env.ok(NOW, &["audit"]).starts_with("audit OK: 2 journal entries"));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Small things
+
+#[test]
+fn a_folder_given_as_the_database_is_named_in_the_error() {
+    let env = Env::new();
+    let folder = env.dir.path().join("data");
+    std::fs::create_dir(&folder).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fairdraw"))
+        .args([
+            "--db",
+            folder.to_str().unwrap(),
+            "--lang",
+            "en",
+            "list",
+            "departments",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim_end(),
+        format!(
+            "error: {}: this is a folder, not a database file; name a file, e.g. {}",
+            folder.display(),
+            folder.join("fairdraw.sqlite3").display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_dir(&folder).unwrap().count(),
+        0,
+        "nothing was created in it"
+    );
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let env = populated();
+    let csv = entities_csv(env.dir.path(), 3000);
+    env.ok(NOW, &["import", "entities", csv.to_str().unwrap()]);
+    // `head -c 1` closes the pipe after one byte while `list` still has thousands of lines to write.
+    let script =
+        r#""$FAIRDRAW" --db "$DB" list entities 2>"$ERR" | head -c 1 >/dev/null; echo "${PIPESTATUS[0]}""#;
+    let err = env.dir.path().join("stderr.txt");
+    let o = Command::new("bash")
+        .args(["-c", script])
+        .env("FAIRDRAW", env!("CARGO_BIN_EXE_fairdraw"))
+        .env("DB", &env.db)
+        .env("ERR", &err)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "141",
+        "killed by SIGPIPE, as `cat` would be"
+    );
+    assert_eq!(std::fs::read_to_string(&err).unwrap(), "", "no panic message");
 }
