@@ -79,9 +79,9 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
             if ctx.json {
                 ctx.print_json(&serde_json::to_value(&summary).unwrap_or_default());
             } else {
-                println!("{}", summary.message(ctx.lang));
+                super::out(&summary.message(ctx.lang));
                 for line in problem_lines(&summary, ctx.lang) {
-                    println!("{line}");
+                    super::out(&line);
                 }
             }
             Ok(ExitCode::SUCCESS)

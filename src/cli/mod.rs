@@ -138,15 +138,26 @@ impl Ctx {
             self.print_json(value);
         } else {
             for l in text() {
-                println!("{l}");
+                out(&l);
             }
         }
     }
 
     /// Prints a JSON value on stdout.
     pub fn print_json(&self, value: &serde_json::Value) {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        out(&serde_json::to_string_pretty(value).unwrap_or_default());
     }
+}
+
+/// Writes one line to stdout. A failed write is ignored: it means the reader has gone (`fairdraw … | head`
+/// closed the pipe), the work itself is already done, and the exit code must stay the command's own, so
+/// `println!`'s panic on EPIPE is never reached.
+pub fn out(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(line.as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"));
 }
 
 /// Parses the command line, runs the command, prints errors and returns the exit code.
