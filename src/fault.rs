@@ -52,6 +52,8 @@ pub const POINTS: &[&str] = &[
     "result.after_commit",
     "calendar.before_commit",
     "calendar.after_commit",
+    "import.before_commit",
+    "import.after_commit",
 ];
 
 /// The environment variable naming the point at which to die.

@@ -53,11 +53,13 @@ pub enum Event {
     ManualAssignment,
     RegisterImported,
     CalendarImported,
+    BackupCreated,
+    DatabaseRestored,
 }
 
 impl Event {
     /// Every event, in the order of the list above.
-    pub const ALL: [Event; 27] = [
+    pub const ALL: [Event; 29] = [
         Event::PlanCreated,
         Event::PlanPublished,
         Event::PlanAdjusted,
@@ -85,6 +87,8 @@ impl Event {
         Event::ManualAssignment,
         Event::RegisterImported,
         Event::CalendarImported,
+        Event::BackupCreated,
+        Event::DatabaseRestored,
     ];
 
     /// The stored and hashed name, e.g. `inputs_frozen`.
@@ -117,6 +121,8 @@ impl Event {
             Event::ManualAssignment => "manual_assignment",
             Event::RegisterImported => "register_imported",
             Event::CalendarImported => "calendar_imported",
+            Event::BackupCreated => "backup_created",
+            Event::DatabaseRestored => "database_restored",
         }
     }
 
@@ -155,6 +161,8 @@ impl Event {
             Event::ManualAssignment => "人工分派检查组",
             Event::RegisterImported => "导入名录",
             Event::CalendarImported => "导入节假日日历",
+            Event::BackupCreated => "备份数据库",
+            Event::DatabaseRestored => "从备份恢复数据库",
         }
     }
 }
@@ -334,7 +342,8 @@ pub fn transact<T>(
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| crate::db::map_open_error(&path, e))?;
-    let value = f(&tx)?;
+    // SQLite errors of the change itself (busy, disk full, read-only, damaged) name the database file too.
+    let value = f(&tx).map_err(|e| crate::db::name_db_error(&path, e))?;
     fault::point(&format!("{fault_prefix}.before_commit"));
     tx.commit().map_err(|e| crate::db::map_open_error(&path, e))?;
     fault::point(&format!("{fault_prefix}.after_commit"));

@@ -20,6 +20,8 @@ pub mod error;
 pub mod export;
 pub mod fault;
 pub mod folders;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod i18n;
 pub mod import;
 pub mod journal;

@@ -9,6 +9,7 @@ use chrono::Local;
 use fairdraw::Lang;
 use fairdraw::backup::{self, BackupSummary};
 use fairdraw::browse::{self, Page, PageQuery};
+use fairdraw::clock::SystemClock;
 use fairdraw::model::{Department, Entity, Inspector, Item};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -191,7 +192,8 @@ pub async fn stage_view<R: Runtime>(app: AppHandle<R>) -> Result<StageView, IpcE
 pub async fn backup_database<R: Runtime>(app: AppHandle<R>) -> Result<BackupSummary, IpcError> {
     let now = Local::now().naive_local();
     db_job(app, "backup", move |db, progress| {
-        backup::backup_to(db, &backup::default_backup_path(db.path(), now), progress)
+        let out = backup::default_backup_path(db.path(), now);
+        backup::backup_to(db, &out, &SystemClock, progress)
     })
     .await
 }

@@ -82,7 +82,7 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
         ctx.print_json(&serde_json::to_value(&summary).unwrap_or_default());
     } else {
         for f in &summary.files {
-            println!("{}\t{}", f.path.display(), f.rows);
+            super::out(&format!("{}\t{}", f.path.display(), f.rows));
         }
     }
     Ok(ExitCode::SUCCESS)

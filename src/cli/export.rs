@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
     if ctx.json {
         ctx.print_json(&serde_json::to_value(&summary).unwrap_or_default());
     } else {
-        println!("{}", summary.message(ctx.lang));
+        super::out(&summary.message(ctx.lang));
     }
     Ok(ExitCode::SUCCESS)
 }

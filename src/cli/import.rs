@@ -19,7 +19,7 @@ pub struct Args {
     /// Which register.
     #[arg(value_enum)]
     pub register: RegisterArg,
-    /// The spreadsheet: .xlsx, .xlsm, .xls, .csv (UTF-8, UTF-8 with BOM or GBK/GB18030), .tsv, .txt.
+    /// The spreadsheet: .xlsx, .xlsm, .xls, .csv (UTF-8, UTF-8 with BOM, GBK/GB18030 or UTF-16 with BOM), .tsv, .txt.
     pub file: PathBuf,
     /// The sheet to read (default: the first sheet that has a header row).
     #[arg(long, value_name = "NAME")]
@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
             );
         }
     };
-    let now = chrono::Local::now().fixed_offset();
+    let now = ctx.clock()?.now();
     let result = import::import_file(
         &mut db,
         args.register.into(),
@@ -79,9 +79,9 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
             if ctx.json {
                 ctx.print_json(&serde_json::to_value(&summary).unwrap_or_default());
             } else {
-                println!("{}", summary.message(ctx.lang));
+                super::out(&summary.message(ctx.lang));
                 for line in problem_lines(&summary, ctx.lang) {
-                    println!("{line}");
+                    super::out(&line);
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -87,7 +87,7 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
         ctx.print_json(&json);
     } else {
         for l in lines {
-            println!("{l}");
+            super::out(&l);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 //! verification or audit found a mismatch; 4 the database is busy; 5 the database is newer or damaged.
 
 mod audit;
+mod backup;
 mod calendar;
 mod ceremony;
 mod coverage;
@@ -16,6 +17,7 @@ mod list;
 mod notice;
 mod plan;
 mod record;
+mod restore;
 mod result;
 mod task;
 mod verify;
@@ -87,6 +89,10 @@ pub enum Command {
     Import(import::Args),
     /// Export a register to .xlsx or .csv.
     Export(export::Args),
+    /// Back up the database to a new file, verified after writing (备份).
+    Backup(backup::Args),
+    /// Replace the database with a checked backup; the current one is kept as a dated copy (恢复).
+    Restore(restore::Args),
 }
 
 /// What every subcommand gets: the global options.
@@ -100,18 +106,27 @@ impl Ctx {
     /// Opens the database named by `--db`, or the default one. The hidden `FAIRDRAW_BUSY_TIMEOUT_MS` shortens
     /// the wait for another process's lock (tests of the "busy" error).
     pub fn open_db(&self) -> fairdraw::Result<Db> {
-        let path = match &self.db_path {
-            Some(p) => p.clone(),
-            None => fairdraw::db::default_path()?,
-        };
-        let db = Db::open(path)?;
-        if let Some(ms) = std::env::var("FAIRDRAW_BUSY_TIMEOUT_MS")
+        let db = Db::open(self.db_file()?)?;
+        db.conn().busy_timeout(self.busy_timeout())?;
+        Ok(db)
+    }
+
+    /// The database file named by `--db`, or the default one (not opened).
+    pub fn db_file(&self) -> fairdraw::Result<PathBuf> {
+        match &self.db_path {
+            Some(p) => Ok(p.clone()),
+            None => fairdraw::db::default_path(),
+        }
+    }
+
+    /// How long to wait for another process's lock: `fairdraw::db::BUSY_TIMEOUT`, or the hidden
+    /// `FAIRDRAW_BUSY_TIMEOUT_MS` (tests of the "busy" error).
+    pub fn busy_timeout(&self) -> std::time::Duration {
+        std::env::var("FAIRDRAW_BUSY_TIMEOUT_MS")
             .ok()
             .and_then(|s| s.parse::<u64>().ok())
-        {
-            db.conn().busy_timeout(std::time::Duration::from_millis(ms))?;
-        }
-        Ok(db)
+            .map(std::time::Duration::from_millis)
+            .unwrap_or(fairdraw::db::BUSY_TIMEOUT)
     }
 
     /// The clock: the computer's, or the fixed time of the hidden `FAIRDRAW_NOW` (RFC 3339, for tests and
@@ -131,15 +146,26 @@ impl Ctx {
             self.print_json(value);
         } else {
             for l in text() {
-                println!("{l}");
+                out(&l);
             }
         }
     }
 
     /// Prints a JSON value on stdout.
     pub fn print_json(&self, value: &serde_json::Value) {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        out(&serde_json::to_string_pretty(value).unwrap_or_default());
     }
+}
+
+/// Writes one line to stdout. A failed write is ignored: it means the reader has gone (`fairdraw … | head`
+/// closed the pipe), the work itself is already done, and the exit code must stay the command's own, so
+/// `println!`'s panic on EPIPE is never reached.
+pub fn out(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(line.as_bytes())
+        .and_then(|()| stdout.write_all(b"\n"));
 }
 
 /// Parses the command line, runs the command, prints errors and returns the exit code.
@@ -166,6 +192,8 @@ pub fn run() -> ExitCode {
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Backup(args) => backup::run(&ctx, args),
+        Command::Restore(args) => restore::run(&ctx, args),
     };
     match outcome {
         Ok(code) => code,

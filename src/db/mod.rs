@@ -55,6 +55,21 @@ impl Db {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<Db> {
         let path = path.as_ref().to_path_buf();
+        if path.is_dir() {
+            return Err(Error::other(
+                crate::error::ErrorCode::Invalid,
+                format!(
+                    "{}：这是一个文件夹，不是数据库文件；请指定文件，例如 {}",
+                    path.display(),
+                    path.join("fairdraw.sqlite3").display()
+                ),
+                format!(
+                    "{}: this is a folder, not a database file; name a file, e.g. {}",
+                    path.display(),
+                    path.join("fairdraw.sqlite3").display()
+                ),
+            ));
+        }
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() && !parent.exists() {
                 std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -65,8 +80,9 @@ impl Db {
         }
         let conn = Connection::open(&path).map_err(|e| map_open_error(&path, e))?;
         let mut db = Db { conn, path };
-        db.configure()?;
-        db.migrate_to(SCHEMA_VERSION)?;
+        db.configure()
+            .and_then(|()| db.migrate_to(SCHEMA_VERSION))
+            .map_err(|e| name_db_error(&db.path, e))?;
         Ok(db)
     }
 
@@ -173,7 +189,7 @@ impl Db {
     }
 }
 
-fn user_version(conn: &Connection) -> Result<i64> {
+pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
@@ -186,10 +202,7 @@ fn inspect_read_only(path: &Path) -> Result<()> {
     )
     .map_err(|e| map_open_error(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let found = user_version(&conn).map_err(|e| match e {
-        Error::Db(e) => map_open_error(path, e),
-        other => other,
-    })?;
+    let found = user_version(&conn).map_err(|e| name_db_error(path, e))?;
     if found > SCHEMA_VERSION {
         return Err(Error::NewerSchema {
             path: path.to_path_buf(),
@@ -217,7 +230,16 @@ pub(crate) fn quick_check(conn: &Connection) -> std::result::Result<(), String> 
     }
 }
 
-/// Turns SQLite's busy/corrupt/not-a-database errors into errors that name the file.
+/// [`map_open_error`] for an `Error` that may hold a SQLite error.
+pub(crate) fn name_db_error(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Db(e) => map_open_error(path, e),
+        other => other,
+    }
+}
+
+/// Turns SQLite's busy, damaged, read-only, disk-full, I/O and cannot-open errors into errors that name the file
+/// and say that nothing was changed (SQLite's atomic commit guarantees it: a failed write rolls back).
 pub(crate) fn map_open_error(path: &Path, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => Error::Busy {
@@ -229,6 +251,50 @@ pub(crate) fn map_open_error(path: &Path, e: rusqlite::Error) -> Error {
                 detail: e.to_string(),
             }
         }
+        Some(rusqlite::ErrorCode::ReadOnly) => Error::other(
+            crate::error::ErrorCode::Io,
+            format!(
+                "{}：数据库无法写入：文件、所在文件夹或磁盘是只读的（{e}）；未作任何改动",
+                path.display()
+            ),
+            format!(
+                "{}: the database cannot be written: the file, its folder or the disk is read-only ({e}); nothing was changed",
+                path.display()
+            ),
+        ),
+        Some(rusqlite::ErrorCode::DiskFull) => Error::other(
+            crate::error::ErrorCode::Io,
+            format!(
+                "{}：磁盘已满，数据库无法写入（{e}）；未作任何改动。请腾出磁盘空间后重试",
+                path.display()
+            ),
+            format!(
+                "{}: the disk is full, the database cannot be written ({e}); nothing was changed. Free some disk space and try again",
+                path.display()
+            ),
+        ),
+        Some(rusqlite::ErrorCode::SystemIoFailure) => Error::other(
+            crate::error::ErrorCode::Io,
+            format!(
+                "{}：读写数据库文件失败（{e}）；未作任何改动。请检查磁盘空间、文件大小限制和磁盘本身",
+                path.display()
+            ),
+            format!(
+                "{}: reading or writing the database file failed ({e}); nothing was changed. Check the free disk space, file size limits and the disk itself",
+                path.display()
+            ),
+        ),
+        Some(rusqlite::ErrorCode::CannotOpen) => Error::other(
+            crate::error::ErrorCode::Io,
+            format!(
+                "{}：无法打开数据库文件（{e}）；请检查该文件及其所在文件夹是否存在、是否可读写",
+                path.display()
+            ),
+            format!(
+                "{}: the database file cannot be opened ({e}); check that the file and its folder exist and can be read and written",
+                path.display()
+            ),
+        ),
         _ => Error::Db(e),
     }
 }

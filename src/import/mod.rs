@@ -24,13 +24,15 @@ use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
+use serde_json::json;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::export::TableWriter;
 use crate::i18n::Lang;
+use crate::journal::{self, Event};
 use crate::model::Register;
 use crate::registers::{self, Upsert};
 use crate::tr;
@@ -321,7 +323,9 @@ impl<'a> RowChecker<'a> {
             column: col.map(|c| self.ctx.headers.get(c).cloned().unwrap_or_default()),
             column_index: col,
             field: col.and_then(|c| self.ctx.map.field_of(self.ctx.register, c)),
-            value: col.map(|c| row.cell(c).display()).unwrap_or_default(),
+            value: col
+                .map(|c| parse::shorten(row.cell(c).display()))
+                .unwrap_or_default(),
             severity: Severity::Error,
             reason,
         }
@@ -526,20 +530,20 @@ pub fn import_file(
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
-    let conn = db.conn_mut();
     // A fixed, larger page cache for the import (the small registers are upserted in file order, so their
     // inserts touch pages all over the B-tree; it is also the memory budget of the entity stage's sort) keeps
     // memory bounded; the old size is restored afterwards.
     // The entity stage (`registers::EntityStage`) and its sort must spill to temporary files rather than grow
     // in memory: the bundled SQLite keeps temporary tables in memory unless told otherwise.
-    let old_cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    let old_temp_store: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
-    conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-    conn.pragma_update(None, "temp_store", TEMP_STORE_FILE)?;
-    let result = import_into(conn, register, path, options, now, progress);
-    let restored = conn
+    let old_cache: i64 = db.conn().query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    let old_temp_store: i64 = db.conn().query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+    db.conn().pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+    db.conn().pragma_update(None, "temp_store", TEMP_STORE_FILE)?;
+    let result = import_into(db, register, path, options, now, progress);
+    let restored = db
+        .conn()
         .pragma_update(None, "cache_size", old_cache)
-        .and_then(|()| conn.pragma_update(None, "temp_store", old_temp_store));
+        .and_then(|()| db.conn().pragma_update(None, "temp_store", old_temp_store));
     let summary = result?;
     restored?;
     Ok(summary)
@@ -571,7 +575,7 @@ pub fn import_or_summary(
 const IMPORT_CACHE_KIB: i64 = 16 * 1024;
 
 fn import_into(
-    conn: &mut Connection,
+    db: &mut Db,
     register: Register,
     path: &Path,
     options: &ImportOptions,
@@ -583,13 +587,12 @@ fn import_into(
     let file = source::file_name(path);
     let (sheet, located) = locate(&mut src, register, options, &explicit)?;
     let header = located.map_err(|search| Error::from(search.not_found(file.clone(), sheet.clone())))?;
-    let bytes_total = src.size();
 
-    let mut summary = ImportSummary {
+    let summary = ImportSummary {
         register,
-        file: file.clone(),
+        file,
         file_sha256: src.sha256().unwrap_or_default().to_string(),
-        sheet: sheet.clone(),
+        sheet,
         encoding: src.encoding(),
         header_row: header.row,
         rows: 0,
@@ -608,7 +611,7 @@ fn import_into(
         import_run: None,
     };
 
-    let mut report = match &options.report {
+    let report = match &options.report {
         Some(p) => {
             let mut cols: Vec<&str> = vec![tr_static(options.lang, "行号", "Row")];
             cols.extend(header.headers.iter().map(String::as_str));
@@ -623,8 +626,32 @@ fn import_into(
         None => None,
     };
 
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let departments = Departments::load(&tx)?;
+    // One journaled transaction: the rows, the `import_run` row and the `register_imported` entry are written
+    // together or not at all (a failed or all-or-nothing-refused import leaves no entry).
+    let mut summary = journal::transact(db, "import", |tx| {
+        import_rows(tx, &mut src, &header, summary, report, options, now, progress)
+    })?;
+    summary.committed = true;
+    Ok(summary)
+}
+
+/// Reads the data rows of `src` below the header into the open transaction, then records the run.
+#[allow(clippy::too_many_arguments)]
+fn import_rows(
+    tx: &Transaction<'_>,
+    src: &mut Source,
+    header: &Header,
+    mut summary: ImportSummary,
+    mut report: Option<TableWriter>,
+    options: &ImportOptions,
+    now: DateTime<FixedOffset>,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportSummary> {
+    let register = summary.register;
+    let file = summary.file.clone();
+    let sheet = summary.sheet.clone();
+    let bytes_total = src.size();
+    let departments = Departments::load(tx)?;
     let mut checker = RowChecker::new(RowContext {
         register,
         file: &file,
@@ -636,7 +663,7 @@ fn import_into(
     // Entities (the register with a million rows) are upserted in key order at the end; the small registers row
     // by row.
     let mut stage = match register {
-        Register::Entities => Some(registers::EntityStage::new(&tx)?),
+        Register::Entities => Some(registers::EntityStage::new(tx)?),
         _ => None,
     };
     let mut last_number = header.row;
@@ -671,7 +698,7 @@ fn import_into(
                 if options.partial || summary.rejected == 0 {
                     match (&mut stage, record) {
                         (Some(stage), Record::Entity(e)) => stage.push(e)?,
-                        _ => count(&mut summary, store(&tx, record)?),
+                        _ => count(&mut summary, store(tx, record)?),
                     }
                 }
             }
@@ -715,7 +742,7 @@ fn import_into(
     });
 
     if summary.rejected > 0 && !options.partial {
-        drop(tx);
+        // Returning the error rolls the transaction back.
         if let Some(w) = report {
             w.finish()?;
         }
@@ -743,12 +770,29 @@ fn import_into(
         ],
     )?;
     summary.import_run = Some(tx.last_insert_rowid());
+    journal::append(
+        tx,
+        now,
+        Event::RegisterImported,
+        None,
+        &json!({
+            "register": register.as_str(),
+            "file": summary.file,
+            "file_sha256": summary.file_sha256,
+            "sheet": summary.sheet,
+            "rows": summary.rows,
+            "added": summary.added,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "rejected": summary.rejected,
+            "partial": options.partial,
+            "import_run": summary.import_run,
+        }),
+    )?;
     // The report is complete before the commit, so a failure writing it leaves the database untouched.
     if let Some(w) = report {
         w.finish()?;
     }
-    tx.commit()?;
-    summary.committed = true;
     Ok(summary)
 }
 

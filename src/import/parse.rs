@@ -127,7 +127,9 @@ impl<'a> RowReader<'a, '_> {
     }
 
     fn problem(&mut self, key: Option<&'static str>, col: Option<usize>, severity: Severity, reason: Reason) {
-        let value = col.map(|c| self.row.cell(c).display()).unwrap_or_default();
+        let value = col
+            .map(|c| shorten(self.row.cell(c).display()))
+            .unwrap_or_default();
         self.problems.push(Problem {
             file: self.ctx.file.to_string(),
             sheet: self.ctx.sheet.map(str::to_string),
@@ -160,12 +162,28 @@ impl<'a> RowReader<'a, '_> {
         cell
     }
 
+    /// A text field, refused (and read as empty) when longer than [`MAX_TEXT_CHARS`].
     fn with(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
-        match self.cell(key) {
+        let v = match self.cell(key) {
             // Text, nearly every cell, is normalised in place rather than copied first.
             CellValue::Text(t) => f(t),
             other => f(&other.display()),
+        };
+        // A string has at most as many characters as bytes: count them only when the bytes could exceed the cap.
+        if v.len() > MAX_TEXT_CHARS {
+            let length = v.chars().count();
+            if length > MAX_TEXT_CHARS {
+                self.error(
+                    key,
+                    Reason::TooLong {
+                        length,
+                        max: MAX_TEXT_CHARS,
+                    },
+                );
+                return String::new();
+            }
         }
+        v
     }
 
     fn required(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
@@ -228,7 +246,7 @@ impl<'a> RowReader<'a, '_> {
     }
 
     fn list(&mut self, key: &'static str) -> Vec<String> {
-        normalize::list(&self.cell(key).display())
+        normalize::list(&self.with(key, str::to_string))
     }
 
     fn risk_class(&mut self, key: &'static str) -> Option<RiskClass> {
@@ -279,6 +297,20 @@ impl<'a> RowReader<'a, '_> {
 }
 
 /// Parses one non-blank data row.
+/// The longest text a register field may hold, in characters. The longest real values (addresses, business
+/// scopes written into a name column) are a few hundred; a cell of megabytes is a broken file, and storing it
+/// would bloat every frozen population and record.
+pub const MAX_TEXT_CHARS: usize = 1000;
+
+/// A cell's text for a problem message: at most 100 characters, so a huge cell cannot flood the messages and
+/// the report.
+pub(crate) fn shorten(text: String) -> String {
+    match text.char_indices().nth(100) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
 pub fn parse_row(ctx: &RowContext<'_>, row: &RawRow) -> Parsed {
     let mut r = RowReader {
         ctx,

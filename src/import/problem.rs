@@ -62,6 +62,8 @@ pub enum Reason {
     NameTaken { code: String },
     /// The cell holds a spreadsheet error value such as `#N/A`.
     CellError,
+    /// The text is longer than any real value of the field could be.
+    TooLong { length: usize, max: usize },
 }
 
 impl Reason {
@@ -128,6 +130,13 @@ impl Reason {
                 code
             ),
             Reason::CellError => tr!(lang, "单元格含错误值", "the cell holds an error value"),
+            Reason::TooLong { length, max } => tr!(
+                lang,
+                "内容过长：{} 个字符，最多允许 {} 个",
+                "too long: {} characters, at most {} are allowed",
+                length,
+                max
+            ),
         }
     }
 
@@ -293,6 +302,17 @@ impl ImportError {
                     Some(s) => tr!(lang, "，工作表「{}」", ", sheet \"{}\"", s),
                     None => String::new(),
                 };
+                // "No header in the first 0 rows" would hide the plain fact.
+                if *searched_rows == 0 {
+                    return tr!(
+                        lang,
+                        "{}{}：文件是空的（没有任何行）；需要一个表头行，含必需的列：{}",
+                        "{}{}: the file is empty (no rows at all); a header row with the required columns is needed: {}",
+                        file,
+                        sheet,
+                        missing.join(", ")
+                    );
+                }
                 let closest = match closest_row {
                     Some(r) => tr!(
                         lang,

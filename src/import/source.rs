@@ -1,5 +1,6 @@
 //! Reading rows out of spreadsheet files: `.xlsx`/`.xlsm` streamed cell by cell, `.xls` through calamine's
-//! whole-sheet range, `.csv`/`.tsv`/`.txt` streamed record by record with the text encoding detected.
+//! whole-sheet range, `.csv`/`.tsv`/`.txt` streamed record by record with the text encoding detected (UTF-8
+//! with or without BOM, GB18030, or UTF-16 with a BOM as Excel's "Unicode Text" writes it).
 //!
 //! Rows come out with the row number Excel would show (1-based, title rows and blank rows counted), so that a
 //! problem can be found in the file by the person who has to fix it. Memory: a CSV file is never held in
@@ -33,6 +34,10 @@ pub enum Encoding {
     Utf8Bom,
     /// GB18030, the superset of GBK and GB2312 (what Excel on a Chinese Windows writes as "CSV").
     Gb18030,
+    /// UTF-16 little-endian with a byte-order mark (what Excel writes as "Unicode Text", tab-separated).
+    Utf16Le,
+    /// UTF-16 big-endian with a byte-order mark.
+    Utf16Be,
 }
 
 impl Encoding {
@@ -42,6 +47,27 @@ impl Encoding {
             Encoding::Utf8 => "UTF-8",
             Encoding::Utf8Bom => "UTF-8 (BOM)",
             Encoding::Gb18030 => "GBK/GB18030",
+            Encoding::Utf16Le => "UTF-16LE",
+            Encoding::Utf16Be => "UTF-16BE",
+        }
+    }
+
+    /// The decoder for an encoding that is not read as UTF-8 directly.
+    fn decoder(self) -> Option<&'static encoding_rs::Encoding> {
+        match self {
+            Encoding::Utf8 | Encoding::Utf8Bom => None,
+            Encoding::Gb18030 => Some(encoding_rs::GB18030),
+            Encoding::Utf16Le => Some(encoding_rs::UTF_16LE),
+            Encoding::Utf16Be => Some(encoding_rs::UTF_16BE),
+        }
+    }
+
+    /// The length of the byte-order mark the file starts with.
+    fn bom_len(self) -> usize {
+        match self {
+            Encoding::Utf8Bom => 3,
+            Encoding::Utf16Le | Encoding::Utf16Be => 2,
+            Encoding::Utf8 | Encoding::Gb18030 => 0,
         }
     }
 }
@@ -91,6 +117,9 @@ fn number_text(n: f64) -> String {
         format!("{n}")
     }
 }
+
+/// The most cells a row may have: Excel's limit (column XFD).
+pub const MAX_COLUMNS: usize = 16_384;
 
 /// A row of cells with its row number as Excel shows it.
 #[derive(Clone, Debug)]
@@ -175,6 +204,29 @@ pub fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// A workbook calamine cannot open, with what the person can do about the usual causes: a password, a web
+/// page or a CSV file saved under a spreadsheet name, a file cut short.
+fn unreadable_workbook(path: &Path, e: impl std::fmt::Display) -> Error {
+    let detail = e.to_string();
+    let mut head = [0u8; 512];
+    let n = File::open(path)
+        .and_then(|mut f| read_full(&mut f, &mut head))
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+    let hint = if detail.contains("password") {
+        "the workbook is password protected; remove the password in Excel and save it again"
+    } else if text.trim_start().starts_with('<') {
+        "this is a web page (HTML/XML), not an Excel workbook; open it in Excel and save it as .xlsx"
+    } else if n == 0 {
+        "the file is empty"
+    } else if detail.contains("EOCD") || detail.contains("past end of file") {
+        "the file is cut short or is not an Excel workbook (a renamed CSV file?); save it again from Excel"
+    } else {
+        "the file is damaged or is not an Excel workbook"
+    };
+    unreadable(path, format!("{hint} ({detail})"))
+}
+
 fn unreadable(path: &Path, detail: impl std::fmt::Display) -> Error {
     ImportError::Unreadable {
         file: file_name(path),
@@ -207,12 +259,12 @@ impl Source {
         match kind {
             Kind::Csv => {}
             Kind::Xlsx => {
-                let wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable(path, e))?;
+                let wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable_workbook(path, e))?;
                 src.sheets = wb.sheet_names();
                 src.xlsx = Some(wb);
             }
             Kind::Xls => {
-                let wb = calamine::open_workbook_auto(path).map_err(|e| unreadable(path, e))?;
+                let wb = calamine::open_workbook_auto(path).map_err(|e| unreadable_workbook(path, e))?;
                 src.sheets = wb.sheet_names();
                 src.other = Some(wb);
             }
@@ -246,12 +298,28 @@ impl Source {
     }
 
     /// Calls `f` with every row that has at least one cell, in order, until it returns [`Flow::Stop`]. For a
-    /// workbook, `sheet` must be one of [`Source::sheets`].
+    /// workbook, `sheet` must be one of [`Source::sheets`]. A row of more than [`MAX_COLUMNS`] cells is an error.
     pub fn rows(
         &mut self,
         sheet: Option<&str>,
         f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
     ) -> Result<()> {
+        // A row wider than any spreadsheet program can hold is a broken or hostile file: refuse it by its row
+        // rather than carry 100,000 cells through every check.
+        let path = self.path.clone();
+        let f = &mut |row: RawRow, pos: Position| {
+            if row.cells.len() > MAX_COLUMNS {
+                return Err(unreadable(
+                    &path,
+                    format!(
+                        "row {} has {} columns; at most {MAX_COLUMNS} are read (the limit of Excel)",
+                        row.number,
+                        row.cells.len()
+                    ),
+                ));
+            }
+            f(row, pos)
+        };
         match self.kind {
             Kind::Csv => self.csv_rows(f),
             Kind::Xlsx => {
@@ -288,16 +356,23 @@ impl Source {
         let mut head = [0u8; 4096];
         let n = read_full(&mut raw, &mut head).map_err(|e| Error::io(&path, e))?;
         let head = &head[..n];
-        let delimiter = sniff_delimiter(head);
-        let body_start = if encoding == Encoding::Utf8Bom {
-            3.min(n)
-        } else {
-            0
+        let body_start = encoding.bom_len().min(n);
+        // In UTF-16 the delimiters are two bytes wide and CJK characters may contain their byte values, so the
+        // start of the file is decoded before counting.
+        let delimiter = match encoding {
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let (text, _) = encoding
+                    .decoder()
+                    .unwrap_or(encoding_rs::UTF_16LE)
+                    .decode_without_bom_handling(&head[body_start..]);
+                sniff_delimiter(text.as_bytes())
+            }
+            _ => sniff_delimiter(head),
         };
         let chained = std::io::Cursor::new(head[body_start..].to_vec()).chain(raw);
-        let reader: Box<dyn Read> = match encoding {
-            Encoding::Utf8 | Encoding::Utf8Bom => Box::new(chained),
-            Encoding::Gb18030 => Box::new(DecodeReader::new(chained, body_start as u64)),
+        let reader: Box<dyn Read> = match encoding.decoder() {
+            None => Box::new(chained),
+            Some(decoder) => Box::new(DecodeReader::new(chained, body_start as u64, decoder)),
         };
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -382,6 +457,7 @@ fn scan(path: &Path, csv: bool, full: bool) -> Result<(Option<String>, Option<En
     let mut utf8 = true;
     let mut bom = false;
     let mut first = true;
+    let mut utf16 = None;
     let mut seen = 0usize;
     loop {
         let n = read_full(&mut file, &mut buf).map_err(|e| Error::io(path, e))?;
@@ -391,6 +467,17 @@ fn scan(path: &Path, csv: bool, full: bool) -> Result<(Option<String>, Option<En
         let chunk = &buf[..n];
         if full {
             hasher.update(chunk);
+        }
+        // A UTF-16 byte-order mark is unambiguous: 0xFF and 0xFE occur in neither UTF-8 nor GB18030.
+        if csv && seen == 0 {
+            if chunk.starts_with(&[0xFF, 0xFE]) {
+                utf16 = Some(Encoding::Utf16Le);
+            } else if chunk.starts_with(&[0xFE, 0xFF]) {
+                utf16 = Some(Encoding::Utf16Be);
+            }
+            if utf16.is_some() {
+                utf8 = false;
+            }
         }
         if csv && utf8 {
             let mut data = std::mem::take(&mut pending);
@@ -420,10 +507,11 @@ fn scan(path: &Path, csv: bool, full: bool) -> Result<(Option<String>, Option<En
         utf8 = false;
     }
     let sha = full.then(|| hex::encode(hasher.finalize()));
-    let enc = csv.then_some(match (utf8, bom) {
-        (true, true) => Encoding::Utf8Bom,
-        (true, false) => Encoding::Utf8,
-        (false, _) => Encoding::Gb18030,
+    let enc = csv.then_some(match (utf16, utf8, bom) {
+        (Some(e), _, _) => e,
+        (None, true, true) => Encoding::Utf8Bom,
+        (None, true, false) => Encoding::Utf8,
+        (None, false, _) => Encoding::Gb18030,
     });
     Ok((sha, enc))
 }
@@ -494,8 +582,8 @@ impl<R: Read> Read for BlankLines<R> {
     }
 }
 
-/// Decodes GB18030 to UTF-8 as a stream. Bytes that are not valid GB18030 stop reading with an error naming
-/// their offset, rather than being replaced silently.
+/// Decodes GB18030 (or UTF-16) to UTF-8 as a stream. Bytes that are not valid in the encoding stop reading with
+/// an error naming their offset, rather than being replaced silently.
 struct DecodeReader<R> {
     inner: R,
     decoder: encoding_rs::Decoder,
@@ -511,10 +599,10 @@ struct DecodeReader<R> {
 }
 
 impl<R: Read> DecodeReader<R> {
-    fn new(inner: R, offset: u64) -> Self {
+    fn new(inner: R, offset: u64, encoding: &'static encoding_rs::Encoding) -> Self {
         DecodeReader {
             inner,
-            decoder: encoding_rs::GB18030.new_decoder_without_bom_handling(),
+            decoder: encoding.new_decoder_without_bom_handling(),
             input: vec![0; 1 << 16],
             input_pos: 0,
             input_len: 0,
@@ -556,13 +644,16 @@ impl<R: Read> Read for DecodeReader<R> {
             self.output_len = written;
             match result {
                 encoding_rs::DecoderResult::Malformed(bad, extra) => {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
+                    let offset = self.offset.saturating_sub(bad as u64 + extra as u64);
+                    let detail = if self.decoder.encoding() == encoding_rs::GB18030 {
+                        format!("bytes at offset {offset} are neither UTF-8 nor GBK/GB18030")
+                    } else {
                         format!(
-                            "bytes at offset {} are neither UTF-8 nor GBK/GB18030",
-                            self.offset.saturating_sub(bad as u64 + extra as u64)
-                        ),
-                    ));
+                            "bytes at offset {offset} are not valid {}",
+                            self.decoder.encoding().name()
+                        )
+                    };
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, detail));
                 }
                 // With `last = true` the decoder has flushed everything it held.
                 encoding_rs::DecoderResult::InputEmpty if self.eof => self.finished = true,
@@ -714,12 +805,16 @@ mod tests {
     #[test]
     fn gb18030_decodes_across_small_reads_and_rejects_garbage() {
         let (bytes, _, _) = encoding_rs::GB18030.encode("企业名称,统一社会信用代码\n永州市某某公司,1\n");
-        let mut r = DecodeReader::new(std::io::Cursor::new(bytes.into_owned()), 0);
+        let mut r = DecodeReader::new(std::io::Cursor::new(bytes.into_owned()), 0, encoding_rs::GB18030);
         let mut out = String::new();
         r.read_to_string(&mut out).unwrap();
         assert_eq!(out, "企业名称,统一社会信用代码\n永州市某某公司,1\n");
 
-        let mut r = DecodeReader::new(std::io::Cursor::new(vec![b'a', 0x81, 0x20, b'b']), 0);
+        let mut r = DecodeReader::new(
+            std::io::Cursor::new(vec![b'a', 0x81, 0x20, b'b']),
+            0,
+            encoding_rs::GB18030,
+        );
         let err = r.read_to_string(&mut String::new()).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
         assert!(err.to_string().contains("offset 1"), "{err}");

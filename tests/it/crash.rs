@@ -89,7 +89,7 @@ fn now(i: usize) -> String {
     format!("2026-06-10T09:{i:02}:00+08:00")
 }
 
-/// The scenario: a calendar, a plan, a joint task, a voided first attempt, a complete second attempt with
+/// The scenario: a register import, a calendar, a plan, a joint task, a voided first attempt, a complete second attempt with
 /// recordings, a marker and a video, a reserve, a manual assignment and a published result. Together its steps
 /// pass every fault point.
 fn script(env: &Env) -> Vec<Vec<String>> {
@@ -99,7 +99,9 @@ fn script(env: &Env) -> Vec<Vec<String>> {
     );
     let rules = env.write("rules.json", &rules().to_string());
     let video = env.write("ceremony.mp4", &"frame".repeat(100_000));
+    let departments = env.write("departments.csv", "部门编码,部门名称\nD01,市场监管局\n");
     let steps: Vec<Vec<&str>> = vec![
+        vec!["import", "departments", &departments],
         vec!["calendar", "import", &cal],
         vec![
             "plan",

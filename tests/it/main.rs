@@ -1,8 +1,10 @@
 //! Integration tests of the core library and the `fairdraw` command-line tool: one binary, a module per feature.
 
 mod audit;
+mod backup;
 mod ceremony;
 mod cli_basics;
+mod corpus;
 mod crash;
 mod demo;
 mod draw_cli;
@@ -10,7 +12,9 @@ mod draw_fixtures;
 mod draw_properties;
 mod draw_uniformity;
 mod export;
+mod failures;
 mod import;
+mod import_journal;
 mod import_order;
 mod journal;
 mod notice;
