@@ -124,13 +124,14 @@ test("problems become table rows with the reason in the UI language", () => {
     { file: "名录.xlsx", sheet: "名录", row: "9", column: "—", value: "—", severity: "错误", reason: "与本文件第 4 行重复" },
   ]);
   assert.equal(reasonText({ kind: "code_character", position: 3, character: "I" }, en), "malformed code: character 'I' at position 3 is not allowed in a code");
+  assert.equal(reasonText({ kind: "too_long", length: 1200, max: 1000 }, zh), "内容过长：1200 个字符，最多允许 1000 个");
 });
 
 test("every reason of the core's closed list has a text in both languages", () => {
   const rust = readFileSync(new URL("../../src/import/problem.rs", import.meta.url), "utf8");
   const body = rust.slice(rust.indexOf("pub enum Reason {"), rust.indexOf("impl Reason"));
   const kinds = [...body.matchAll(/^\s{4}([A-Z]\w*)/gm)].map((m) => m[1].replace(/(?<!^)([A-Z])/g, "_$1").toLowerCase());
-  assert.equal(kinds.length, 12, kinds.join(","));
+  assert.equal(kinds.length, 13, kinds.join(","));
   for (const kind of kinds) {
     for (const t of [zh, en]) assert.notEqual(t(`reason.${kind}`), `reason.${kind}`, `${t.lang}: reason.${kind}`);
   }

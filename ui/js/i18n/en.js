@@ -420,6 +420,7 @@ export default {
   "reason.duplicate_name": "department name duplicates row {first_row} of this file",
   "reason.name_taken": "this department name is already used by department {code}",
   "reason.cell_error": "the cell holds an error value",
+  "reason.too_long": "too long: {length} characters, at most {max} are allowed",
   "picker.browse": "Browse…",
   "picker.up": "Up",
   "picker.close": "Close",

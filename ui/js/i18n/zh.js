@@ -363,6 +363,7 @@ export default {
   "reason.duplicate_name": "部门名称与本文件第 {first_row} 行重复",
   "reason.name_taken": "该部门名称已被部门 {code} 使用",
   "reason.cell_error": "单元格含错误值",
+  "reason.too_long": "内容过长：{length} 个字符，最多允许 {max} 个",
   "picker.browse": "浏览…",
   "picker.up": "上一级",
   "picker.close": "收起",
