@@ -204,6 +204,17 @@ pub fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// The signature of an OLE compound file (.xls, .doc, and encrypted Office files).
+const OLE_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+fn starts_with_ole_signature(path: &Path) -> bool {
+    let mut head = [0u8; 8];
+    File::open(path)
+        .and_then(|mut f| read_full(&mut f, &mut head))
+        .map(|n| n == 8 && head == OLE_SIGNATURE)
+        .unwrap_or(false)
+}
+
 /// A workbook calamine cannot open, with what the person can do about the usual causes: a password, a web
 /// page or a CSV file saved under a spreadsheet name, a file cut short.
 fn unreadable_workbook(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -259,6 +270,16 @@ impl Source {
         match kind {
             Kind::Csv => {}
             Kind::Xlsx => {
+                // An .xlsx is a zip archive. An OLE compound file under that name is either a password
+                // protected workbook (Excel wraps those in OLE) or an old .xls renamed: say so without handing
+                // it to calamine's OLE parser, which panics on some damaged ones (found by the xlsx fuzzer).
+                if starts_with_ole_signature(path) {
+                    return Err(unreadable(
+                        path,
+                        "the workbook is password protected, or is an old .xls workbook renamed .xlsx; remove the \
+                         password in Excel and save it again as .xlsx",
+                    ));
+                }
                 let wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| unreadable_workbook(path, e))?;
                 src.sheets = wb.sheet_names();
                 src.xlsx = Some(wb);

@@ -204,8 +204,22 @@ fn wrong_encodings_are_refused_with_the_offset_or_the_header_they_garble() {
 fn an_encrypted_xlsx_asks_for_the_password_to_be_removed() {
     assert_eq!(
         refused_en("encrypted.xlsx"),
-        "encrypted.xlsx: cannot read the file: the workbook is password protected; remove the password in Excel \
-         and save it again (Workbook is password protected)"
+        "encrypted.xlsx: cannot read the file: the workbook is password protected, or is an old .xls workbook \
+         renamed .xlsx; remove the password in Excel and save it again as .xlsx"
+    );
+}
+
+/// Found by the xlsx fuzzer: an OLE file named .xlsx with a bad sector size made calamine panic (an assertion
+/// in its OLE reader); such files are now refused before calamine sees them.
+#[test]
+fn an_ole_file_named_xlsx_is_refused_without_a_panic() {
+    let name = "fuzz-regressions/xlsx_import/ole-with-bad-sector-size-panicked-calamine.xlsx";
+    let (en, _) = refused(Register::Entities, &corpus(name));
+    assert_eq!(
+        en,
+        "ole-with-bad-sector-size-panicked-calamine.xlsx: cannot read the file: the workbook is password \
+         protected, or is an old .xls workbook renamed .xlsx; remove the password in Excel and save it again as \
+         .xlsx"
     );
 }
 
