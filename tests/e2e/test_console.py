@@ -108,12 +108,10 @@ def test_a_directory_instead_of_a_database_is_reported(tmp_path, launch):
     app = launch(db)
     app.ready()
     app.el("error-banner")
-    # SQLite reports a directory as an I/O or open failure; either way the title follows the code.
-    titles = {"io": "文件读写错误", "database": "数据库错误", "corrupt": "数据库文件已损坏"}
-    code = app.el("error-code").text
-    assert code in titles, code
-    app.text_is("error-title", titles[code])
-    assert app.el("error-message").text.strip(), "the core's message is shown"
+    # The core refuses a folder before SQLite sees it, naming the path; the title follows the code.
+    app.text_is("error-code", "invalid")
+    app.text_is("error-title", "输入的内容无效")
+    assert str(db) in app.el("error-message").text, "the core's message names the folder"
     app.shot("directory")
     app.click("error-dismiss")
     app.wait(lambda d: not app.el("error-banner").is_displayed())

@@ -24,7 +24,9 @@ def ceremony(tmp_path_factory):
     subprocess.run([str(ROOT / "scripts" / "demo-ceremony.sh"), CLI, str(work)], check=True, capture_output=True, timeout=600)
     db = work / "fairdraw.sqlite3"
     status = json.loads(subprocess.run([CLI, "--db", str(db), "--json", "ceremony", "status", "1"], check=True, capture_output=True, timeout=60).stdout)
-    return {"db": db, "cli_bundle": work / "record.zip", "status": status, "work": work}
+    # scripts/demo-ceremony.sh writes the PDF record and the bundle with `fairdraw record export` into 记录/.
+    (bundle,) = (work / "记录").glob("*.fairdraw.zip")
+    return {"db": db, "cli_bundle": bundle, "status": status, "work": work}
 
 
 def cells(app, testid):
