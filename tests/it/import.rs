@@ -29,7 +29,11 @@ pub fn run_import(
 
 /// Every row of every table, as text: two databases with equal dumps have the same content.
 pub fn dump(db: &Db) -> Vec<String> {
-    let conn = db.conn();
+    dump_conn(db.conn())
+}
+
+/// [`dump`] of an open connection (for a database file opened read-only, say).
+pub fn dump_conn(conn: &rusqlite::Connection) -> Vec<String> {
     let mut tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .unwrap()
