@@ -204,6 +204,23 @@ pub fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// Runs a calamine call that may panic on a damaged file (its OLE reader slices past the end of short sectors:
+/// found by the xls fuzzer in calamine 0.38) and turns the panic into an "unreadable" error. The default panic
+/// hook still prints the panic to stderr; the command then fails with the clear message.
+fn contain_panic<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        unreadable(
+            path,
+            format!("the file is damaged: the spreadsheet reader failed on it ({what})"),
+        )
+    })
+}
+
 /// The signature of an OLE compound file (.xls, .doc, and encrypted Office files).
 const OLE_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
@@ -285,7 +302,8 @@ impl Source {
                 src.xlsx = Some(wb);
             }
             Kind::Xls => {
-                let wb = calamine::open_workbook_auto(path).map_err(|e| unreadable_workbook(path, e))?;
+                let wb = contain_panic(path, || calamine::open_workbook_auto(path))?
+                    .map_err(|e| unreadable_workbook(path, e))?;
                 src.sheets = wb.sheet_names();
                 src.other = Some(wb);
             }
@@ -359,7 +377,8 @@ impl Source {
                     .other
                     .as_mut()
                     .ok_or_else(|| unreadable(&path, "workbook not open"))?;
-                let range = wb.worksheet_range(sheet).map_err(|e| unreadable(&path, e))?;
+                let range =
+                    contain_panic(&path, || wb.worksheet_range(sheet))?.map_err(|e| unreadable(&path, e))?;
                 range_rows(&range, f)
             }
         }

@@ -361,3 +361,18 @@ fn fuzz_regressions_stay_fixed() {
         }
     }
 }
+
+/// Found by the xls fuzzer: a damaged OLE file with a short sector made calamine's .xls reader panic (a slice
+/// past the end); the panic is contained and reported as a damaged file, and the database is unchanged.
+#[test]
+fn a_damaged_xls_that_panics_the_reader_is_refused_clearly() {
+    let name = "fuzz-regressions/xls_import/short-sector-panicked-calamine.xls";
+    let (en, _) = refused(Register::Entities, &corpus(name));
+    assert!(
+        en.starts_with(
+            "short-sector-panicked-calamine.xls: cannot read the file: the file is damaged: the spreadsheet \
+             reader failed on it ("
+        ),
+        "{en}"
+    );
+}
