@@ -18,6 +18,7 @@ pub mod fields;
 pub mod parse;
 pub mod problem;
 pub mod source;
+pub mod xls_extent;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;

@@ -234,6 +234,14 @@ pub enum ImportError {
     RowErrors(Box<ImportSummary>),
     /// Too many distinct keys for the in-memory duplicate index.
     TooLarge { file: String },
+    /// An `.xls` sheet declares or uses more cells than an `.xls` sheet can hold: the file is damaged (and
+    /// reading it would need gigabytes). `sheet` is 1-based.
+    SheetTooLarge {
+        file: String,
+        sheet: usize,
+        rows: u64,
+        columns: u64,
+    },
 }
 
 impl ImportError {
@@ -256,6 +264,20 @@ impl ImportError {
                     detail
                 )
             }
+            ImportError::SheetTooLarge {
+                file,
+                sheet,
+                rows,
+                columns,
+            } => tr!(
+                lang,
+                "{}：文件已损坏：第 {} 个工作表声明或使用了 {} 行 × {} 列，超过 .xls 工作表的上限（65536 行 × 256 列）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。",
+                "{}: the file is damaged: sheet {} declares or uses {} rows × {} columns, more than an .xls sheet can hold (65,536 rows × 256 columns). Open it in Excel or WPS, save it as .xlsx and import that.",
+                file,
+                sheet,
+                rows,
+                columns
+            ),
             ImportError::SheetNotFound {
                 file,
                 sheet,

@@ -302,6 +302,10 @@ impl Source {
                 src.xlsx = Some(wb);
             }
             Kind::Xls => {
+                // calamine reads every sheet into memory on opening; a damaged size would ask for gigabytes.
+                if starts_with_ole_signature(path) {
+                    super::xls_extent::check(path)?;
+                }
                 let wb = contain_panic(path, || calamine::open_workbook_auto(path))?
                     .map_err(|e| unreadable_workbook(path, e))?;
                 src.sheets = wb.sheet_names();

@@ -376,3 +376,33 @@ fn a_damaged_xls_that_panics_the_reader_is_refused_clearly() {
         "{en}"
     );
 }
+
+/// The fuzzer's 5.4 KB .xls that made calamine ask for more than 2 GB: a sector chain of its OLE container
+/// loops, and calamine follows it without bound. Refused before calamine reads it, with the database unchanged
+/// (`refused` checks that).
+#[test]
+fn an_xls_whose_container_loops_is_refused_before_reading_it() {
+    let name = "fuzz-regressions/xls_import/oom-5kb-xls-needed-2gb.xls";
+    let (en, zh) = refused(Register::Entities, &corpus(name));
+    assert_eq!(
+        en,
+        "oom-5kb-xls-needed-2gb.xls: cannot read the file: the file is damaged: a sector chain of its OLE container \
+         loops; open it in Excel or WPS and save it again as .xlsx"
+    );
+    assert!(
+        zh.starts_with("oom-5kb-xls-needed-2gb.xls：无法读取文件："),
+        "{zh}"
+    );
+}
+
+/// The guard in front of calamine reads a sound .xls (written by Excel) the way calamine does: it finds the
+/// workbook stream (a BIFF8 BOF record first) and its one sheet within the .xls limits.
+#[test]
+fn the_xls_guard_reads_a_sound_workbook_like_calamine() {
+    let bytes = std::fs::read(corpus("valid.xls")).unwrap();
+    let stream = fairdraw::import::xls_extent::workbook_stream(&bytes)
+        .unwrap()
+        .expect("the workbook stream");
+    assert_eq!(&stream[..4], &[0x09, 0x08, 0x10, 0x00], "BOF, 16 bytes");
+    assert_eq!(fairdraw::import::xls_extent::oversized_sheet(&stream), None);
+}
