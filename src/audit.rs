@@ -516,13 +516,16 @@ pub fn render(report: &AuditReport, lang: Lang) -> Vec<String> {
     let mut lines = Vec::new();
     match &report.problem {
         None => {
-            lines.push(tr!(
-                lang,
-                "审计通过：日志 {} 条，哈希链完整；{} 次摇号与日志一致，重新计算结果一致",
-                "audit OK: {} journal entries, the hash chain is intact; {} ceremonies match the journal and their recomputation",
-                report.journal.checked,
-                report.ceremonies_checked
-            ));
+            let (entries, n) = (report.journal.checked, report.ceremonies_checked);
+            lines.push(match lang {
+                Lang::Zh => format!("审计通过：日志 {entries} 条，哈希链完整；{n} 次摇号与日志一致，重新计算结果一致"),
+                Lang::En if n == 1 => format!(
+                    "audit OK: {entries} journal entries, the hash chain is intact; 1 ceremony matches the journal and its recomputation"
+                ),
+                Lang::En => format!(
+                    "audit OK: {entries} journal entries, the hash chain is intact; {n} ceremonies match the journal and their recomputation"
+                ),
+            });
             if let Some(h) = &report.journal.head {
                 lines.push(tr!(lang, "日志头哈希：{}", "journal head: {}", h));
             }

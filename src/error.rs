@@ -228,6 +228,16 @@ impl Error {
     }
 }
 
+/// The text of a caught panic's payload (a `&str` or a `String`; empty otherwise), for messages about a
+/// third-party crate that panicked on bad input or a failed write.
+pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

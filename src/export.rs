@@ -78,12 +78,61 @@ fn format_of(path: &Path) -> Result<Format_> {
     }
 }
 
-fn xlsx_error(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
+pub(crate) fn xlsx_error(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
     Error::other(
         ErrorCode::Io,
         format!("{}：写入 xlsx 失败：{e}", path.display()),
         format!("{}: writing the xlsx file failed: {e}", path.display()),
     )
+}
+
+/// The temporary name `path` is written under until it is complete (`PATH.part`, beside it). A missing
+/// folder is named as such, rather than surfacing as "no such file" on the temporary name.
+pub(crate) fn part_path(path: &Path) -> Result<PathBuf> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            return Err(Error::other(
+                ErrorCode::NotFound,
+                format!("{}：文件夹不存在，无法在其中写入 {name}", dir.display()),
+                format!(
+                    "{}: no such folder; {name} cannot be written there",
+                    dir.display()
+                ),
+            ));
+        }
+    }
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".part");
+    Ok(PathBuf::from(temp))
+}
+
+/// Runs rust_xlsxwriter calls that write `path`. Its constant-memory worksheets write each finished row to a
+/// temporary file and `expect` that write to succeed, so a full disk (or an unwritable temporary folder)
+/// panics inside the crate; the panic is turned into an error naming the file, like its own errors. (The
+/// default panic hook still prints the panic to stderr first.)
+pub(crate) fn xlsx_io<T>(
+    path: &Path,
+    f: impl FnOnce() -> std::result::Result<T, rust_xlsxwriter::XlsxError>,
+) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(|e| xlsx_error(path, e)),
+        Err(panic) => {
+            let what = crate::error::panic_text(panic.as_ref());
+            Err(Error::other(
+                ErrorCode::Io,
+                format!(
+                    "{}：写入 xlsx 失败：磁盘已满，或临时文件夹无法写入（{what}）；请腾出磁盘空间后重试",
+                    path.display()
+                ),
+                format!(
+                    "{}: writing the xlsx file failed: the disk is full or the temporary folder cannot be written \
+                     ({what}); free some disk space and try again",
+                    path.display()
+                ),
+            ))
+        }
+    }
 }
 
 enum Inner {
@@ -104,9 +153,7 @@ impl TableWriter {
     /// `wide` lists the columns that hold long text, which get wider columns in `.xlsx`.
     pub fn create(path: &Path, sheet_name: &str, headers: &[&str], wide: &[usize]) -> Result<TableWriter> {
         let format = format_of(path)?;
-        let mut temp = path.as_os_str().to_owned();
-        temp.push(".part");
-        let temp = PathBuf::from(temp);
+        let temp = part_path(path)?;
         let inner = match format {
             Format_::Csv => {
                 let mut file = BufWriter::new(File::create(&temp).map_err(|e| Error::io(&temp, e))?);
@@ -169,23 +216,23 @@ impl TableWriter {
                     ));
                 }
                 *row += 1;
-                let ws = workbook
-                    .worksheet_from_index(0)
-                    .map_err(|e| xlsx_error(&self.path, e))?;
-                for (c, v) in cells.iter().enumerate() {
-                    let v = v.as_ref();
-                    if v.is_empty() {
-                        continue;
+                xlsx_io(&self.path, || {
+                    let ws = workbook.worksheet_from_index(0)?;
+                    for (c, v) in cells.iter().enumerate() {
+                        let v = v.as_ref();
+                        if v.is_empty() {
+                            continue;
+                        }
+                        // A leading apostrophe is doubled so that the importer's removal of one gives it back.
+                        let text = if v.starts_with('\'') {
+                            format!("'{v}")
+                        } else {
+                            v.to_string()
+                        };
+                        ws.write_string(*row, c as u16, text)?;
                     }
-                    // A leading apostrophe is doubled so that the importer's removal of one gives it back.
-                    let text = if v.starts_with('\'') {
-                        format!("'{v}")
-                    } else {
-                        v.to_string()
-                    };
-                    ws.write_string(*row, c as u16, text)
-                        .map_err(|e| xlsx_error(&self.path, e))?;
-                }
+                    Ok(())
+                })?;
             }
             None => {}
         }
@@ -204,7 +251,7 @@ impl TableWriter {
                 file.get_ref().sync_all().map_err(|e| Error::io(&self.temp, e))?;
             }
             Some(Inner::Xlsx { mut workbook, .. }) => {
-                workbook.save(&self.temp).map_err(|e| xlsx_error(&self.path, e))?;
+                xlsx_io(&self.path, || workbook.save(&self.temp))?;
             }
             None => {}
         }

@@ -10,9 +10,10 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::export::xlsx_error;
 
 /// The file format of the demo registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -38,14 +39,6 @@ impl DemoFormat {
 
 /// The most data rows an xlsx sheet holds (1,048,576 rows less the header).
 pub const XLSX_MAX_ROWS: u64 = 1_048_575;
-
-fn xlsx_error(path: &Path, e: XlsxError) -> Error {
-    Error::other(
-        ErrorCode::Io,
-        format!("{}：写入 xlsx 文件失败：{e}", path.display()),
-        format!("{}: writing the xlsx file failed: {e}", path.display()),
-    )
-}
 
 /// Metadata stamped into a workbook instead of the clock.
 pub struct Stamp<'a> {
@@ -156,21 +149,21 @@ impl SheetWriter {
                     ));
                 }
                 let bold = Format::new().set_bold();
-                let ws = workbook
-                    .worksheet_from_index(0)
-                    .map_err(|e| xlsx_error(path, e))?;
-                for (c, v) in cells.iter().enumerate() {
-                    let v = v.as_ref();
-                    if v.is_empty() {
-                        continue;
+                crate::export::xlsx_io(path, || {
+                    let ws = workbook.worksheet_from_index(0)?;
+                    for (c, v) in cells.iter().enumerate() {
+                        let v = v.as_ref();
+                        if v.is_empty() {
+                            continue;
+                        }
+                        if header {
+                            ws.write_string_with_format(*row, c as u16, v, &bold)?;
+                        } else {
+                            ws.write_string(*row, c as u16, v)?;
+                        }
                     }
-                    if header {
-                        ws.write_string_with_format(*row, c as u16, v, &bold)
-                    } else {
-                        ws.write_string(*row, c as u16, v)
-                    }
-                    .map_err(|e| xlsx_error(path, e))?;
-                }
+                    Ok(())
+                })?;
                 *row += 1;
             }
             SheetWriter::Csv {
@@ -204,7 +197,7 @@ impl SheetWriter {
         match self {
             SheetWriter::Xlsx {
                 mut workbook, path, ..
-            } => workbook.save(&path).map_err(|e| xlsx_error(&path, e)),
+            } => crate::export::xlsx_io(&path, || workbook.save(&path)),
             SheetWriter::Csv { mut out, path, .. } => {
                 out.flush().map_err(|e| Error::io(&path, e))?;
                 out.get_ref().sync_all().map_err(|e| Error::io(&path, e))

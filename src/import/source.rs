@@ -209,11 +209,7 @@ pub fn file_name(path: &Path) -> String {
 /// hook still prints the panic to stderr; the command then fails with the clear message.
 fn contain_panic<T>(path: &Path, f: impl FnOnce() -> T) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let what = crate::error::panic_text(panic.as_ref());
         unreadable(
             path,
             format!("the file is damaged: the spreadsheet reader failed on it ({what})"),

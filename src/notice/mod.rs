@@ -117,9 +117,7 @@ pub fn write(notice: &Notice, path: &Path) -> Result<Written> {
             w.finish()?;
         }
         Format::Html => {
-            let mut temp = path.as_os_str().to_owned();
-            temp.push(".part");
-            let temp = PathBuf::from(temp);
+            let temp = crate::export::part_path(path)?;
             std::fs::write(&temp, html::page(notice)).map_err(|e| Error::io(&temp, e))?;
             if let Err(e) = std::fs::rename(&temp, path) {
                 let _ = std::fs::remove_file(&temp);

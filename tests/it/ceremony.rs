@@ -319,6 +319,10 @@ fn joint_task_ceremony_from_empty_database_to_verified_bundle() {
     // The whole journal re-checks.
     let audit = env.ok(&at(31), &["audit"]);
     assert!(audit.starts_with("audit OK: "), "{audit}");
+    assert!(
+        audit.contains("; 1 ceremony matches the journal and its recomputation\n"),
+        "{audit}"
+    );
 
     // The bundle: both verifiers agree with the record, and the record hash recomputes from it.
     let bundle = env.path("record.zip");

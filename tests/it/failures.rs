@@ -379,6 +379,43 @@ fn a_full_disk_fails_an_import_clearly_and_keeps_the_data() {
     assert_eq!(dump(&out.path().join("f.sqlite3")), before);
 }
 
+/// rust_xlsxwriter panics (an `expect` in the crate) when its constant-memory worksheet cannot write its
+/// temporary file; on a full disk `fairdraw demo --format xlsx` must fail with a message naming the file, not
+/// a crash (exit code 101).
+#[test]
+fn a_full_disk_fails_writing_an_xlsx_file_clearly() {
+    if !is_root() {
+        panic!(
+            "this test mounts a small tmpfs to fill the disk and must run as root (as CI does): \
+             `sudo -E cargo test --test it failures::a_full_disk`"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("full");
+    std::fs::create_dir(&mnt).unwrap();
+    let script = r#"mount -t tmpfs -o size=256k tmpfs "$MNT" || exit 99
+        TMPDIR="$MNT" "$FAIRDRAW" --lang en demo --entities 20000 --format xlsx --out "$MNT/demo"; echo "exit=$?" >&2
+        TMPDIR="$MNT" "$FAIRDRAW" --lang zh demo --entities 20000 --format xlsx --out "$MNT/demo2"; echo "exit=$?" >&2"#;
+    let o = in_namespace(script, &[("MNT", mnt.as_os_str())]);
+    assert_ne!(o.status.code(), Some(99), "mount failed: {}", stderr(&o));
+    let err = stderr(&o);
+    let parts: Vec<&str> = err.split("exit=").collect();
+    assert!(
+        parts[1].starts_with("1\n") && parts[2].starts_with("1\n"),
+        "{err}"
+    );
+    assert!(
+        parts[0].contains(&format!(
+            "error: {}",
+            mnt.join("demo").join(".entities.xlsx.part").display()
+        )) && parts[0].contains(
+            ": writing the xlsx file failed: the disk is full or the temporary folder cannot be written ("
+        ),
+        "{err}"
+    );
+    assert!(parts[1].contains("写入 xlsx 失败：磁盘已满"), "{err}");
+}
+
 #[test]
 fn a_file_size_limit_fails_an_import_clearly_and_keeps_the_data() {
     let env = populated();

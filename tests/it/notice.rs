@@ -300,4 +300,19 @@ fn notice_command_writes_by_extension_and_refuses_unknown_ones() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains(".xlsx, .csv or .html"));
     assert!(!out.join("plan.txt").exists());
+    // A folder that does not exist is named as such (not as "no such file" on a temporary name), for every
+    // format, and nothing is created.
+    for name in ["items.html", "items.xlsx", "items.csv"] {
+        let missing = out.join("没有的文件夹").join(name);
+        let o = run(&["notice", "items", "--out", missing.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr).trim_end(),
+            format!(
+                "error: {}: no such folder; {name} cannot be written there",
+                out.join("没有的文件夹").display()
+            )
+        );
+        assert!(!out.join("没有的文件夹").exists());
+    }
 }
