@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of the desktop app in a real window: builds the app (debug), starts a virtual X display
 # (Xvfb) and tauri-driver (which drives WebKitWebDriver), and runs the Python WebDriver tests in tests/e2e/.
-# Screenshots of every step go to $CARGO_TARGET_DIR/e2e-screenshots (or target/e2e-screenshots).
+# Screenshots of every step go to $CARGO_TARGET_DIR/e2e-screenshots (or target/e2e-screenshots);
+# E2E_UPDATE_DOCS=1 writes the ceremony's pairs into docs/screenshots instead (the README shows them).
 # Installs what it needs idempotently: Debian packages (scripts/setup.sh app), tauri-driver (cargo install),
 # Python selenium, pytest and pytest-timeout (in a venv under the target directory).
 # Usage: scripts/e2e.sh [pytest arguments, e.g. -k stage]

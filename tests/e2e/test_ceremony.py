@@ -1,9 +1,11 @@
 """A whole public draw in the app: registers imported with the command-line tool, a plan and a joint task
 created in the console, then the ceremony from start to seal with three witnesses, the stage window checked
 at every step, and a restart in the middle of the reveal after which both windows come back at the same
-step. A screenshot of the console and the stage at each step goes to docs/screenshots/ceremony-NN-<step>-
-{console,stage}.png (scaled to 960 pixels wide when ImageMagick is installed)."""
+step. A screenshot of the console and the stage at each step goes to ceremony-NN-<step>-{console,stage}.png in
+the e2e screenshot folder ($E2E_SCREENSHOTS/ceremony), or, with E2E_UPDATE_DOCS=1, into docs/screenshots for the
+README (scaled to 960 pixels wide when ImageMagick is installed). A test run leaves the working tree as it was."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -16,7 +18,11 @@ from selenium.webdriver.common.keys import Keys
 
 from conftest import CLI
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("E2E_UPDATE_DOCS") == "1"
+    else Path(os.environ.get("E2E_SCREENSHOTS", "target/e2e-screenshots")) / "ceremony"
+)
 TASK_NUMBER = "永市监抽〔2026〕3号"
 TASK_NAME = "2026年食品经营者联合抽查"
 WITNESSES = [
@@ -40,7 +46,7 @@ def demo_db(tmp_path):
 
 
 class Shots:
-    """Numbered screenshots of both windows into docs/screenshots."""
+    """Numbered screenshots of both windows into DOCS."""
 
     def __init__(self):
         self.n = 0
