@@ -53,6 +53,19 @@ pub fn canonicalise(
 ) -> Result<CanonicalInputs, DrawError> {
     rules.validate()?;
     let (population, population_fp) = canonical_population(population)?;
+    canonicalise_sorted(population, population_fp, pool, recusals, rules)
+}
+
+/// [`canonicalise`] for a population already checked and in canonical order, with its fingerprint — both
+/// from a [`SortedRows`](super::SortedRows) that accepted every row.
+pub fn canonicalise_sorted(
+    population: Vec<DrawEntity>,
+    population_fp: Hash32,
+    pool: Vec<DrawInspector>,
+    recusals: Vec<Recusal>,
+    rules: Rules,
+) -> Result<CanonicalInputs, DrawError> {
+    rules.validate()?;
     let (inspectors, inspectors_fp) = canonical_inspectors(pool)?;
     let (recusals, recusals_fp) = canonical_recusals(recusals)?;
     let rules_fp = rules.fingerprint();

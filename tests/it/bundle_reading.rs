@@ -1,0 +1,173 @@
+//! Reading bundles quickly without changing a verdict or an error: the fast CSV reader of bundle files against
+//! the general one, rows out of canonical order, invalid UTF-8, an empty population.
+
+use std::path::Path;
+
+use fairdraw::Lang;
+use fairdraw::bundle::{self, Bundle, Verdict};
+use proptest::prelude::*;
+
+use crate::verify::sample;
+
+fn folder(dir: &Path) -> bundle::BundleJson {
+    let (frozen, json) = sample();
+    bundle::write(dir, &json, &frozen).unwrap();
+    json
+}
+
+/// The verdict or error message, the same from the command line's `verify_path` as from `Bundle::read`
+/// then `verify`.
+fn message(path: &Path) -> String {
+    let said = |r: fairdraw::Result<Verdict>| match r {
+        Ok(v) => v.message(Lang::En),
+        Err(e) => e.message(Lang::En),
+    };
+    let general = said(Bundle::read(path).and_then(bundle::verify));
+    assert_eq!(said(bundle::verify_path(path)), general);
+    general
+}
+
+/// Zips the files of a bundle folder as they are (possibly edited).
+fn zip_folder(dir: &Path, zip: &Path) {
+    let mut w = zip::ZipWriter::new(std::fs::File::create(zip).unwrap());
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, &std::fs::read(entry.path()).unwrap()).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn rows_out_of_canonical_order_still_verify_and_duplicates_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let json = folder(&dir);
+    let p = dir.join("population.csv");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let zip = tmp.path().join("r.zip");
+    zip_folder(&dir, &zip);
+    for path in [&dir, &zip] {
+        assert!(
+            matches!(bundle::verify(Bundle::read(path).unwrap()).unwrap(), Verdict::Match { seed, .. } if seed == json.seed)
+        );
+        assert!(message(path).starts_with("MATCH"));
+    }
+    // Line 5 repeats line 2's row (the last entity, after the reversal).
+    lines[4] = lines[1];
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let code = lines[1].split(',').next().unwrap();
+    assert_eq!(
+        message(&dir),
+        format!("population.csv line 5, column code: appears twice: {code} 永州𠮷11号餐饮店")
+    );
+}
+
+#[test]
+fn invalid_utf8_in_population_is_named_by_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    folder(&dir);
+    let p = dir.join("population.csv");
+    let mut bytes = std::fs::read(&p).unwrap();
+    // The first byte of 永 on line 4 (the third entity's name) becomes a lone continuation byte.
+    let line_start: usize = bytes.split(|&b| b == b'\n').take(3).map(|l| l.len() + 1).sum();
+    let at = line_start + bytes[line_start..].iter().position(|&b| b == 0xE6).unwrap();
+    bytes[at] = 0x80;
+    std::fs::write(&p, &bytes).unwrap();
+    let zip = tmp.path().join("r.zip");
+    zip_folder(&dir, &zip);
+    for path in [&dir, &zip] {
+        assert_eq!(
+            message(path),
+            "population.csv: line 4 cannot be read: CSV parse error: record 3 (line 4, field: 1, byte: 529): \
+             invalid utf-8: invalid UTF-8 in field 1 near byte index 0"
+        );
+    }
+}
+
+#[test]
+fn an_empty_population_reads_and_mismatches_an_empty_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let json = folder(&dir);
+    let p = dir.join("population.csv");
+    let header = std::fs::read_to_string(&p)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&p, format!("{header}\n")).unwrap();
+    let b = Bundle::read(&dir).unwrap();
+    assert!(b.population.is_empty());
+    let empty = fairdraw::draw::fp_population(&[]);
+    assert_eq!(
+        message(&dir),
+        format!(
+            "MISMATCH: first difference at fingerprints.population: recorded {}, recomputed {empty}",
+            json.fingerprints.population
+        )
+    );
+    std::fs::write(&p, "").unwrap();
+    assert!(
+        message(&dir).starts_with("population.csv: line 1 must be the header code,name,"),
+        "{}",
+        message(&dir)
+    );
+}
+
+#[test]
+fn a_damaged_zip_entry_is_reported_as_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    folder(&dir);
+    let zip = tmp.path().join("r.zip");
+    zip_folder(&dir, &zip);
+    // Flip a byte inside the compressed population.csv: it inflates to something else.
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let name = bytes.windows(14).position(|w| w == b"population.csv").unwrap();
+    let at = name + 14 + 200;
+    bytes[at] ^= 0x01;
+    std::fs::write(&zip, &bytes).unwrap();
+    assert_eq!(
+        message(&zip),
+        "population.csv: line 2 cannot be read: CSV parse error: record 1 (line 2, field: 4, byte: 111): \
+         invalid utf-8: invalid UTF-8 in field 4 near byte index 0"
+    );
+}
+
+#[test]
+fn the_readers_agree_on_bundle_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    folder(&dir);
+    for name in ["population.csv", "inspectors.csv", "recusals.csv"] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert!(bundle::readers_agree(&bytes), "{name}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_readers_agree_on_any_csv_like_text(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                Just("code,name,entity_type,industry,address,authority,region,town,established,status,risk_class,tags,last_inspected\n"),
+                Just("staff_no,entity_code,reason\n"),
+                Just("\"[\"\"食品\"\"]\""), Just("[]"), Just("\"[\"\"a\"\",\"\"b\"\"]\""),
+                Just(","), Just(",,,,,,,,,,,,"), Just("\n"), Just("\r\n"), Just("\""), Just("\"\""),
+                Just("永州"), Just("a"), Just(" "), Just("2026-01-01"), Just("\u{feff}"),
+            ],
+            0..40,
+        )
+    ) {
+        let text: String = parts.concat();
+        prop_assert!(bundle::readers_agree(text.as_bytes()), "{:?}", text);
+    }
+}
