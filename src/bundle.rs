@@ -704,7 +704,7 @@ fn read_fast<T>(
 ) -> Result<Result<Rows<T>, Irregular>> {
     let mut rows = Vec::new();
     let mut lines = Vec::new();
-    let flow = fastcsv::Reader::new(columns).read(next, &mut |cells, line| {
+    let flow = fastcsv::Reader::new(columns).read(next, &mut |cells, _, line| {
         rows.push(build(&cells, line)?);
         lines.push(line);
         Ok(())
@@ -1071,7 +1071,7 @@ fn lean_population(
         Ok(())
     };
     let flow = fastcsv::Reader::new(&ENTITY_COLUMNS)
-        .read(next, &mut |c, _line| {
+        .read(next, &mut |c, text, _line| {
             let tags: Vec<draw::Text> = match c[11] {
                 "" | "[]" => Vec::new(),
                 cell => fastcsv::simple_list(cell)
@@ -1095,7 +1095,7 @@ fn lean_population(
                 tags: &tags,
                 last_inspected: c[12],
             };
-            if !sorted.push(&row) {
+            if !sorted.push(&row, text) {
                 return Err(stop());
             }
             rows.push(DrawEntity {

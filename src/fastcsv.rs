@@ -114,12 +114,12 @@ impl<'c> Reader<'c> {
     }
 
     /// Reads every buffer `next` gives (it receives the previous buffer back for reuse) and calls `row`
-    /// with each data row's cells in `columns` order and its line. `Ok(Err(Irregular))`: read it again
+    /// with each data row's cells in `columns` order, the row's text as in the file, and its line. `Ok(Err(Irregular))`: read it again
     /// with the general reader.
     pub(crate) fn read(
         mut self,
         next: &mut dyn FnMut(Vec<u8>) -> io::Result<Option<Vec<u8>>>,
-        row: &mut dyn FnMut(&[&str], u64) -> Result<()>,
+        row: &mut dyn FnMut(&[&str], &str, u64) -> Result<()>,
     ) -> Result<Result<(), Irregular>> {
         if self.columns.len() > MAX_COLUMNS {
             return Ok(Err(Irregular));
@@ -163,7 +163,7 @@ impl<'c> Reader<'c> {
         &mut self,
         data: &[u8],
         at_eof: bool,
-        row: &mut dyn FnMut(&[&str], u64) -> Result<()>,
+        row: &mut dyn FnMut(&[&str], &str, u64) -> Result<()>,
     ) -> Result<Result<usize, Irregular>> {
         if self.position.is_empty() && data.starts_with(b"\xef\xbb\xbf") {
             return Ok(Err(Irregular));
@@ -191,6 +191,7 @@ impl<'c> Reader<'c> {
             }
             let line = self.line;
             self.line += 1 + self.quoted_newlines;
+            let start = p;
             p = next;
             if self.position.is_empty() {
                 if !header(self.columns, &mut self.position, &fields[..n]) {
@@ -205,7 +206,7 @@ impl<'c> Reader<'c> {
             for (j, &at) in self.position.iter().enumerate() {
                 ordered[j] = fields[at];
             }
-            row(&ordered[..n], line)?;
+            row(&ordered[..n], &text[start..next], line)?;
         }
         Ok(Ok(p))
     }
@@ -315,7 +316,7 @@ fn header(columns: &[&str], position: &mut Vec<usize>, fields: &[&str]) -> bool 
 fn read_all(
     r: &mut dyn Read,
     columns: &[&str],
-    row: &mut dyn FnMut(&[&str], u64) -> Result<()>,
+    row: &mut dyn FnMut(&[&str], &str, u64) -> Result<()>,
 ) -> Result<Result<(), Irregular>> {
     let mut chunks = LineChunks::new(r);
     Reader::new(columns).read(&mut |spent| chunks.next(spent), row)
@@ -328,10 +329,13 @@ pub(crate) fn simple_list(cell: &str) -> Option<Vec<&str>> {
     if inner.bytes().any(|c| c < 0x20 || c == b'\\') {
         return None;
     }
-    let items: Vec<&str> = inner.split("\",\"").collect();
-    if items.iter().any(|s| s.contains('"')) {
-        return None;
+    let mut items = Vec::new();
+    let mut rest = inner;
+    while let Some(i) = rest.find('"') {
+        items.push(&rest[..i]);
+        rest = rest[i..].strip_prefix("\",\"")?;
     }
+    items.push(rest);
     Some(items)
 }
 
@@ -341,7 +345,7 @@ mod tests {
 
     fn rows(input: &[u8], columns: &[&str]) -> Result<Vec<(Vec<String>, u64)>, Irregular> {
         let mut out = Vec::new();
-        let r = read_all(&mut &input[..], columns, &mut |cells, line| {
+        let r = read_all(&mut &input[..], columns, &mut |cells, _, line| {
             out.push((cells.iter().map(|s| s.to_string()).collect(), line));
             Ok(())
         })
