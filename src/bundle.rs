@@ -998,13 +998,17 @@ const HASH_BATCH: usize = 1 << 18;
 /// The quick path of [`verify_path`]; `None` whenever it cannot vouch for a match.
 fn quick_verify(path: &Path) -> Option<Verdict> {
     let (mut source, text) = open_bundle(path).ok()?;
+    // The rules' scope, once `bundle.json` is parsed: which entity fields the plan reads.
+    let scope = std::sync::OnceLock::new();
     let (hashed, population) = std::thread::scope(|s| {
         let (encoded, to_hash) = std::sync::mpsc::channel::<Vec<u8>>();
         let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
         // `fp_population` starts with the row count: the recorded outcome says how many rows there should
         // be (the excluded entities and the strata), and the count read is compared at the end.
+        let scope = &scope;
         let hasher = s.spawn(move || {
             let json = parse_bundle_json(&text).ok()?;
+            let _ = scope.set(json.rules.scope.clone());
             let o = &json.outcome;
             let rows = o.excluded.len() + o.strata.iter().map(|s| s.size as usize).sum::<usize>();
             let mut hash = draw::PopulationHash::new(rows);
@@ -1015,7 +1019,7 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
             Some((json, rows, hash.finish()))
         });
         let (opened, population) = read_beside(&mut source, path, "population.csv", |next| {
-            lean_population(next, &encoded, &spares)
+            lean_population(next, &encoded, &spares, scope)
         });
         drop(encoded);
         (joined(hasher.join()), opened.ok().and(population))
@@ -1049,12 +1053,14 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
 }
 
 /// Splits, checks and encodes `population.csv` (encodings sent to `encoded`, buffers coming back from
-/// `spares`), keeping of each entity the fields the rules read. `None` if the rows are irregular, break a
+/// `spares`), keeping of each entity the fields the rules read ([`draw::planned_entity`]; `scope` is set
+/// once `bundle.json` is parsed). `None` if the rows are irregular, break a
 /// rule or are not in canonical order.
 fn lean_population(
     next: &mut NextChunk<'_>,
     encoded: &std::sync::mpsc::Sender<Vec<u8>>,
     spares: &std::sync::mpsc::Receiver<Vec<u8>>,
+    scope: &std::sync::OnceLock<draw::Scope>,
 ) -> Option<Vec<DrawEntity>> {
     let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
     let mut sorted = draw::SortedRows::default();
@@ -1072,13 +1078,9 @@ fn lean_population(
     };
     let flow = fastcsv::Reader::new(&ENTITY_COLUMNS)
         .read(next, &mut |c, text, _line| {
-            let tags: Vec<draw::Text> = match c[11] {
+            let tags: Vec<&str> = match c[11] {
                 "" | "[]" => Vec::new(),
-                cell => fastcsv::simple_list(cell)
-                    .ok_or_else(stop)?
-                    .into_iter()
-                    .map(draw::Text::from)
-                    .collect(),
+                cell => fastcsv::simple_list(cell).ok_or_else(stop)?,
             };
             let row = draw::EntityRow {
                 code: c[0],
@@ -1098,17 +1100,7 @@ fn lean_population(
             if !sorted.push(&row, text) {
                 return Err(stop());
             }
-            rows.push(DrawEntity {
-                code: c[0].into(),
-                entity_type: c[2].into(),
-                industry: c[3].into(),
-                region: c[6].into(),
-                status: c[9].into(),
-                risk_class: c[10].into(),
-                tags,
-                last_inspected: c[12].into(),
-                ..DrawEntity::default()
-            });
+            rows.push(draw::planned_entity(scope.get(), &row));
             send(&mut sorted, HASH_BATCH)
         })
         .ok()?;

@@ -33,7 +33,7 @@ pub use error::{
 };
 pub use freeze::{
     CanonicalInputs, FreezeSummary, Frozen, InputFingerprints, ReasonCount, UNCLASSIFIED, canonicalise,
-    canonicalise_sorted, freeze,
+    canonicalise_sorted, freeze, planned_entity,
 };
 pub use inputs::{
     DrawEntity, DrawInspector, ENTITY_COLUMNS, EntityRow, INSPECTOR_COLUMNS, PopulationHash, RECUSAL_COLUMNS,

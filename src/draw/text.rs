@@ -62,7 +62,7 @@ fn quick_stable(b: &[u8]) -> bool {
         bad | u8::from(c >= 0xCC && !(0xE3..=0xE9).contains(&c) && c != 0xEF)
     }) == 0;
     leads_ok
-        && memchr::memmem::find(b, b"\xe4\xb7").is_none()
+        && memchr::memchr_iter(0xE4, b).all(|i| b.get(i + 1) != Some(&0xB7))
         && memchr::memchr_iter(0xE3, b).all(|i| match (b.get(i + 1), b.get(i + 2)) {
             (Some(0x90..=0xBF), _) => true,
             (Some(0x80), Some(&c)) => c <= 0xA9,

@@ -171,3 +171,92 @@ proptest! {
         prop_assert!(bundle::readers_agree(text.as_bytes()), "{:?}", text);
     }
 }
+
+/// `verify_path` keeps of each entity only what `draw::planned_entity` keeps: under every kind of rules the
+/// plan and the draw must come out the same from those rows as from whole ones.
+#[test]
+fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
+    use crate::draw_fixtures::{code, entity, inspector, recusal, rules, secret};
+    use fairdraw::draw::{self, DrawEntity, Rules};
+    use serde_json::json;
+
+    let regions = ["冷水滩区", "零陵区", "祁阳市", ""];
+    let population: Vec<DrawEntity> = (0..80u64)
+        .map(|i| {
+            let n = i as usize;
+            DrawEntity {
+                entity_type: ["有限责任公司", "个体工商户"][n % 2].into(),
+                industry: ["餐饮服务", "食品销售", "制造业"][n % 3].into(),
+                address: format!("永州市{i}号").into(),
+                authority: ["永州市市场监督管理局", "零陵分局"][n % 2].into(),
+                region: regions[n % 4].into(),
+                town: ["凤凰街道", "梅湾街道"][n % 2].into(),
+                established: format!("20{:02}-03-02", i % 20).into(),
+                status: ["存续", "在业", "吊销"][n % 3].into(),
+                risk_class: ["A", "B", "C", ""][n % 4].into(),
+                tags: if n % 2 == 0 {
+                    vec!["食品经营".into()]
+                } else {
+                    vec!["网络经营".into(), "食品经营".into()]
+                },
+                last_inspected: if n % 5 == 0 {
+                    "2026-01-10".into()
+                } else {
+                    "".into()
+                },
+                ..entity(&code(i), &format!("永州𠮷{i}号店"))
+            }
+        })
+        .collect();
+    let mut pool: Vec<_> = (0..12)
+        .map(|i| {
+            let mut m = inspector(&format!("A{i:02}"), &format!("甲{i}"), "D01");
+            m.region = regions[i % 3].into();
+            m
+        })
+        .collect();
+    pool.push(inspector("B00", "乙", "D13"));
+    let recusals = vec![
+        recusal("A01", &code(3), "亲属关系"),
+        recusal("A02", &code(8), "曾任职"),
+    ];
+    let variants = [
+        json!({"strata": "none", "quota": {"mode": "count", "total": 9}}),
+        json!({"strata": "risk_class", "quota": {"mode": "ratio", "ratios": [{"stratum": "A", "bp": 5000}], "default_bp": 2500}}),
+        json!({"strata": "region", "quota": {"mode": "count", "total": 12},
+               "scope": {"regions": [], "industries": ["制造业", "食品销售", "餐饮服务"], "entity_types": ["个体工商户", "有限责任公司"],
+                         "risk_classes": [], "tags_any": ["食品经营"]}}),
+    ];
+    for variant in variants {
+        let mut r = rules();
+        for (k, v) in variant.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        r["inspectors"]["recuse_same_region"] = json!(true);
+        r["exclusions"]["inspected_within_days"] = json!(365);
+        r["exclusions"]["statuses"] = json!(["吊销"]);
+        let rules = Rules::from_value(r).unwrap();
+        let whole = draw::freeze(population.clone(), pool.clone(), recusals.clone(), rules.clone()).unwrap();
+        let seed = secret(&format!("{variant}"));
+        let expected = draw::draw(&whole, &seed);
+        for scope in [None, Some(&rules.scope)] {
+            let kept: Vec<DrawEntity> = whole
+                .population()
+                .iter()
+                .map(|e| draw::planned_entity(scope, &e.row()))
+                .collect();
+            let lean = draw::canonicalise_sorted(
+                kept,
+                whole.fingerprints().population,
+                pool.clone(),
+                recusals.clone(),
+                rules.clone(),
+            )
+            .unwrap()
+            .plan()
+            .unwrap();
+            assert_eq!(lean.summary(), whole.summary(), "{variant}");
+            assert_eq!(draw::draw(&lean, &seed), expected, "{variant}");
+        }
+    }
+}
