@@ -57,12 +57,13 @@ pub(crate) fn only_stable_starters(s: &str) -> bool {
 /// E3 80 80..A9 or E3 90..BF (U+3000..U+3029, U+3400..U+3FFF), or EF BC 81..BF or EF BD 80..A0
 /// (U+FF01..U+FF60). `false` means "look closer".
 fn quick_stable(b: &[u8]) -> bool {
-    // Lead bytes other than these can begin only characters outside the set.
-    let leads_ok = b.iter().fold(0u8, |bad, &c| {
-        bad | u8::from(c >= 0xCC && !(0xE3..=0xE9).contains(&c) && c != 0xEF)
-    }) == 0;
-    leads_ok
-        && memchr::memchr_iter(0xE4, b).all(|i| b.get(i + 1) != Some(&0xB7))
+    // Lead bytes other than these can begin only characters outside the set; E4 B7 begins U+4DC0..U+4DFF.
+    let lead_bad = |c: u8| c >= 0xCC && !(0xE3..=0xE9).contains(&c) && c != 0xEF;
+    let bad = b.last().map_or(0, |&c| u8::from(lead_bad(c)))
+        | b.iter().zip(b.iter().skip(1)).fold(0u8, |bad, (&c, &next)| {
+            bad | u8::from(lead_bad(c)) | u8::from(c == 0xE4 && next == 0xB7)
+        });
+    bad == 0
         && memchr::memchr_iter(0xE3, b).all(|i| match (b.get(i + 1), b.get(i + 2)) {
             (Some(0x90..=0xBF), _) => true,
             (Some(0x80), Some(&c)) => c <= 0xA9,
