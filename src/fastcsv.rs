@@ -19,6 +19,10 @@ use std::io::{self, Read};
 
 use crate::error::Result;
 
+/// What [`Reader::read`] calls for each data row: its cells in the expected columns' order, the row's text
+/// as in the file, and its line.
+pub(crate) type RowFn<'a> = dyn FnMut(&[&str], &str, u64) -> Result<()> + 'a;
+
 /// The input is not of the regular form; read it with the general reader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Irregular;
@@ -119,7 +123,7 @@ impl<'c> Reader<'c> {
     pub(crate) fn read(
         mut self,
         next: &mut dyn FnMut(Vec<u8>) -> io::Result<Option<Vec<u8>>>,
-        row: &mut dyn FnMut(&[&str], &str, u64) -> Result<()>,
+        row: &mut RowFn<'_>,
     ) -> Result<Result<(), Irregular>> {
         if self.columns.len() > MAX_COLUMNS {
             return Ok(Err(Irregular));
@@ -159,12 +163,7 @@ impl<'c> Reader<'c> {
     }
 
     /// Splits the whole rows at the start of `data`; returns the number of bytes they take.
-    fn rows(
-        &mut self,
-        data: &[u8],
-        at_eof: bool,
-        row: &mut dyn FnMut(&[&str], &str, u64) -> Result<()>,
-    ) -> Result<Result<usize, Irregular>> {
+    fn rows(&mut self, data: &[u8], at_eof: bool, row: &mut RowFn<'_>) -> Result<Result<usize, Irregular>> {
         if self.position.is_empty() && data.starts_with(b"\xef\xbb\xbf") {
             return Ok(Err(Irregular));
         }
@@ -313,11 +312,7 @@ fn header(columns: &[&str], position: &mut Vec<usize>, fields: &[&str]) -> bool 
 
 /// Reads all of `r` with [`Reader`].
 #[cfg(test)]
-fn read_all(
-    r: &mut dyn Read,
-    columns: &[&str],
-    row: &mut dyn FnMut(&[&str], &str, u64) -> Result<()>,
-) -> Result<Result<(), Irregular>> {
+fn read_all(r: &mut dyn Read, columns: &[&str], row: &mut RowFn<'_>) -> Result<Result<(), Irregular>> {
     let mut chunks = LineChunks::new(r);
     Reader::new(columns).read(&mut |spent| chunks.next(spent), row)
 }
