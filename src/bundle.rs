@@ -240,13 +240,35 @@ fn write_zip(path: &Path, json: &BundleJson, frozen: &Frozen) -> Result<()> {
     let file = File::create(path).map_err(io_err)?;
     let mut zip = zip::ZipWriter::new(BufWriter::new(file));
     // No timestamps (the zip crate then writes 1980-01-01), so the same record gives the same bytes.
+    // Deflate level 3: a million-entity population (253 MB of CSV) compresses in half the time of the
+    // default level 6, for a zip about a tenth larger.
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(3))
         .large_file(true);
-    for name in FILES {
-        zip.start_file(name, options).map_err(zip_err)?;
-        write_file(name, &mut zip, json, frozen).map_err(io_err)?;
-    }
+    // population.csv, most of a large record, is written and compressed on a second thread into a zip of
+    // its own, and its compressed entry copied over unchanged, while the other files are written here.
+    std::thread::scope(|s| -> Result<()> {
+        let population = s.spawn(|| -> zip::result::ZipResult<Vec<u8>> {
+            let mut part = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+            part.start_file("population.csv", options)?;
+            write_population(&mut part, frozen.population())?;
+            Ok(part.finish()?.into_inner())
+        });
+        let mut population = Some(population);
+        for name in FILES {
+            if let Some(part) = population.take_if(|_| name == "population.csv") {
+                let bytes = joined(part.join()).map_err(zip_err)?;
+                let mut part = zip::ZipArchive::new(io::Cursor::new(bytes)).map_err(zip_err)?;
+                zip.raw_copy_file(part.by_index_raw(0).map_err(zip_err)?)
+                    .map_err(zip_err)?;
+                continue;
+            }
+            zip.start_file(name, options).map_err(zip_err)?;
+            write_file(name, &mut zip, json, frozen).map_err(io_err)?;
+        }
+        Ok(())
+    })?;
     let mut inner = zip.finish().map_err(zip_err)?;
     inner.flush().map_err(io_err)?;
     inner.get_ref().sync_all().map_err(io_err)
@@ -285,8 +307,25 @@ fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
         .from_writer(w)
 }
 
+/// A list cell: a JSON array of strings. Strings that need no escaping (no quote, backslash or control
+/// character: nearly all tags and qualifications) are written directly, as serde_json would write them.
 fn json_list(xs: &[draw::Text]) -> String {
-    serde_json::to_string(xs).unwrap_or_else(|_| "[]".to_string())
+    let plain = |x: &draw::Text| !x.bytes().any(|c| c < 0x20 || c == b'"' || c == b'\\');
+    if !xs.iter().all(plain) {
+        return serde_json::to_string(xs).unwrap_or_else(|_| "[]".to_string());
+    }
+    let mut out = String::with_capacity(2 + xs.iter().map(|x| x.len() + 3).sum::<usize>());
+    out.push('[');
+    for (i, x) in xs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(x);
+        out.push('"');
+    }
+    out.push(']');
+    out
 }
 
 fn csv_io(e: csv::Error) -> io::Error {
@@ -1251,6 +1290,26 @@ impl Verdict {
                 d.recorded,
                 d.recomputed
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_cells_are_written_as_serde_json_writes_them() {
+        for xs in [
+            vec![],
+            vec!["食品经营"],
+            vec!["a", "b c"],
+            vec!["say \"hi\""],
+            vec!["back\\slash", "tab\t"],
+            vec!["\u{1}", "é"],
+        ] {
+            let xs: Vec<draw::Text> = xs.into_iter().map(draw::Text::from).collect();
+            assert_eq!(json_list(&xs), serde_json::to_string(&xs).unwrap(), "{xs:?}");
         }
     }
 }
