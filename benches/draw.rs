@@ -180,6 +180,12 @@ fn bench_draw(c: &mut Criterion) {
                     assert!(matches!(verdict, bundle::Verdict::Match { .. }));
                 })
             });
+            group.bench_function(format!("verify_path/{n}"), |b| {
+                b.iter(|| {
+                    let verdict = bundle::verify_path(&path).expect("verifiable");
+                    assert!(matches!(verdict, bundle::Verdict::Match { .. }));
+                })
+            });
             group.bench_function(format!("read/{n}"), |b| {
                 b.iter(|| black_box(Bundle::read(&path).expect("readable")))
             });

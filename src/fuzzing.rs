@@ -77,11 +77,20 @@ pub fn spreadsheet(dir: &Path, name: &str, bytes: &[u8]) -> Result<Vec<SheetOutc
     Ok(out)
 }
 
-/// Reads `bytes` as a zip record bundle and, if it reads, re-checks it.
+/// Reads `bytes` as a zip record bundle and, if it reads, re-checks it. Panics if [`bundle::verify_path`]
+/// (the command line's quick path) and `Bundle::read` then `verify` do not say the same, so that the fuzzer
+/// reports it.
 pub fn bundle_zip(dir: &Path, bytes: &[u8]) -> Result<bundle::Verdict> {
     let path = dir.join("bundle.zip");
     std::fs::write(&path, bytes).map_err(|e| crate::Error::io(&path, e))?;
-    bundle::verify(Bundle::read(&path)?)
+    let general = Bundle::read(&path).and_then(bundle::verify);
+    let quick = bundle::verify_path(&path);
+    let said = |r: &Result<bundle::Verdict>| match r {
+        Ok(v) => format!("{v:?}"),
+        Err(e) => format!("{:?} {}", e.code(), e.message(crate::Lang::En)),
+    };
+    assert_eq!(said(&general), said(&quick), "verify_path differs");
+    general
 }
 
 /// The parts of a bundle read from loose bytes: `bundle.json`, then the same bytes as each CSV file.
@@ -92,8 +101,13 @@ pub struct BundleParts {
     pub recusals: Result<usize>,
 }
 
-/// Parses `bytes` as `bundle.json` and as each of the bundle's CSV files.
+/// Parses `bytes` as `bundle.json` and as each of the bundle's CSV files. Panics if the fast CSV reader of
+/// bundles and the general one read the bytes differently, so that the fuzzer reports it.
 pub fn bundle_parts(bytes: &[u8]) -> BundleParts {
+    assert!(
+        bundle::readers_agree(bytes),
+        "the fast and the general CSV reader disagree"
+    );
     let json = match std::str::from_utf8(bytes) {
         Ok(text) => bundle::parse_bundle_json(text),
         Err(e) => Err(crate::Error::invalid("bundle.json", e.to_string())),

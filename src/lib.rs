@@ -18,6 +18,7 @@ pub mod demo;
 pub mod draw;
 pub mod error;
 pub mod export;
+mod fastcsv;
 pub mod fault;
 pub mod folders;
 #[doc(hidden)]

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fairdraw::bundle::{self, Bundle, Verdict};
+use fairdraw::bundle::{self, Verdict};
 
 use super::Ctx;
 
@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
-    let verdict = bundle::verify(Bundle::read(&args.bundle)?)?;
+    let verdict = bundle::verify_path(&args.bundle)?;
     let text = if ctx.json {
         serde_json::to_string_pretty(&verdict).unwrap_or_default()
     } else {

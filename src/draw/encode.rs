@@ -63,16 +63,46 @@ const FLUSH_AT: usize = 1 << 16;
 
 /// Writes the protocol's encodings and hashes them with SHA-256.
 pub(crate) struct Enc {
-    hasher: Sha256,
+    /// `None`: the bytes are kept for [`Enc::take_bytes`] rather than hashed.
+    hasher: Option<Sha256>,
     buf: Vec<u8>,
 }
 
 impl Enc {
     pub(crate) fn new() -> Enc {
         Enc {
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             buf: Vec::with_capacity(FLUSH_AT + 1024),
         }
+    }
+
+    /// An encoder that only collects bytes, for a hasher elsewhere ([`Enc::take_bytes`]).
+    pub(crate) fn unhashed() -> Enc {
+        Enc {
+            hasher: None,
+            buf: Vec::with_capacity(FLUSH_AT + 1024),
+        }
+    }
+
+    /// The bytes collected by an [`Enc::unhashed`] encoder since the last call, leaving `spare` (emptied) to
+    /// collect the next ones.
+    pub(crate) fn take_bytes(&mut self, mut spare: Vec<u8>) -> Vec<u8> {
+        spare.clear();
+        std::mem::replace(&mut self.buf, spare)
+    }
+
+    /// Hashes `bytes` as they are: encodings made by another encoder.
+    pub(crate) fn raw(&mut self, bytes: &[u8]) {
+        if let Some(h) = &mut self.hasher {
+            h.update(&self.buf);
+            self.buf.clear();
+            h.update(bytes);
+        }
+    }
+
+    /// Bytes collected but not yet hashed.
+    pub(crate) fn collected(&self) -> usize {
+        self.buf.len()
     }
 
     /// An encoder that starts with `str(domain)`, the domain-separation label of every hash in the protocol.
@@ -83,8 +113,10 @@ impl Enc {
     }
 
     fn flush_if_full(&mut self) {
-        if self.buf.len() >= FLUSH_AT {
-            self.hasher.update(&self.buf);
+        if self.buf.len() >= FLUSH_AT
+            && let Some(h) = &mut self.hasher
+        {
+            h.update(&self.buf);
             self.buf.clear();
         }
     }
@@ -138,9 +170,10 @@ impl Enc {
     }
 
     /// The SHA-256 of everything written.
-    pub(crate) fn finish(mut self) -> Hash32 {
-        self.hasher.update(&self.buf);
-        Hash32(self.hasher.finalize().into())
+    pub(crate) fn finish(self) -> Hash32 {
+        let mut hasher = self.hasher.unwrap_or_default();
+        hasher.update(&self.buf);
+        Hash32(hasher.finalize().into())
     }
 
     /// The bytes written so far that have not yet been hashed (for tests of the encodings).

@@ -13,8 +13,8 @@ use serde::Serialize;
 use super::encode::Hash32;
 use super::error::{DrawError, Infeasible, InputCode, Lack, Place, StratumName};
 use super::inputs::{
-    DrawEntity, DrawInspector, Recusal, canonical_inspectors, canonical_population, canonical_recusals,
-    fp_inputs,
+    DrawEntity, DrawInspector, EntityRow, Recusal, Text, canonical_inspectors, canonical_population,
+    canonical_recusals, fp_inputs,
 };
 use super::outcome::{ExclusionReason, IneligibleReason, StratumSummary};
 use super::rules::{Groups, Quota, Rules, Scope, StrataBy};
@@ -53,6 +53,19 @@ pub fn canonicalise(
 ) -> Result<CanonicalInputs, DrawError> {
     rules.validate()?;
     let (population, population_fp) = canonical_population(population)?;
+    canonicalise_sorted(population, population_fp, pool, recusals, rules)
+}
+
+/// [`canonicalise`] for a population already checked and in canonical order, with its fingerprint — both
+/// from a [`SortedRows`](super::SortedRows) that accepted every row.
+pub fn canonicalise_sorted(
+    population: Vec<DrawEntity>,
+    population_fp: Hash32,
+    pool: Vec<DrawInspector>,
+    recusals: Vec<Recusal>,
+    rules: Rules,
+) -> Result<CanonicalInputs, DrawError> {
+    rules.validate()?;
     let (inspectors, inspectors_fp) = canonical_inspectors(pool)?;
     let (recusals, recusals_fp) = canonical_recusals(recusals)?;
     let rules_fp = rules.fingerprint();
@@ -268,6 +281,38 @@ fn scope_fault(s: &Scope, e: &DrawEntity) -> Option<String> {
         Some(format!("tags {:?}", e.tags))
     } else {
         None
+    }
+}
+
+/// An entity as the plan and the draw see it: they read `code`, `region`, `status`, `risk_class` and
+/// `last_inspected`, and `entity_type`, `industry` and `tags` only for a scope that filters on them
+/// ([`scope_fault`]); `name` appears only in the message of a failing plan, and the other fields nowhere.
+/// A verifier that has checked and hashed a whole row keeps only this much of it. `scope`: `None` while the
+/// rules are not known yet (the three optional fields are then kept).
+pub fn planned_entity<S: AsRef<str>>(scope: Option<&Scope>, row: &EntityRow<'_, S>) -> DrawEntity {
+    let keep = |unused: fn(&Scope) -> bool| !scope.is_some_and(unused);
+    DrawEntity {
+        code: row.code.into(),
+        entity_type: if keep(|s| s.entity_types.is_empty()) {
+            row.entity_type.into()
+        } else {
+            Text::default()
+        },
+        industry: if keep(|s| s.industries.is_empty()) {
+            row.industry.into()
+        } else {
+            Text::default()
+        },
+        region: row.region.into(),
+        status: row.status.into(),
+        risk_class: row.risk_class.into(),
+        tags: if keep(|s| s.tags_any.is_empty()) {
+            row.tags.iter().map(|t| Text::from(t.as_ref())).collect()
+        } else {
+            Vec::new()
+        },
+        last_inspected: row.last_inspected.into(),
+        ..DrawEntity::default()
     }
 }
 

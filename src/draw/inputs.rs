@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encode::{Enc, Hash32};
 use super::error::{DrawError, InputCode, Place, Table};
-use super::text::{TextFault, check_text, parse_date};
+use super::text::{TextFault, check_edges, check_text, only_stable_starters, parse_date};
 
 /// The string type of the input rows: strings up to 24 bytes (codes, dates, regions, statuses) are stored
 /// inline, so a million rows cost a few allocations each instead of a dozen, and are read sequentially
@@ -105,6 +105,8 @@ pub const RECUSAL_COLUMNS: [&str; 3] = ["staff_no", "entity_code", "reason"];
 struct RowCheck {
     table: Table,
     row: usize,
+    /// Every field is known to be NFC (the whole row was checked at once).
+    nfc: bool,
 }
 
 impl RowCheck {
@@ -124,7 +126,8 @@ impl RowCheck {
         if s.len() > u32::MAX as usize {
             return Err(self.err(InputCode::TooLarge, field, format!("{} bytes", s.len())));
         }
-        check_text(s).map_err(|f| {
+        let checked = if self.nfc { check_edges(s) } else { check_text(s) };
+        checked.map_err(|f| {
             let code = match f {
                 TextFault::NotNfc => InputCode::NotNfc,
                 TextFault::Whitespace => InputCode::Whitespace,
@@ -150,61 +153,115 @@ impl RowCheck {
         Ok(())
     }
 
-    fn list(&self, field: &'static str, xs: &[Text]) -> Result<(), DrawError> {
+    fn list<S: AsRef<str>>(&self, field: &'static str, xs: &[S]) -> Result<(), DrawError> {
         for x in xs {
-            self.text(field, x)?;
+            self.text(field, x.as_ref())?;
         }
-        if let Some(w) = xs.windows(2).find(|w| w[0] >= w[1]) {
-            return Err(self.err(InputCode::NotSorted, field, format!("{:?} ≥ {:?}", w[0], w[1])));
+        if let Some(w) = xs.windows(2).find(|w| w[0].as_ref() >= w[1].as_ref()) {
+            return Err(self.err(
+                InputCode::NotSorted,
+                field,
+                format!("{:?} ≥ {:?}", w[0].as_ref(), w[1].as_ref()),
+            ));
         }
         Ok(())
     }
 }
 
-impl DrawEntity {
-    /// Checks the text, date and list rules, field by field in §4.1 order.
-    pub(crate) fn validate(&self, row: usize) -> Result<(), DrawError> {
+/// An entity's fields borrowed, as read from a file or from a [`DrawEntity`]: what the row rules check and
+/// the population fingerprint hashes, so that a reader can check and hash rows without keeping them whole.
+pub struct EntityRow<'a, S> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub entity_type: &'a str,
+    pub industry: &'a str,
+    pub address: &'a str,
+    pub authority: &'a str,
+    pub region: &'a str,
+    pub town: &'a str,
+    pub established: &'a str,
+    pub status: &'a str,
+    pub risk_class: &'a str,
+    pub tags: &'a [S],
+    pub last_inspected: &'a str,
+}
+
+impl<S: AsRef<str>> EntityRow<'_, S> {
+    /// Checks the text, date and list rules, field by field in §4.1 order; `nfc`: every field is known to
+    /// be NFC.
+    pub(crate) fn validate(&self, row: usize, nfc: bool) -> Result<(), DrawError> {
         let c = RowCheck {
             table: Table::Population,
             row,
+            nfc,
         };
-        c.key("code", &self.code)?;
-        c.text("name", &self.name)?;
-        c.text("entity_type", &self.entity_type)?;
-        c.text("industry", &self.industry)?;
-        c.text("address", &self.address)?;
-        c.text("authority", &self.authority)?;
-        c.text("region", &self.region)?;
-        c.text("town", &self.town)?;
-        c.date("established", &self.established)?;
-        c.text("status", &self.status)?;
-        c.text("risk_class", &self.risk_class)?;
-        if !matches!(self.risk_class.as_str(), "" | "A" | "B" | "C" | "D") {
+        c.key("code", self.code)?;
+        c.text("name", self.name)?;
+        c.text("entity_type", self.entity_type)?;
+        c.text("industry", self.industry)?;
+        c.text("address", self.address)?;
+        c.text("authority", self.authority)?;
+        c.text("region", self.region)?;
+        c.text("town", self.town)?;
+        c.date("established", self.established)?;
+        c.text("status", self.status)?;
+        c.text("risk_class", self.risk_class)?;
+        if !matches!(self.risk_class, "" | "A" | "B" | "C" | "D") {
             return Err(c.err(
                 InputCode::BadValue,
                 "risk_class",
                 format!("{:?} (A, B, C, D or empty)", self.risk_class),
             ));
         }
-        c.list("tags", &self.tags)?;
-        c.date("last_inspected", &self.last_inspected)?;
+        c.list("tags", self.tags)?;
+        c.date("last_inspected", self.last_inspected)?;
         Ok(())
     }
 
+    pub(crate) fn encode(&self, e: &mut Enc) {
+        e.str(self.code);
+        e.str(self.name);
+        e.str(self.entity_type);
+        e.str(self.industry);
+        e.str(self.address);
+        e.str(self.authority);
+        e.str(self.region);
+        e.str(self.town);
+        e.str(self.established);
+        e.str(self.status);
+        e.str(self.risk_class);
+        e.strs(self.tags);
+        e.str(self.last_inspected);
+    }
+}
+
+impl DrawEntity {
+    /// The fields borrowed.
+    pub fn row(&self) -> EntityRow<'_, Text> {
+        EntityRow {
+            code: &self.code,
+            name: &self.name,
+            entity_type: &self.entity_type,
+            industry: &self.industry,
+            address: &self.address,
+            authority: &self.authority,
+            region: &self.region,
+            town: &self.town,
+            established: &self.established,
+            status: &self.status,
+            risk_class: &self.risk_class,
+            tags: &self.tags,
+            last_inspected: &self.last_inspected,
+        }
+    }
+
+    /// Checks the text, date and list rules, field by field in §4.1 order.
+    pub(crate) fn validate(&self, row: usize) -> Result<(), DrawError> {
+        self.row().validate(row, false)
+    }
+
     fn encode(&self, e: &mut Enc) {
-        e.str(&self.code);
-        e.str(&self.name);
-        e.str(&self.entity_type);
-        e.str(&self.industry);
-        e.str(&self.address);
-        e.str(&self.authority);
-        e.str(&self.region);
-        e.str(&self.town);
-        e.str(&self.established);
-        e.str(&self.status);
-        e.str(&self.risk_class);
-        e.strs(&self.tags);
-        e.str(&self.last_inspected);
+        self.row().encode(e);
     }
 }
 
@@ -214,6 +271,7 @@ impl DrawInspector {
         let c = RowCheck {
             table: Table::Inspectors,
             row,
+            nfc: false,
         };
         c.key("staff_no", &self.staff_no)?;
         c.text("name", &self.name)?;
@@ -244,6 +302,7 @@ impl Recusal {
         let c = RowCheck {
             table: Table::Recusals,
             row,
+            nfc: false,
         };
         c.text("staff_no", &self.staff_no)?;
         c.text("entity_code", &self.entity_code)?;
@@ -267,6 +326,9 @@ fn prefix(s: &str) -> u128 {
     u128::from_be_bytes(b)
 }
 
+/// From this many rows on, rows already in canonical order are checked and hashed on two threads.
+const PARALLEL_ROWS: usize = 50_000;
+
 /// One list of §4.1–§4.3: how to check, encode and key its rows.
 struct ListSpec<T> {
     table: Table,
@@ -284,7 +346,10 @@ struct ListSpec<T> {
 /// position in the order given, so that a reader can point to a file line; a duplicate names the first row,
 /// in that order, whose key appeared in an earlier row. Returns the rows in canonical order and the list's
 /// fingerprint.
-fn canonicalise<T: Default>(mut rows: Vec<T>, spec: &ListSpec<T>) -> Result<(Vec<T>, Hash32), DrawError> {
+fn canonicalise<T: Default + Sync>(
+    mut rows: Vec<T>,
+    spec: &ListSpec<T>,
+) -> Result<(Vec<T>, Hash32), DrawError> {
     let key = spec.key;
     if rows.len() > u32::MAX as usize {
         return Err(DrawError::input(
@@ -309,6 +374,31 @@ fn canonicalise<T: Default>(mut rows: Vec<T>, spec: &ListSpec<T>) -> Result<(Vec
         });
         Some(keyed.into_iter().map(|(_, i)| i).collect())
     };
+    if order.is_none() && rows.len() >= PARALLEL_ROWS {
+        // Rows already in order (a bundle, a database read `ORDER BY code`): checking and hashing are
+        // independent passes over the same rows, so they run side by side; the first invalid row is the
+        // same as in one pass.
+        let (checked, fp) = std::thread::scope(|s| {
+            let hashed = s.spawn(|| {
+                let mut enc = Enc::labelled(spec.domain);
+                enc.len(rows.len());
+                for r in &rows {
+                    (spec.encode)(r, &mut enc);
+                }
+                enc.finish()
+            });
+            let checked = rows
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, r)| (spec.validate)(r, i));
+            let fp = hashed
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (checked, fp)
+        });
+        checked?;
+        return Ok((rows, fp));
+    }
     let mut enc = Enc::labelled(spec.domain);
     enc.len(rows.len());
     let mut visit = |i: usize| -> Result<(), DrawError> {
@@ -410,6 +500,81 @@ fn list_fingerprint<T>(domain: &str, rows: &[T], encode: impl Fn(&T, &mut Enc)) 
         encode(x, &mut e);
     }
     e.finish()
+}
+
+/// Checks and encodes a population read row by row in canonical order (a record bundle's `population.csv`)
+/// without keeping the rows whole. `fp_population` hashes the row count before the rows, and the count is
+/// known only at the end, so the rows' encodings are handed out ([`SortedRows::take_encoded`]) to a
+/// [`PopulationHash`] made with the expected count; the caller compares the counts at the end.
+pub struct SortedRows {
+    enc: Enc,
+    last_code: String,
+    rows: usize,
+}
+
+impl Default for SortedRows {
+    fn default() -> Self {
+        SortedRows {
+            enc: Enc::unhashed(),
+            last_code: String::new(),
+            rows: 0,
+        }
+    }
+}
+
+impl SortedRows {
+    /// Checks the next row by the rules of §4.1 (as [`canonicalise`](super::canonicalise) would) and encodes
+    /// it. `false` if it breaks a rule or its code is not after the previous row's; the caller then needs
+    /// the general path, which names the problem.
+    ///
+    /// `text` is the row as read, all its fields within: when its characters are all of the kind that is
+    /// NFC in any string, one look at it settles the NFC rule for every field.
+    pub fn push<S: AsRef<str>>(&mut self, row: &EntityRow<'_, S>, text: &str) -> bool {
+        if self.rows > 0 && row.code <= self.last_code.as_str() {
+            return false;
+        }
+        if row.validate(self.rows, only_stable_starters(text)).is_err() {
+            return false;
+        }
+        row.encode(&mut self.enc);
+        self.last_code.clear();
+        self.last_code.push_str(row.code);
+        self.rows += 1;
+        true
+    }
+
+    /// The rows accepted so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The encodings of the rows since the last call once there are at least `min` bytes of them, the
+    /// emptied `spare` taking their place.
+    pub fn take_encoded(&mut self, min: usize, spare: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+        if self.enc.collected() < min {
+            return Err(spare);
+        }
+        Ok(self.enc.take_bytes(spare))
+    }
+}
+
+/// `fp_population` of `rows` rows whose encodings come from a [`SortedRows`].
+pub struct PopulationHash(Enc);
+
+impl PopulationHash {
+    pub fn new(rows: usize) -> PopulationHash {
+        let mut e = Enc::labelled(POPULATION);
+        e.len(rows);
+        PopulationHash(e)
+    }
+
+    pub fn update(&mut self, encoded: &[u8]) {
+        self.0.raw(encoded);
+    }
+
+    pub fn finish(self) -> Hash32 {
+        self.0.finish()
+    }
 }
 
 /// `fp_population` of a population in canonical order.
@@ -548,6 +713,49 @@ mod tests {
         bad_early.name = "a ".into();
         let e = canonical_population(vec![bad_late, entity("m"), bad_early]).unwrap_err();
         assert_eq!(e.details()["field"], "population[2].name");
+    }
+
+    #[test]
+    fn long_lists_in_order_are_checked_and_hashed_as_in_one_pass() {
+        let mut rows: Vec<DrawEntity> = (0..PARALLEL_ROWS as u32 + 10)
+            .map(|i| entity(&format!("E{i:08}")))
+            .collect();
+        let (out, fp) = canonical_population(rows.clone()).unwrap();
+        assert_eq!(fp, fp_population(&out));
+        assert_eq!(out, rows);
+        // The first invalid row in order is named, whatever comes after it.
+        rows[PARALLEL_ROWS - 3].name = "x ".into();
+        rows[PARALLEL_ROWS + 5].risk_class = "E".into();
+        let e = canonical_population(rows).unwrap_err();
+        assert_eq!(
+            e.details()["field"],
+            format!("population[{}].name", PARALLEL_ROWS - 3)
+        );
+    }
+
+    #[test]
+    fn sorted_rows_check_and_hash_as_canonicalise_does() {
+        let mut rows: Vec<DrawEntity> = (0..5).map(|i| entity(&format!("E{i}"))).collect();
+        rows[2].tags = vec!["食品".into(), "餐饮".into()];
+        let mut sorted = SortedRows::default();
+        let mut encoded = Vec::new();
+        for r in &rows {
+            assert!(sorted.push(&r.row(), "a row of stable characters"));
+            encoded.extend(sorted.take_encoded(0, Vec::new()).unwrap());
+        }
+        let mut hash = PopulationHash::new(sorted.rows());
+        hash.update(&encoded);
+        assert_eq!(hash.finish(), fp_population(&rows));
+        // Out of order, a repeated code, a rule broken: refused.
+        assert!(!sorted.push(&rows[1].row(), ""));
+        assert!(!sorted.push(&rows[4].row(), ""));
+        let mut bad = entity("F");
+        bad.name = "Cafe\u{301}".into();
+        assert!(!sorted.push(&bad.row(), "F,Cafe\u{301}"));
+        bad.name = "x ".into();
+        assert!(!sorted.push(&bad.row(), "F,x "));
+        assert!(sorted.push(&entity("F").row(), ""));
+        assert_eq!(sorted.rows(), 6);
     }
 
     #[test]

@@ -33,11 +33,11 @@ pub use error::{
 };
 pub use freeze::{
     CanonicalInputs, FreezeSummary, Frozen, InputFingerprints, ReasonCount, UNCLASSIFIED, canonicalise,
-    freeze,
+    canonicalise_sorted, freeze, planned_entity,
 };
 pub use inputs::{
-    DrawEntity, DrawInspector, ENTITY_COLUMNS, INSPECTOR_COLUMNS, RECUSAL_COLUMNS, Recusal, Text, fp_inputs,
-    fp_inspectors, fp_population, fp_recusals,
+    DrawEntity, DrawInspector, ENTITY_COLUMNS, EntityRow, INSPECTOR_COLUMNS, PopulationHash, RECUSAL_COLUMNS,
+    Recusal, SortedRows, Text, fp_inputs, fp_inspectors, fp_population, fp_recusals,
 };
 pub use outcome::{
     Excluded, ExclusionReason, GroupEntry, Ineligible, IneligibleReason, Outcome, ReserveEntry,

@@ -17,8 +17,24 @@ pub(crate) enum TextFault {
 pub(crate) fn check_text(s: &str) -> Result<(), TextFault> {
     // ASCII is always NFC, and so is text made only of characters that never change under NFC and never
     // combine (most Chinese text); this quick path matters for a million names and addresses.
-    if !s.is_ascii() && !s.chars().all(stable_starter) && !is_nfc(s) {
+    if !only_stable_starters(s) && !is_nfc(s) {
         return Err(TextFault::NotNfc);
+    }
+    check_edges(s)
+}
+
+/// The white-space half of [`check_text`], for text known to be NFC.
+pub(crate) fn check_edges(s: &str) -> Result<(), TextFault> {
+    // Most fields begin and end with ASCII other than white space or with a CJK ideograph (a lead byte
+    // E4..E9, three bytes from the end for the last character): no need to decode them.
+    let b = s.as_bytes();
+    let plain = |c: u8| (c < 0x80 && !matches!(c, b'\t'..=b'\r' | b' ')) || (0xE4..=0xE9).contains(&c);
+    let last_ok = match b.last() {
+        Some(&c) if c < 0x80 => plain(c),
+        _ => b.len() >= 3 && (0xE4..=0xE9).contains(&b[b.len() - 3]),
+    };
+    if b.first().is_some_and(|&c| plain(c)) && last_ok {
+        return Ok(());
     }
     let mut chars = s.chars();
     let first = chars.next();
@@ -27,6 +43,37 @@ pub(crate) fn check_text(s: &str) -> Result<(), TextFault> {
         return Err(TextFault::Whitespace);
     }
     Ok(())
+}
+
+/// Whether `s` holds only [`stable_starter`]s, and so is NFC. Most text (ASCII, Latin-1, CJK ideographs,
+/// CJK and full-width punctuation) is recognised by a pass over its bytes that the compiler vectorises;
+/// anything else is decided character by character.
+pub(crate) fn only_stable_starters(s: &str) -> bool {
+    quick_stable(s.as_bytes()) || s.chars().all(stable_starter)
+}
+
+/// `true` only if every character of `b` (valid UTF-8) is a stable starter: its lead bytes are all ASCII or
+/// C2..CB (U+0080..U+02FF), E4 not followed by B7 (U+4000..U+4FFF but U+4DC0..U+4DFF), E5..E9 (U+5000..U+9FFF),
+/// E3 80 80..A9 or E3 90..BF (U+3000..U+3029, U+3400..U+3FFF), or EF BC 81..BF or EF BD 80..A0
+/// (U+FF01..U+FF60). `false` means "look closer".
+fn quick_stable(b: &[u8]) -> bool {
+    // Lead bytes other than these can begin only characters outside the set; E4 B7 begins U+4DC0..U+4DFF.
+    let lead_bad = |c: u8| c >= 0xCC && !(0xE3..=0xE9).contains(&c) && c != 0xEF;
+    let bad = b.last().map_or(0, |&c| u8::from(lead_bad(c)))
+        | b.iter().zip(b.iter().skip(1)).fold(0u8, |bad, (&c, &next)| {
+            bad | u8::from(lead_bad(c)) | u8::from(c == 0xE4 && next == 0xB7)
+        });
+    bad == 0
+        && memchr::memchr_iter(0xE3, b).all(|i| match (b.get(i + 1), b.get(i + 2)) {
+            (Some(0x90..=0xBF), _) => true,
+            (Some(0x80), Some(&c)) => c <= 0xA9,
+            _ => false,
+        })
+        && memchr::memchr_iter(0xEF, b).all(|i| match (b.get(i + 1), b.get(i + 2)) {
+            (Some(0xBC), Some(&c)) => c >= 0x81,
+            (Some(0xBD), Some(&c)) => c <= 0xA0,
+            _ => false,
+        })
 }
 
 /// Characters with NFC_Quick_Check = Yes and canonical combining class 0 (checked by a test against the
@@ -108,6 +155,48 @@ mod tests {
             n += 1;
         }
         assert!(n > 70_000);
+    }
+
+    #[test]
+    fn the_byte_path_agrees_with_stable_starter() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let one = c.encode_utf8(&mut buf);
+            if quick_stable(one.as_bytes()) {
+                assert!(stable_starter(c), "{:04X}", c as u32);
+            }
+            assert_eq!(only_stable_starters(one), stable_starter(c), "{:04X}", c as u32);
+            // In the middle of other text too.
+            let mid = format!("永{c}州");
+            assert_eq!(only_stable_starters(&mid), stable_starter(c), "{:04X}", c as u32);
+        }
+        // The quick path takes the common characters of a register.
+        assert!(quick_stable(
+            "永州市盛和茶业有限责任公司（自然人投资或控股）、个体 2012-07-12".as_bytes()
+        ));
+        assert!(only_stable_starters("永州市冷水滩区 No.1（个体）"));
+        assert!(only_stable_starters("91431100000035916E,2012-07-12,永州"));
+        assert!(!only_stable_starters("91431100000035916E,2012-07-12\u{f900}"));
+        assert!(!only_stable_starters("永州\u{f900}"));
+        assert!(!only_stable_starters("cafe\u{301}"));
+    }
+
+    #[test]
+    fn edges_are_checked_as_characters() {
+        for (s, ok) in [
+            ("永州", true),
+            ("a", true),
+            ("", true),
+            ("永 ", false),
+            ("\u{3000}永", false),
+            ("永\u{a0}", false),
+            ("\u{2028}", false),
+            ("é", true),
+            ("𠮷", true),
+            ("a\u{85}", false),
+        ] {
+            assert_eq!(check_edges(s).is_ok(), ok, "{s:?}");
+        }
     }
 
     #[test]

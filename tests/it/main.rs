@@ -2,6 +2,7 @@
 
 mod audit;
 mod backup;
+mod bundle_reading;
 mod ceremony;
 mod cli_basics;
 mod corpus;

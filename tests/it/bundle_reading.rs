@@ -1,0 +1,262 @@
+//! Reading bundles quickly without changing a verdict or an error: the fast CSV reader of bundle files against
+//! the general one, rows out of canonical order, invalid UTF-8, an empty population.
+
+use std::path::Path;
+
+use fairdraw::Lang;
+use fairdraw::bundle::{self, Bundle, Verdict};
+use proptest::prelude::*;
+
+use crate::verify::sample;
+
+fn folder(dir: &Path) -> bundle::BundleJson {
+    let (frozen, json) = sample();
+    bundle::write(dir, &json, &frozen).unwrap();
+    json
+}
+
+/// The verdict or error message, the same from the command line's `verify_path` as from `Bundle::read`
+/// then `verify`.
+fn message(path: &Path) -> String {
+    let said = |r: fairdraw::Result<Verdict>| match r {
+        Ok(v) => v.message(Lang::En),
+        Err(e) => e.message(Lang::En),
+    };
+    let general = said(Bundle::read(path).and_then(bundle::verify));
+    assert_eq!(said(bundle::verify_path(path)), general);
+    general
+}
+
+/// Zips the files of a bundle folder as they are (possibly edited).
+fn zip_folder(dir: &Path, zip: &Path) {
+    let mut w = zip::ZipWriter::new(std::fs::File::create(zip).unwrap());
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, &std::fs::read(entry.path()).unwrap()).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn rows_out_of_canonical_order_still_verify_and_duplicates_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let json = folder(&dir);
+    let p = dir.join("population.csv");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let zip = tmp.path().join("r.zip");
+    zip_folder(&dir, &zip);
+    for path in [&dir, &zip] {
+        assert!(
+            matches!(bundle::verify(Bundle::read(path).unwrap()).unwrap(), Verdict::Match { seed, .. } if seed == json.seed)
+        );
+        assert!(message(path).starts_with("MATCH"));
+    }
+    // Line 5 repeats line 2's row (the last entity, after the reversal).
+    lines[4] = lines[1];
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let code = lines[1].split(',').next().unwrap();
+    assert_eq!(
+        message(&dir),
+        format!("population.csv line 5, column code: appears twice: {code} 永州𠮷11号餐饮店")
+    );
+}
+
+#[test]
+fn invalid_utf8_in_population_is_named_by_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    folder(&dir);
+    let p = dir.join("population.csv");
+    let mut bytes = std::fs::read(&p).unwrap();
+    // The first byte of 永 on line 4 (the third entity's name) becomes a lone continuation byte.
+    let line_start: usize = bytes.split(|&b| b == b'\n').take(3).map(|l| l.len() + 1).sum();
+    let at = line_start + bytes[line_start..].iter().position(|&b| b == 0xE6).unwrap();
+    bytes[at] = 0x80;
+    std::fs::write(&p, &bytes).unwrap();
+    let zip = tmp.path().join("r.zip");
+    zip_folder(&dir, &zip);
+    for path in [&dir, &zip] {
+        assert_eq!(
+            message(path),
+            "population.csv: line 4 cannot be read: CSV parse error: record 3 (line 4, field: 1, byte: 529): \
+             invalid utf-8: invalid UTF-8 in field 1 near byte index 0"
+        );
+    }
+}
+
+#[test]
+fn an_empty_population_reads_and_mismatches_an_empty_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let json = folder(&dir);
+    let p = dir.join("population.csv");
+    let header = std::fs::read_to_string(&p)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&p, format!("{header}\n")).unwrap();
+    let b = Bundle::read(&dir).unwrap();
+    assert!(b.population.is_empty());
+    let empty = fairdraw::draw::fp_population(&[]);
+    assert_eq!(
+        message(&dir),
+        format!(
+            "MISMATCH: first difference at fingerprints.population: recorded {}, recomputed {empty}",
+            json.fingerprints.population
+        )
+    );
+    std::fs::write(&p, "").unwrap();
+    assert!(
+        message(&dir).starts_with("population.csv: line 1 must be the header code,name,"),
+        "{}",
+        message(&dir)
+    );
+}
+
+#[test]
+fn a_damaged_zip_entry_is_reported_as_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    folder(&dir);
+    let zip = tmp.path().join("r.zip");
+    zip_folder(&dir, &zip);
+    // Flip a byte inside the compressed population.csv: it inflates to something else.
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let name = bytes.windows(14).position(|w| w == b"population.csv").unwrap();
+    let at = name + 14 + 200;
+    bytes[at] ^= 0x01;
+    std::fs::write(&zip, &bytes).unwrap();
+    assert_eq!(
+        message(&zip),
+        "population.csv: line 2 cannot be read: CSV parse error: record 1 (line 2, field: 4, byte: 111): \
+         invalid utf-8: invalid UTF-8 in field 4 near byte index 0"
+    );
+}
+
+#[test]
+fn the_readers_agree_on_bundle_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    folder(&dir);
+    for name in ["population.csv", "inspectors.csv", "recusals.csv"] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert!(bundle::readers_agree(&bytes), "{name}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_readers_agree_on_any_csv_like_text(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                Just("code,name,entity_type,industry,address,authority,region,town,established,status,risk_class,tags,last_inspected\n"),
+                Just("staff_no,entity_code,reason\n"),
+                Just("\"[\"\"食品\"\"]\""), Just("[]"), Just("\"[\"\"a\"\",\"\"b\"\"]\""),
+                Just(","), Just(",,,,,,,,,,,,"), Just("\n"), Just("\r\n"), Just("\""), Just("\"\""),
+                Just("永州"), Just("a"), Just(" "), Just("2026-01-01"), Just("\u{feff}"),
+            ],
+            0..40,
+        )
+    ) {
+        let text: String = parts.concat();
+        prop_assert!(bundle::readers_agree(text.as_bytes()), "{:?}", text);
+    }
+}
+
+/// `verify_path` keeps of each entity only what `draw::planned_entity` keeps: under every kind of rules the
+/// plan and the draw must come out the same from those rows as from whole ones.
+#[test]
+fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
+    use crate::draw_fixtures::{code, entity, inspector, recusal, rules, secret};
+    use fairdraw::draw::{self, DrawEntity, Rules};
+    use serde_json::json;
+
+    let regions = ["冷水滩区", "零陵区", "祁阳市", ""];
+    let population: Vec<DrawEntity> = (0..80u64)
+        .map(|i| {
+            let n = i as usize;
+            DrawEntity {
+                entity_type: ["有限责任公司", "个体工商户"][n % 2].into(),
+                industry: ["餐饮服务", "食品销售", "制造业"][n % 3].into(),
+                address: format!("永州市{i}号").into(),
+                authority: ["永州市市场监督管理局", "零陵分局"][n % 2].into(),
+                region: regions[n % 4].into(),
+                town: ["凤凰街道", "梅湾街道"][n % 2].into(),
+                established: format!("20{:02}-03-02", i % 20).into(),
+                status: ["存续", "在业", "吊销"][n % 3].into(),
+                risk_class: ["A", "B", "C", ""][n % 4].into(),
+                tags: if n % 2 == 0 {
+                    vec!["食品经营".into()]
+                } else {
+                    vec!["网络经营".into(), "食品经营".into()]
+                },
+                last_inspected: if n % 5 == 0 {
+                    "2026-01-10".into()
+                } else {
+                    "".into()
+                },
+                ..entity(&code(i), &format!("永州𠮷{i}号店"))
+            }
+        })
+        .collect();
+    let mut pool: Vec<_> = (0..12)
+        .map(|i| {
+            let mut m = inspector(&format!("A{i:02}"), &format!("甲{i}"), "D01");
+            m.region = regions[i % 3].into();
+            m
+        })
+        .collect();
+    pool.push(inspector("B00", "乙", "D13"));
+    let recusals = vec![
+        recusal("A01", &code(3), "亲属关系"),
+        recusal("A02", &code(8), "曾任职"),
+    ];
+    let variants = [
+        json!({"strata": "none", "quota": {"mode": "count", "total": 9}}),
+        json!({"strata": "risk_class", "quota": {"mode": "ratio", "ratios": [{"stratum": "A", "bp": 5000}], "default_bp": 2500}}),
+        json!({"strata": "region", "quota": {"mode": "count", "total": 12},
+               "scope": {"regions": [], "industries": ["制造业", "食品销售", "餐饮服务"], "entity_types": ["个体工商户", "有限责任公司"],
+                         "risk_classes": [], "tags_any": ["食品经营"]}}),
+    ];
+    for variant in variants {
+        let mut r = rules();
+        for (k, v) in variant.as_object().unwrap() {
+            r[k] = v.clone();
+        }
+        r["inspectors"]["recuse_same_region"] = json!(true);
+        r["exclusions"]["inspected_within_days"] = json!(365);
+        r["exclusions"]["statuses"] = json!(["吊销"]);
+        let rules = Rules::from_value(r).unwrap();
+        let whole = draw::freeze(population.clone(), pool.clone(), recusals.clone(), rules.clone()).unwrap();
+        let seed = secret(&format!("{variant}"));
+        let expected = draw::draw(&whole, &seed);
+        for scope in [None, Some(&rules.scope)] {
+            let kept: Vec<DrawEntity> = whole
+                .population()
+                .iter()
+                .map(|e| draw::planned_entity(scope, &e.row()))
+                .collect();
+            let lean = draw::canonicalise_sorted(
+                kept,
+                whole.fingerprints().population,
+                pool.clone(),
+                recusals.clone(),
+                rules.clone(),
+            )
+            .unwrap()
+            .plan()
+            .unwrap();
+            assert_eq!(lean.summary(), whole.summary(), "{variant}");
+            assert_eq!(draw::draw(&lean, &seed), expected, "{variant}");
+        }
+    }
+}
