@@ -17,6 +17,7 @@
 pub mod fields;
 pub mod parse;
 pub mod problem;
+pub mod sort;
 pub mod source;
 
 use std::collections::HashMap;
@@ -41,6 +42,7 @@ pub use fields::MatchKind;
 use fields::{ExplicitMap, FieldSpec, Header, HeaderSearch};
 use parse::{Departments, Parsed, Record, RowContext};
 pub use problem::{ImportError, Problem, Reason, Severity};
+use sort::ExternalSort;
 pub use source::Encoding;
 use source::{Flow, Position, RawRow, Source};
 
@@ -228,8 +230,13 @@ struct KeyIndex {
 
 impl KeyIndex {
     fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An index with room for `keys` keys before it grows (growing rehashes every key).
+    fn with_capacity(keys: usize) -> Self {
         KeyIndex {
-            table: hashbrown::HashTable::new(),
+            table: hashbrown::HashTable::with_capacity(keys),
             hasher: hashbrown::DefaultHashBuilder::default(),
             arena: String::new(),
             entries: Vec::new(),
@@ -285,7 +292,12 @@ impl<'a> RowChecker<'a> {
     }
 
     fn check(&mut self, row: &RawRow) -> Result<Parsed> {
-        let mut parsed = parse::parse_row(&self.ctx, row);
+        let parsed = parse::parse_row(&self.ctx, row);
+        self.check_parsed(row, parsed)
+    }
+
+    /// The checks of [`RowChecker::check`] after `parse::parse_row`, which may run on another thread.
+    fn check_parsed(&mut self, row: &RawRow, mut parsed: Parsed) -> Result<Parsed> {
         if let Some((key, col)) = &parsed.key {
             let first = self.keys.first_row_or_insert(key, row.number).map_err(|()| {
                 Error::from(ImportError::TooLarge {
@@ -530,27 +542,58 @@ pub fn import_file(
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
+    import_file_sorting(
+        db,
+        register,
+        path,
+        options,
+        &SortSettings::default(),
+        now,
+        progress,
+    )
+}
+
+/// Where and in what pieces an entity import sorts its rows (see [`sort`]). Not a user setting: tests use it
+/// to force the spill-and-merge path on a few rows, and to point the temporary files at a full disk.
+#[derive(Clone, Debug)]
+pub struct SortSettings {
+    /// The folder of the unnamed temporary run files.
+    pub temp_dir: PathBuf,
+    /// How many bytes of encoded rows are sorted in memory before a run is written out.
+    pub run_bytes: usize,
+}
+
+impl Default for SortSettings {
+    /// The system's temporary folder (`TMPDIR`), runs of [`sort::DEFAULT_RUN_BYTES`].
+    fn default() -> Self {
+        SortSettings {
+            temp_dir: std::env::temp_dir(),
+            run_bytes: sort::DEFAULT_RUN_BYTES,
+        }
+    }
+}
+
+/// [`import_file`] with explicit [`SortSettings`].
+pub fn import_file_sorting(
+    db: &mut Db,
+    register: Register,
+    path: &Path,
+    options: &ImportOptions,
+    sorting: &SortSettings,
+    now: DateTime<FixedOffset>,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportSummary> {
     // A fixed, larger page cache for the import (the small registers are upserted in file order, so their
-    // inserts touch pages all over the B-tree; it is also the memory budget of the entity stage's sort) keeps
-    // memory bounded; the old size is restored afterwards.
-    // The entity stage (`registers::EntityStage`) and its sort must spill to temporary files rather than grow
-    // in memory: the bundled SQLite keeps temporary tables in memory unless told otherwise.
+    // inserts touch pages all over the B-tree) keeps memory bounded; the old size is restored afterwards.
     let old_cache: i64 = db.conn().query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    let old_temp_store: i64 = db.conn().query_row("PRAGMA temp_store", [], |r| r.get(0))?;
     db.conn().pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-    db.conn().pragma_update(None, "temp_store", TEMP_STORE_FILE)?;
-    let result = import_into(db, register, path, options, now, progress);
-    let restored = db
-        .conn()
-        .pragma_update(None, "cache_size", old_cache)
-        .and_then(|()| db.conn().pragma_update(None, "temp_store", old_temp_store));
+    let result = import_into(db, register, path, options, sorting, now, progress);
+    let restored = db.conn().pragma_update(None, "cache_size", old_cache);
     let summary = result?;
     restored?;
     Ok(summary)
 }
 
-/// `PRAGMA temp_store = FILE`.
-const TEMP_STORE_FILE: i64 = 1;
 /// [`import_file`] for a caller that shows every outcome as a report (the desktop app): the row errors of an
 /// all-or-nothing import come back as the summary itself, `committed: false`, with the counts and problems
 /// the error carries (nothing was written, as with `import_file`). Every other failure is still an error.
@@ -579,6 +622,7 @@ fn import_into(
     register: Register,
     path: &Path,
     options: &ImportOptions,
+    sorting: &SortSettings,
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
@@ -629,10 +673,67 @@ fn import_into(
     // One journaled transaction: the rows, the `import_run` row and the `register_imported` entry are written
     // together or not at all (a failed or all-or-nothing-refused import leaves no entry).
     let mut summary = journal::transact(db, "import", |tx| {
-        import_rows(tx, &mut src, &header, summary, report, options, now, progress)
+        import_rows(
+            tx, &mut src, &header, summary, report, options, sorting, now, progress,
+        )
     })?;
     summary.committed = true;
     Ok(summary)
+}
+
+/// Rows travel from the reading thread to the checking thread in batches of this many.
+const ROW_BATCH: usize = 256;
+
+/// How many batches may wait between the two threads: enough to smooth out their pace, few enough that the
+/// rows in flight take a few megabytes at most.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// Calls `f` with the rows of `sheet` in order and what `prepare` made of each, reading and preparing them on
+/// a second thread: decoding a GBK file, splitting its CSV records (or unzipping and parsing an xlsx sheet) and
+/// parsing the rows into domain values run on one core while `f` checks and stores them on the other, so the
+/// wall time is about the longer of the two rather than their sum.
+/// An error of `f` stops the reading; an error of the reading comes after `f` has seen every row before it,
+/// as when reading on one thread.
+fn read_rows_in_background<T: Send>(
+    src: &mut Source,
+    sheet: Option<&str>,
+    prepare: &(dyn Fn(&RawRow) -> T + Sync),
+    f: &mut dyn FnMut(RawRow, T, Position) -> Result<()>,
+) -> Result<()> {
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<(RawRow, T, Position)>>(BATCHES_IN_FLIGHT);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(ROW_BATCH);
+            let read = src.rows(sheet, &mut |row, pos| {
+                let prepared = prepare(&row);
+                batch.push((row, prepared, pos));
+                if batch.len() == ROW_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(ROW_BATCH));
+                    if send.send(full).is_err() {
+                        // The checking side gave up with an error of its own: stop reading.
+                        return Ok(Flow::Stop);
+                    }
+                }
+                Ok(Flow::Continue)
+            });
+            if !batch.is_empty() {
+                // Ignored: if the checking side is gone, it has its own error to report.
+                let _ = send.send(batch);
+            }
+            read
+        });
+        let checked = receive
+            .iter()
+            .flatten()
+            .try_for_each(|(row, prepared, pos)| f(row, prepared, pos));
+        // Dropping the receiver ends a reader still waiting to send.
+        drop(receive);
+        let read = match reader.join() {
+            Ok(read) => read,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        checked.and(read)
+    })
 }
 
 /// Reads the data rows of `src` below the header into the open transaction, then records the run.
@@ -644,6 +745,7 @@ fn import_rows(
     mut summary: ImportSummary,
     mut report: Option<TableWriter>,
     options: &ImportOptions,
+    sorting: &SortSettings,
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
@@ -652,39 +754,52 @@ fn import_rows(
     let sheet = summary.sheet.clone();
     let bytes_total = src.size();
     let departments = Departments::load(tx)?;
-    let mut checker = RowChecker::new(RowContext {
+    let ctx = RowContext {
         register,
         file: &file,
         sheet: sheet.as_deref(),
         headers: &header.headers,
         map: &header.map,
         departments: &departments,
-    });
-    // Entities (the register with a million rows) are upserted in key order at the end; the small registers row
-    // by row.
-    let mut stage = match register {
-        Register::Entities => Some(registers::EntityStage::new(tx)?),
+    };
+    let mut checker = RowChecker::new(ctx);
+    // Room for as many keys as a file of this size is likely to hold (about 100 bytes per row at the least).
+    if register == Register::Entities {
+        checker.keys = KeyIndex::with_capacity((bytes_total / 100).min(1 << 24) as usize);
+    }
+    // Entities (the register with a million rows) are sorted by key and upserted in key order at the end
+    // (`registers::upsert_sorted_entities`); the small registers row by row.
+    let mut sorted = match register {
+        Register::Entities => Some(ExternalSort::new(
+            &sorting.temp_dir,
+            sorting.run_bytes,
+            registers::encoded_key_range,
+        )),
         _ => None,
     };
     let mut last_number = header.row;
     let mut pending_blank = 0u64;
     let mut last_pos = Position::default();
-    src.rows(sheet.as_deref(), &mut |row, pos| {
+    // The reading thread parses each data row (`None` for the header rows and blank rows).
+    let header_row = header.row;
+    let prepare =
+        move |row: &RawRow| (row.number > header_row && !row.is_blank()).then(|| parse::parse_row(&ctx, row));
+    read_rows_in_background(src, sheet.as_deref(), &prepare, &mut |row, parsed, pos| {
         last_pos = pos;
         if row.number <= header.row {
-            return Ok(Flow::Continue);
+            return Ok(());
         }
         // Rows missing between two rows of the file (xlsx, or blank CSV lines) are blank rows too.
         pending_blank += u64::from(row.number.saturating_sub(last_number + 1));
         last_number = row.number;
-        if row.is_blank() {
+        let Some(parsed) = parsed else {
             pending_blank += 1;
-            return Ok(Flow::Continue);
-        }
+            return Ok(());
+        };
         // Blank rows count only when a data row follows them: trailing blank rows are not part of the data.
         summary.blank_rows += std::mem::take(&mut pending_blank);
         summary.rows += 1;
-        let parsed = checker.check(&row)?;
+        let parsed = checker.check_parsed(&row, parsed)?;
         let warnings = parsed
             .problems
             .iter()
@@ -696,8 +811,10 @@ fn import_rows(
             Some(record) => {
                 // After the first error an all-or-nothing import will roll back: stop writing, keep checking.
                 if options.partial || summary.rejected == 0 {
-                    match (&mut stage, record) {
-                        (Some(stage), Record::Entity(e)) => stage.push(e)?,
+                    match (&mut sorted, record) {
+                        (Some(sorted), Record::Entity(e)) => {
+                            sorted.push(|out| registers::encode_entity(e, out))?
+                        }
                         _ => count(&mut summary, store(tx, record)?),
                     }
                 }
@@ -732,7 +849,7 @@ fn import_rows(
                 bytes_total,
             });
         }
-        Ok(Flow::Continue)
+        Ok(())
     })?;
     progress(ImportProgress {
         rows_done: summary.rows,
@@ -751,8 +868,9 @@ fn import_rows(
         summary.unchanged = 0;
         return Err(ImportError::RowErrors(Box::new(summary)).into());
     }
-    if let Some(stage) = stage {
-        stage.finish(|u| count(&mut summary, u))?;
+    if let Some(sorted) = sorted {
+        let mut merged = sorted.finish()?;
+        registers::upsert_sorted_entities(tx, |out| merged.next(out), |u| count(&mut summary, u))?;
     }
     tx.execute(
         "INSERT INTO import_run (register, file_name, file_sha256, imported_at, added, updated, unchanged, rejected, partial)
