@@ -324,9 +324,9 @@ pub fn upsert_sorted_entities(
         .query([])?
         .next()?
         .is_none();
-    let mut insert = conn.prepare(&format!(
-        "INSERT INTO entity ({ENTITY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-    ))?;
+    let mut insert = conn.prepare(&insert_entities_sql(1))?;
+    let mut insert_many = conn.prepare(&insert_entities_sql(INSERT_ROWS))?;
+    let mut inserts: Vec<usize> = Vec::with_capacity(UPSERT_CHUNK);
     let mut update = conn.prepare(
         "UPDATE entity SET name = ?2, entity_type = ?3, industry = ?4, address = ?5, authority = ?6, region = ?7,
              town = ?8, established = ?9, status = ?10, risk_class = ?11, tags = ?12, last_inspected = ?13
@@ -373,25 +373,51 @@ pub fn upsert_sorted_entities(
                 &mut stored_at,
             )?;
         }
+        inserts.clear();
         for (i, old) in stored_at.iter().enumerate() {
             let new = entity(i);
             let outcome = match old {
                 None => {
-                    bind_values(&mut insert, new)?;
-                    insert.raw_execute()?;
+                    inserts.push(i);
                     Upsert::Added
                 }
                 Some((start, end)) if &stored[*start..*end] == new => Upsert::Unchanged,
                 Some(_) => {
-                    bind_values(&mut update, new)?;
+                    bind_values(&mut update, 0, new)?;
                     update.raw_execute()?;
                     Upsert::Updated
                 }
             };
             done(outcome);
         }
+        // New rows go in `INSERT_ROWS` at a time: one statement per row costs more in starting and finishing
+        // the statement than in inserting the row.
+        let mut groups = inserts.chunks_exact(INSERT_ROWS);
+        for group in &mut groups {
+            for (k, &i) in group.iter().enumerate() {
+                bind_values(&mut insert_many, k * ENTITY_VALUES, entity(i))?;
+            }
+            insert_many.raw_execute()?;
+        }
+        for &i in groups.remainder() {
+            bind_values(&mut insert, 0, entity(i))?;
+            insert.raw_execute()?;
+        }
     }
     Ok(())
+}
+
+/// How many rows one multi-row `INSERT` of [`upsert_sorted_entities`] adds (13 values each, well within
+/// SQLite's limit of 32,766 parameters).
+const INSERT_ROWS: usize = 32;
+
+/// `INSERT INTO entity (...) VALUES (?, ...), ...` for `rows` rows.
+fn insert_entities_sql(rows: usize) -> String {
+    let row = format!("({})", vec!["?"; ENTITY_VALUES].join(", "));
+    format!(
+        "INSERT INTO entity ({ENTITY_COLUMNS}) VALUES {}",
+        vec![row; rows].join(", ")
+    )
 }
 
 /// UTF-8 bytes as an SQL TEXT value (bound as they are, without a copy into a `String`).
@@ -399,15 +425,15 @@ fn text(bytes: &[u8]) -> rusqlite::types::ToSqlOutput<'_> {
     rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(bytes))
 }
 
-/// Binds the 13 values of an encoded entity to `?1`–`?13`.
-fn bind_values(stmt: &mut rusqlite::Statement<'_>, encoded: &[u8]) -> Result<()> {
+/// Binds the 13 values of an encoded entity to the parameters after the first `skip`.
+fn bind_values(stmt: &mut rusqlite::Statement<'_>, skip: usize, encoded: &[u8]) -> Result<()> {
     use rusqlite::types::{ToSqlOutput, ValueRef};
     for (i, value) in decode_values(encoded).into_iter().enumerate() {
         let value = match value {
             Some(bytes) => text(bytes),
             None => ToSqlOutput::Borrowed(ValueRef::Null),
         };
-        stmt.raw_bind_parameter(i + 1, value)?;
+        stmt.raw_bind_parameter(skip + i + 1, value)?;
     }
     Ok(())
 }

@@ -343,6 +343,17 @@ impl Source {
         sheet: Option<&str>,
         f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
     ) -> Result<()> {
+        self.rows_reusing(sheet, &mut || None, f)
+    }
+
+    /// [`Source::rows`], filling the rows `spare` hands back (rows `f` is done with) instead of new ones where
+    /// it can: a CSV row then reuses its cells' strings rather than allocating one per cell.
+    pub fn rows_reusing(
+        &mut self,
+        sheet: Option<&str>,
+        spare: &mut dyn FnMut() -> Option<RawRow>,
+        f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
+    ) -> Result<()> {
         // A row wider than any spreadsheet program can hold is a broken or hostile file: refuse it by its row
         // rather than carry 100,000 cells through every check.
         let path = self.path.clone();
@@ -360,7 +371,7 @@ impl Source {
             f(row, pos)
         };
         match self.kind {
-            Kind::Csv => self.csv_rows(f),
+            Kind::Csv => self.csv_rows(spare, f),
             Kind::Xlsx => {
                 let path = self.path.clone();
                 let sheet = sheet.ok_or_else(|| unreadable(&path, "no sheet"))?;
@@ -384,7 +395,11 @@ impl Source {
         }
     }
 
-    fn csv_rows(&mut self, f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>) -> Result<()> {
+    fn csv_rows(
+        &mut self,
+        spare: &mut dyn FnMut() -> Option<RawRow>,
+        f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
+    ) -> Result<()> {
         let path = self.path.clone();
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         let counter = Rc::new(StdCell::new(0u64));
@@ -437,23 +452,43 @@ impl Source {
                 }
             }
             number = number.saturating_add(1);
-            let cells = record
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        CellValue::Empty
-                    } else {
-                        CellValue::Text(s.to_string())
-                    }
-                })
-                .collect();
+            let mut row = spare().unwrap_or(RawRow {
+                number,
+                cells: Vec::new(),
+            });
+            row.number = number;
+            fill_cells(&mut row.cells, &record);
             let pos = Position {
                 bytes_read: Some(counter.get()),
                 rows_total: None,
             };
-            if f(RawRow { number, cells }, pos)? == Flow::Stop {
+            if f(row, pos)? == Flow::Stop {
                 return Ok(());
             }
+        }
+    }
+}
+
+/// Makes `cells` the cells of a CSV record (an empty field is an empty cell), writing into the strings already
+/// there.
+fn fill_cells(cells: &mut Vec<CellValue>, record: &csv::StringRecord) {
+    cells.truncate(record.len());
+    for (i, field) in record.iter().enumerate() {
+        let cell = if field.is_empty() {
+            CellValue::Empty
+        } else {
+            match cells.get_mut(i) {
+                Some(CellValue::Text(t)) => {
+                    t.clear();
+                    t.push_str(field);
+                    continue;
+                }
+                _ => CellValue::Text(field.to_string()),
+            }
+        };
+        match cells.get_mut(i) {
+            Some(c) => *c = cell,
+            None => cells.push(cell),
         }
     }
 }
@@ -835,6 +870,35 @@ mod tests {
         assert_eq!(number_text(110105000000001.0), "110105000000001");
         assert_eq!(number_text(1.5), "1.5");
         assert_eq!(CellValue::Number(1001.0).display(), "1001");
+    }
+
+    #[test]
+    fn reused_rows_hold_exactly_the_new_record() {
+        let mut cells = vec![
+            CellValue::Text("old long text".into()),
+            CellValue::Empty,
+            CellValue::Number(1.0),
+            CellValue::Text("gone".into()),
+        ];
+        fill_cells(&mut cells, &csv::StringRecord::from(vec!["a", "b", ""]));
+        assert_eq!(
+            cells,
+            [
+                CellValue::Text("a".into()),
+                CellValue::Text("b".into()),
+                CellValue::Empty
+            ]
+        );
+        fill_cells(&mut cells, &csv::StringRecord::from(vec!["", "x", "y", "z"]));
+        assert_eq!(
+            cells,
+            [
+                CellValue::Empty,
+                CellValue::Text("x".into()),
+                CellValue::Text("y".into()),
+                CellValue::Text("z".into())
+            ]
+        );
     }
 
     #[test]
