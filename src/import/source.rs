@@ -433,7 +433,8 @@ impl Source {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(BufReader::with_capacity(1 << 16, BlankLines::new(reader)));
+            .buffer_capacity(1 << 16)
+            .from_reader(BlankLines::new(reader));
         let mut record = csv::StringRecord::new();
         // Thanks to `BlankLines`, every physical line outside quotes is a record, so the record index is the
         // row number Excel shows (a record spanning lines inside quotes is one row in Excel too).
@@ -721,15 +722,19 @@ impl<R: Read> Read for DecodeReader<R> {
                 self.input_pos = 0;
                 self.eof = self.input_len == 0;
             }
+            // A large enough `buf` is decoded into directly, saving a copy of every byte; a small one gets the
+            // decoder's output through `output`.
+            let direct = buf.len() >= DIRECT_DECODE_MIN;
+            let target: &mut [u8] = if direct { &mut *buf } else { &mut self.output };
             let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
                 &self.input[self.input_pos..self.input_len],
-                &mut self.output,
+                target,
                 self.eof,
             );
             self.input_pos += read;
             self.offset += read as u64;
             self.output_pos = 0;
-            self.output_len = written;
+            self.output_len = if direct { 0 } else { written };
             match result {
                 encoding_rs::DecoderResult::Malformed(bad, extra) => {
                     let offset = self.offset.saturating_sub(bad as u64 + extra as u64);
@@ -747,9 +752,15 @@ impl<R: Read> Read for DecodeReader<R> {
                 encoding_rs::DecoderResult::InputEmpty if self.eof => self.finished = true,
                 _ => {}
             }
+            if direct && written > 0 {
+                return Ok(written);
+            }
         }
     }
 }
+
+/// The smallest read buffer [`DecodeReader`] decodes into directly (room for many characters of any encoding).
+const DIRECT_DECODE_MIN: usize = 1024;
 
 fn data_ref_value(v: &DataRef<'_>) -> CellValue {
     match v {
@@ -957,6 +968,33 @@ mod tests {
             BlankLines::new(Trickle { data: input.as_bytes(), step }).read_to_end(&mut out).unwrap();
             proptest::prop_assert_eq!(out, blank_lines_reference(input.as_bytes()));
         }
+    }
+
+    #[test]
+    fn gb18030_decodes_alike_into_large_and_small_buffers() {
+        let text = "企业名称,统一社会信用代码\n永州市某某公司,1\n".repeat(500);
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+        for chunk in [1, 3, DIRECT_DECODE_MIN - 1, DIRECT_DECODE_MIN, 1 << 16] {
+            let mut r = DecodeReader::new(std::io::Cursor::new(bytes.to_vec()), 0, encoding_rs::GB18030);
+            let mut out = Vec::new();
+            let mut buf = vec![0; chunk];
+            loop {
+                let n = r.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(String::from_utf8(out).unwrap(), text, "reads of {chunk} bytes");
+        }
+        // A malformed byte is refused at its offset whichever way the output goes.
+        // (Before a line feed: never the second byte of a character.)
+        let at = 5000 + bytes[5000..].iter().position(|&b| b == b'\n').unwrap();
+        let mut bad = bytes.to_vec();
+        bad.splice(at..at, [0x81, 0x20]);
+        let mut r = DecodeReader::new(std::io::Cursor::new(bad), 0, encoding_rs::GB18030);
+        let err = r.read_to_end(&mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains(&format!("offset {at} ")), "{err}");
     }
 
     #[test]
