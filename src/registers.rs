@@ -316,6 +316,53 @@ const UPSERT_CHUNK: usize = 2048;
 /// the chunk's writes made, so no read cursor is open on the table while it is written.
 pub fn upsert_sorted_entities(
     conn: &Connection,
+    next: impl FnMut(&mut Vec<u8>) -> Result<bool>,
+    done: impl FnMut(Upsert),
+) -> Result<()> {
+    // The table's CHECK constraints (dates, risk class, `json_valid(tags)`) cost more than the rest of an
+    // insert's work; `check_entity_values` checks the same in Rust on every row written, and SQLite skips them
+    // for these statements only: the setting is restored before anything else is written, error or not.
+    let old: i64 = conn.query_row("PRAGMA ignore_check_constraints", [], |r| r.get(0))?;
+    conn.pragma_update(None, "ignore_check_constraints", 1)?;
+    let result = upsert_sorted_unchecked(conn, next, done);
+    let restored = conn.pragma_update(None, "ignore_check_constraints", old);
+    result?;
+    Ok(restored?)
+}
+
+/// Whether an encoded entity satisfies the `entity` table's CHECK constraints, checked as SQLite would: the
+/// dates NULL or `GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`, the risk class NULL or one of A–D, the
+/// tags valid JSON, and every NOT NULL value present.
+fn check_entity_values(encoded: &[u8]) -> Result<()> {
+    let values = decode_values(encoded);
+    let date_ok = |v: Option<&[u8]>| {
+        v.is_none_or(|d| {
+            d.len() == 10
+                && d.iter().enumerate().all(|(i, &b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                })
+        })
+    };
+    let risk_ok = values[10].is_none_or(|r| matches!(r, b"A" | b"B" | b"C" | b"D"));
+    let tags_ok = values[11].is_some_and(|t| serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok());
+    let present = [0, 1, 2, 3, 4, 5, 6, 7, 9].iter().all(|&i| values[i].is_some());
+    if date_ok(values[8]) && date_ok(values[12]) && risk_ok && tags_ok && present {
+        return Ok(());
+    }
+    let code = String::from_utf8_lossy(values[0].unwrap_or_default()).into_owned();
+    Err(crate::error::Error::invalid(
+        "entity",
+        format!("{code}: a value breaks a CHECK or NOT NULL constraint of the entity table"),
+    ))
+}
+
+/// [`upsert_sorted_entities`] once the CHECK constraints are left to [`check_entity_values`].
+fn upsert_sorted_unchecked(
+    conn: &Connection,
     mut next: impl FnMut(&mut Vec<u8>) -> Result<bool>,
     mut done: impl FnMut(Upsert),
 ) -> Result<()> {
@@ -383,6 +430,7 @@ pub fn upsert_sorted_entities(
                 }
                 Some((start, end)) if &stored[*start..*end] == new => Upsert::Unchanged,
                 Some(_) => {
+                    check_entity_values(new)?;
                     bind_values(&mut update, 0, new)?;
                     update.raw_execute()?;
                     Upsert::Updated
@@ -395,11 +443,13 @@ pub fn upsert_sorted_entities(
         let mut groups = inserts.chunks_exact(INSERT_ROWS);
         for group in &mut groups {
             for (k, &i) in group.iter().enumerate() {
+                check_entity_values(entity(i))?;
                 bind_values(&mut insert_many, k * ENTITY_VALUES, entity(i))?;
             }
             insert_many.raw_execute()?;
         }
         for &i in groups.remainder() {
+            check_entity_values(entity(i))?;
             bind_values(&mut insert, 0, entity(i))?;
             insert.raw_execute()?;
         }
@@ -411,11 +461,14 @@ pub fn upsert_sorted_entities(
 /// SQLite's limit of 32,766 parameters).
 const INSERT_ROWS: usize = 32;
 
-/// `INSERT INTO entity (...) VALUES (?, ...), ...` for `rows` rows.
+/// `INSERT OR FAIL INTO entity (...) VALUES (?, ...), ...` for `rows` rows. `OR FAIL` rather than the
+/// default `ABORT`: a failing row then leaves the rows before it in place instead of undoing the statement, so
+/// SQLite keeps no statement journal (a copy of every page the statement changes, which cost as much as the
+/// inserts); any failure fails the whole import, whose transaction is rolled back.
 fn insert_entities_sql(rows: usize) -> String {
     let row = format!("({})", vec!["?"; ENTITY_VALUES].join(", "));
     format!(
-        "INSERT INTO entity ({ENTITY_COLUMNS}) VALUES {}",
+        "INSERT OR FAIL INTO entity ({ENTITY_COLUMNS}) VALUES {}",
         vec![row; rows].join(", ")
     )
 }
@@ -732,6 +785,51 @@ mod tests {
         assert_eq!(upsert_entity(c, &e).unwrap(), Upsert::Updated);
         assert_eq!(get_entity(c, &e.code).unwrap().unwrap(), e);
         assert_eq!(list_entities(c).unwrap(), vec![e]);
+    }
+
+    #[test]
+    fn entity_values_are_checked_as_the_table_checks_them() {
+        let db = Db::open_in_memory().unwrap();
+        let mut out = Vec::new();
+        encode_entity(&entity("91330000566997460T", "甲"), &mut out);
+        check_entity_values(&out).unwrap();
+        // Each value the CHECK constraints refuse is refused here too, and by SQLite with its checks on.
+        let bad = |i: usize, value: Option<&[u8]>| {
+            let mut values = decode_values(&out).map(|v| v.map(<[u8]>::to_vec));
+            values[i] = value.map(<[u8]>::to_vec);
+            let mut encoded = Vec::new();
+            for v in &values {
+                push_value(&mut encoded, v.as_deref());
+            }
+            assert!(check_entity_values(&encoded).is_err(), "value {i}: {value:?}");
+            let mut insert = db.conn().prepare(&insert_entities_sql(1)).unwrap();
+            bind_values(&mut insert, 0, &encoded).unwrap();
+            assert!(insert.raw_execute().is_err(), "SQLite, value {i}: {value:?}");
+            encoded
+        };
+        bad(8, Some(b"2015-3-02"));
+        bad(8, Some(b"+10000-01-01"));
+        bad(12, Some(b"2015/03/02"));
+        bad(10, Some(b"E"));
+        bad(11, Some(b"[\"a\""));
+        bad(11, None);
+        bad(1, None);
+        // Through the sorted upsert (SQLite's checks off), a bad row fails the upsert, nothing is stored, and
+        // the checks are back on after.
+        let risky = bad(10, Some(b"E"));
+        let mut given = false;
+        let next = |out: &mut Vec<u8>| {
+            out.extend_from_slice(&risky);
+            Ok(!std::mem::replace(&mut given, true))
+        };
+        assert!(upsert_sorted_entities(db.conn(), next, |_| {}).is_err());
+        assert!(list_entities(db.conn()).unwrap().is_empty());
+        upsert_sorted_entities(db.conn(), |_| Ok(false), |_| {}).unwrap();
+        let on: i64 = db
+            .conn()
+            .query_row("PRAGMA ignore_check_constraints", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(on, 0);
     }
 
     #[test]
