@@ -766,12 +766,9 @@ fn read_rows_in_background<T: Send>(
         });
         let preparer = scope.spawn(move || {
             for mut batch in receive_read.iter() {
-                let Batch {
-                    rows,
-                    prepared,
-                    bytes,
-                } = &mut batch;
-                prepared.extend(rows.iter().map(|(row, _)| prepare(row, bytes)));
+                let bytes = &mut batch.bytes;
+                let prepared = batch.rows.iter().map(|(row, _)| prepare(row, bytes));
+                batch.prepared.extend(prepared);
                 if send.send(batch).is_err() {
                     return;
                 }
@@ -779,14 +776,11 @@ fn read_rows_in_background<T: Send>(
         });
         let mut checked = Ok(());
         for mut batch in receive.iter() {
-            let Batch {
-                rows,
-                prepared,
-                bytes,
-            } = &mut batch;
-            checked = rows
+            let bytes = &batch.bytes;
+            checked = batch
+                .rows
                 .iter()
-                .zip(prepared.iter_mut())
+                .zip(batch.prepared.iter_mut())
                 .try_for_each(|((row, pos), prepared)| f(row, prepared, bytes, *pos));
             if checked.is_err() {
                 break;
