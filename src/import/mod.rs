@@ -766,9 +766,12 @@ fn read_rows_in_background<T: Send>(
         });
         let preparer = scope.spawn(move || {
             for mut batch in receive_read.iter() {
-                let bytes = &mut batch.bytes;
-                let prepared = batch.rows.iter().map(|(row, _)| prepare(row, bytes));
-                batch.prepared.extend(prepared);
+                let Batch {
+                    rows,
+                    prepared,
+                    bytes,
+                } = &mut batch;
+                prepared.extend(rows.iter().map(|(row, _)| prepare(row, bytes)));
                 if send.send(batch).is_err() {
                     return;
                 }
@@ -776,11 +779,14 @@ fn read_rows_in_background<T: Send>(
         });
         let mut checked = Ok(());
         for mut batch in receive.iter() {
-            let bytes = &batch.bytes;
-            checked = batch
-                .rows
+            let Batch {
+                rows,
+                prepared,
+                bytes,
+            } = &mut batch;
+            checked = rows
                 .iter()
-                .zip(batch.prepared.iter_mut())
+                .zip(prepared.iter_mut())
                 .try_for_each(|((row, pos), prepared)| f(row, prepared, bytes, *pos));
             if checked.is_err() {
                 break;
