@@ -689,27 +689,24 @@ const ROW_BATCH: usize = 256;
 /// rows in flight take a few megabytes at most.
 const BATCHES_IN_FLIGHT: usize = 8;
 
-/// Rows read on the reading thread and what the preparing thread made of them (`prepared[i]` is row `i`'s), with
-/// the bytes the preparation wrote for them.
+/// Rows read and prepared on the reading thread, with the bytes the preparation wrote for them.
 struct Batch<T> {
-    rows: Vec<(RawRow, Position)>,
-    prepared: Vec<T>,
+    rows: Vec<(RawRow, T, Position)>,
     bytes: Vec<u8>,
 }
 
-/// What checks and stores a row: the row, what the preparing thread made of it, the batch's bytes, where
+/// What checks and stores a row: the row, what the reading thread prepared of it, the batch's bytes, where
 /// reading stood.
 type CheckRow<'a, T> = dyn FnMut(&RawRow, &mut T, &[u8], Position) -> Result<()> + 'a;
 
-/// Calls `f` with the rows of `sheet` in order, what `prepare` made of each and the bytes it wrote. Three
-/// threads form a pipeline of row batches over bounded channels: one reads (decoding a GBK file and splitting
-/// its CSV records, or unzipping and parsing an xlsx sheet), one prepares (parsing the rows into domain values),
-/// and this one runs `f` (the checks that need the rows before, and the writes). On two cores the wall time
-/// is then about half the work of the three rather than its sum.
+/// Calls `f` with the rows of `sheet` in order, what `prepare` made of each and the bytes it wrote, reading
+/// and preparing them on a second thread: decoding a GBK file, splitting its CSV records (or unzipping and
+/// parsing an xlsx sheet) and parsing the rows into domain values run on one core while `f` checks and stores
+/// them on the other, so the wall time is about the longer of the two rather than their sum.
 ///
 /// Batches go back to the reading thread once `f` is done with them, and are dropped or reused there: memory
 /// freed by the thread that allocated it is much cheaper than memory freed by another (the allocator's
-/// per-thread caches, no lock), and the CSV rows are filled again rather than allocated anew.
+/// per-thread caches, no lock).
 ///
 /// An error of `f` stops the reading; an error of the reading comes after `f` has seen every row before it,
 /// as when reading on one thread.
@@ -719,12 +716,10 @@ fn read_rows_in_background<T: Send>(
     prepare: &(dyn Fn(&RawRow, &mut Vec<u8>) -> T + Sync),
     f: &mut CheckRow<'_, T>,
 ) -> Result<()> {
-    let (send_read, receive_read) = std::sync::mpsc::sync_channel::<Batch<T>>(BATCHES_IN_FLIGHT);
     let (send, receive) = std::sync::mpsc::sync_channel::<Batch<T>>(BATCHES_IN_FLIGHT);
-    let (give_back, given_back) = std::sync::mpsc::sync_channel::<Batch<T>>(2 * BATCHES_IN_FLIGHT + 2);
+    let (give_back, given_back) = std::sync::mpsc::sync_channel::<Batch<T>>(BATCHES_IN_FLIGHT + 2);
     let fresh = || Batch {
         rows: Vec::with_capacity(ROW_BATCH),
-        prepared: Vec::with_capacity(ROW_BATCH),
         bytes: Vec::new(),
     };
     std::thread::scope(|scope| {
@@ -733,72 +728,52 @@ fn read_rows_in_background<T: Send>(
             // Rows of batches given back, to be filled again.
             let spares = std::cell::RefCell::new(Vec::<RawRow>::new());
             let read = src.rows_reusing(sheet, &mut || spares.borrow_mut().pop(), &mut |row, pos| {
-                batch.rows.push((row, pos));
+                let prepared = prepare(&row, &mut batch.bytes);
+                batch.rows.push((row, prepared, pos));
                 if batch.rows.len() == ROW_BATCH {
                     let mut next = match given_back.try_recv() {
                         Ok(mut old) => {
                             // Kept only up to a bound: a workbook's rows are never asked back.
                             let mut spares = spares.borrow_mut();
-                            for (row, _) in old.rows.drain(..) {
+                            for (row, _, _) in old.rows.drain(..) {
                                 if spares.len() < 2 * ROW_BATCH {
                                     spares.push(row);
                                 }
                             }
-                            old.prepared.clear();
                             old.bytes.clear();
                             old
                         }
                         Err(_) => fresh(),
                     };
                     std::mem::swap(&mut batch, &mut next);
-                    if send_read.send(next).is_err() {
-                        // The later stages gave up with an error of their own: stop reading.
+                    if send.send(next).is_err() {
+                        // The checking side gave up with an error of its own: stop reading.
                         return Ok(Flow::Stop);
                     }
                 }
                 Ok(Flow::Continue)
             });
             if !batch.rows.is_empty() {
-                // Ignored: if the later stages are gone, they have their own error to report.
-                let _ = send_read.send(batch);
+                // Ignored: if the checking side is gone, it has its own error to report.
+                let _ = send.send(batch);
             }
             read
         });
-        let preparer = scope.spawn(move || {
-            for mut batch in receive_read.iter() {
-                let Batch {
-                    rows,
-                    prepared,
-                    bytes,
-                } = &mut batch;
-                prepared.extend(rows.iter().map(|(row, _)| prepare(row, bytes)));
-                if send.send(batch).is_err() {
-                    return;
-                }
-            }
-        });
         let mut checked = Ok(());
         for mut batch in receive.iter() {
-            let Batch {
-                rows,
-                prepared,
-                bytes,
-            } = &mut batch;
-            checked = rows
-                .iter()
-                .zip(prepared.iter_mut())
-                .try_for_each(|((row, pos), prepared)| f(row, prepared, bytes, *pos));
+            let bytes = &batch.bytes;
+            checked = batch
+                .rows
+                .iter_mut()
+                .try_for_each(|(row, prepared, pos)| f(row, prepared, bytes, *pos));
             if checked.is_err() {
                 break;
             }
             // Ignored: the reader may have finished and dropped its end; the batch is then dropped here.
             let _ = give_back.try_send(batch);
         }
-        // Dropping the receiver ends the preparing thread, which ends a reader still waiting to send.
+        // Dropping the receiver ends a reader still waiting to send.
         drop(receive);
-        if let Err(panic) = preparer.join() {
-            std::panic::resume_unwind(panic);
-        }
         let read = match reader.join() {
             Ok(read) => read,
             Err(panic) => std::panic::resume_unwind(panic),
