@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, ErrorCode, Result};
 
 /// The run size used by imports: the memory the sort may hold before it spills.
-pub const DEFAULT_RUN_BYTES: usize = 32 << 20;
+pub const DEFAULT_RUN_BYTES: usize = 16 << 20;
 
 /// The read buffer of each spilled run during the merge.
 const RUN_READ_BUFFER: usize = 64 << 10;
