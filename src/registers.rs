@@ -174,73 +174,390 @@ fn upsert_entity_values(conn: &Connection, values: impl rusqlite::Params + Clone
     })
 }
 
-/// Entities to be upserted in key order rather than in the order they arrive.
-///
-/// A register file lists entities in no particular order of credit code, and the `entity` table is a B-tree on
-/// the code: upserting a million rows in file order touches leaf pages all over a tree far larger than the page
-/// cache, so each page is written, evicted to the WAL and read back many times (most of an import's time went
-/// there). Instead the rows are appended to a temporary table (cheap, in file order), then read back sorted
-/// by SQLite's external merge sort (bounded memory, spilling to temporary files) and upserted one by one
-/// with the same statements as [`upsert_entity`], so every leaf page is visited once and the outcome of each
-/// row — added, updated, unchanged — is exactly what a row-by-row upsert reports. Keys must be unique within
-/// a stage (the importer rejects duplicate keys before staging).
-///
-/// The temporary table is created inside the caller's transaction, so a rollback removes it; [`finish`]
-/// drops it. The connection's `temp_store` must be `FILE` for memory to stay flat (see
-/// `import::import_file`).
-///
-/// [`finish`]: EntityStage::finish
-pub struct EntityStage<'c> {
-    conn: &'c Connection,
-    rows: u64,
+/// How many SQL values an entity has (the columns of `ENTITY_COLUMNS`).
+pub const ENTITY_VALUES: usize = 13;
+
+/// `YYYY-MM-DD` without going through a format string (a million-row import formats two dates per row).
+/// Years outside 0–9999 cannot come out of the date parsers; they take chrono's form, as before.
+fn push_date(out: &mut Vec<u8>, d: NaiveDate) {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        out.extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes());
+        return;
+    }
+    let y = y as u32;
+    let digit = |n: u32| b'0' + n as u8;
+    out.extend_from_slice(&[
+        digit(y / 1000),
+        digit(y / 100 % 10),
+        digit(y / 10 % 10),
+        digit(y % 10),
+        b'-',
+        digit(m / 10),
+        digit(m % 10),
+        b'-',
+        digit(day / 10),
+        digit(day % 10),
+    ]);
 }
 
-impl<'c> EntityStage<'c> {
-    pub fn new(conn: &'c Connection) -> Result<Self> {
-        conn.execute_batch(&format!(
-            "DROP TABLE IF EXISTS temp.entity_stage; CREATE TEMP TABLE entity_stage ({ENTITY_COLUMNS});"
-        ))?;
-        Ok(EntityStage { conn, rows: 0 })
-    }
-
-    /// Adds an entity to the stage (nothing is written to `entity` yet).
-    pub fn push(&mut self, e: &Entity) -> Result<()> {
-        let tags = list_to_sql(&e.tags);
-        let established = date_to_sql(e.established);
-        let last = date_to_sql(e.last_inspected);
-        let risk = e.risk_class.map(RiskClass::as_str);
-        self.conn
-            .prepare_cached(
-                "INSERT INTO temp.entity_stage VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
-                e.code, e.name, e.entity_type, e.industry, e.address, e.authority, e.region, e.town,
-                established, e.status, risk, tags, last
-            ])?;
-        self.rows += 1;
-        Ok(())
-    }
-
-    /// Upserts the staged entities in code order, calling `done` with each one's outcome, and drops the stage.
-    pub fn finish(self, mut done: impl FnMut(Upsert)) -> Result<()> {
-        if self.rows > 0 {
-            let mut sorted = self.conn.prepare(&format!(
-                "SELECT {ENTITY_COLUMNS} FROM temp.entity_stage ORDER BY code"
-            ))?;
-            let mut rows = sorted.query([])?;
-            while let Some(row) = rows.next()? {
-                let values = (0..13)
-                    .map(|i| row.get_ref(i).map(rusqlite::types::ToSqlOutput::Borrowed))
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                done(upsert_entity_values(
-                    self.conn,
-                    rusqlite::params_from_iter(values.iter()),
-                )?);
-            }
+/// The encoded entity values: each value a little-endian `u32` of its length plus one (0 for NULL) and its
+/// UTF-8 bytes. Two encodings are equal exactly when every value is equal as SQLite compares them with
+/// `IS NOT` (the columns are `TEXT` in a `STRICT` table, so bytes and NULLs are all there is).
+fn push_value(out: &mut Vec<u8>, value: Option<&[u8]>) {
+    match value {
+        None => out.extend_from_slice(&0u32.to_le_bytes()),
+        Some(v) => {
+            out.extend_from_slice(&(v.len() as u32 + 1).to_le_bytes());
+            out.extend_from_slice(v);
         }
-        self.conn.execute_batch("DROP TABLE temp.entity_stage")?;
-        Ok(())
     }
+}
+
+/// Appends a value produced by `write` in place (its length is filled in afterwards).
+fn push_value_with(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    write(out);
+    let len = (out.len() - at - 4) as u32 + 1;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+}
+
+/// Appends the 13 SQL values of `e`, in `ENTITY_COLUMNS` order, as [`upsert_entity`] would store them, to
+/// `out`. The first value is the key (the code), so encoded entities sort by [`encoded_key`].
+pub fn encode_entity(e: &Entity, out: &mut Vec<u8>) {
+    for text in [
+        &e.code,
+        &e.name,
+        &e.entity_type,
+        &e.industry,
+        &e.address,
+        &e.authority,
+        &e.region,
+        &e.town,
+    ] {
+        push_value(out, Some(text.as_bytes()));
+    }
+    match e.established {
+        Some(d) => push_value_with(out, |o| push_date(o, d)),
+        None => push_value(out, None),
+    }
+    push_value(out, Some(e.status.as_bytes()));
+    push_value(out, e.risk_class.map(|r| r.as_str().as_bytes()));
+    // Exactly the text of `list_to_sql`: serde_json writes the same bytes into a vector as into a string.
+    push_value_with(out, |o| {
+        if serde_json::to_writer(&mut *o, &e.tags).is_err() {
+            o.extend_from_slice(b"[]");
+        }
+    });
+    match e.last_inspected {
+        Some(d) => push_value_with(out, |o| push_date(o, d)),
+        None => push_value(out, None),
+    }
+}
+
+/// The values of an encoded entity (see [`encode_entity`]); `None` for NULL. A truncated encoding yields
+/// fewer values (it cannot come from `encode_entity`, and the insert then fails on a missing value).
+fn decode_values(mut bytes: &[u8]) -> [Option<&[u8]>; ENTITY_VALUES] {
+    let mut out = [None; ENTITY_VALUES];
+    for slot in &mut out {
+        let Some((len, rest)) = bytes.split_first_chunk::<4>() else {
+            break;
+        };
+        let len = u32::from_le_bytes(*len) as usize;
+        if len == 0 {
+            bytes = rest;
+            continue;
+        }
+        let Some((value, rest)) = rest.split_at_checked(len - 1) else {
+            break;
+        };
+        *slot = Some(value);
+        bytes = rest;
+    }
+    out
+}
+
+/// The key (code) of an encoded entity.
+pub fn encoded_key(bytes: &[u8]) -> &[u8] {
+    &bytes[encoded_key_range(bytes)]
+}
+
+/// Where the key of an encoded entity lies in it.
+pub fn encoded_key_range(bytes: &[u8]) -> std::ops::Range<usize> {
+    match bytes.split_first_chunk::<4>() {
+        Some((len, rest)) => {
+            let len = (u32::from_le_bytes(*len) as usize).saturating_sub(1);
+            4..4 + len.min(rest.len())
+        }
+        None => 0..0,
+    }
+}
+
+/// How many incoming entities [`upsert_sorted_entities`] compares and writes at a time.
+const UPSERT_CHUNK: usize = 2048;
+
+/// Upserts encoded entities that arrive in strictly increasing key order (see [`encode_entity`]), calling `done`
+/// with each one's outcome in that order. `next` fills its buffer with the next entity and returns false at the
+/// end.
+///
+/// A register file lists entities in no order of credit code, and the `entity` table is a B-tree on the code:
+/// upserting a million rows in file order touched leaf pages all over a tree far larger than the page cache.
+/// In key order every leaf page is visited once. The outcome of each row is decided here by a merge join of
+/// the incoming entities with the stored ones, read in the same key order: a new code is inserted, a changed
+/// row is updated, and an unchanged row costs no write at all. "Changed" is exactly what the `IS NOT`
+/// comparison of [`upsert_entity`] finds (byte equality of the TEXT values, NULL equal only to NULL), so the
+/// counts and the stored bytes are what a row-by-row upsert gives. When the table is empty at the start, every
+/// row is inserted without reading anything.
+///
+/// Chunk by chunk, the stored rows of the chunk's key range are read by a range query (or, where the range
+/// holds many more stored rows than the chunk has incoming ones, by looking each code up), and only then are
+/// the chunk's writes made, so no read cursor is open on the table while it is written.
+pub fn upsert_sorted_entities(
+    conn: &Connection,
+    next: impl FnMut(&mut Vec<u8>) -> Result<bool>,
+    done: impl FnMut(Upsert),
+) -> Result<()> {
+    // The table's CHECK constraints (dates, risk class, `json_valid(tags)`) cost more than the rest of an
+    // insert's work; `check_entity_values` checks the same in Rust on every row written, and SQLite skips them
+    // for these statements only: the setting is restored before anything else is written, error or not.
+    let old: i64 = conn.query_row("PRAGMA ignore_check_constraints", [], |r| r.get(0))?;
+    conn.pragma_update(None, "ignore_check_constraints", 1)?;
+    let result = upsert_sorted_unchecked(conn, next, done);
+    let restored = conn.pragma_update(None, "ignore_check_constraints", old);
+    result?;
+    Ok(restored?)
+}
+
+/// Whether an encoded entity satisfies the `entity` table's CHECK constraints, checked as SQLite would: the
+/// dates NULL or `GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`, the risk class NULL or one of A–D, the
+/// tags valid JSON, and every NOT NULL value present.
+fn check_entity_values(encoded: &[u8]) -> Result<()> {
+    let values = decode_values(encoded);
+    let date_ok = |v: Option<&[u8]>| {
+        v.is_none_or(|d| {
+            d.len() == 10
+                && d.iter().enumerate().all(|(i, &b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                })
+        })
+    };
+    let risk_ok = values[10].is_none_or(|r| matches!(r, b"A" | b"B" | b"C" | b"D"));
+    let tags_ok = values[11].is_some_and(|t| serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok());
+    let present = [0, 1, 2, 3, 4, 5, 6, 7, 9].iter().all(|&i| values[i].is_some());
+    if date_ok(values[8]) && date_ok(values[12]) && risk_ok && tags_ok && present {
+        return Ok(());
+    }
+    let code = String::from_utf8_lossy(values[0].unwrap_or_default()).into_owned();
+    Err(crate::error::Error::invalid(
+        "entity",
+        format!("{code}: a value breaks a CHECK or NOT NULL constraint of the entity table"),
+    ))
+}
+
+/// [`upsert_sorted_entities`] once the CHECK constraints are left to [`check_entity_values`].
+fn upsert_sorted_unchecked(
+    conn: &Connection,
+    mut next: impl FnMut(&mut Vec<u8>) -> Result<bool>,
+    mut done: impl FnMut(Upsert),
+) -> Result<()> {
+    let table_empty = conn
+        .prepare("SELECT 1 FROM entity LIMIT 1")?
+        .query([])?
+        .next()?
+        .is_none();
+    let mut insert = conn.prepare(&insert_entities_sql(1))?;
+    let mut insert_many = conn.prepare(&insert_entities_sql(INSERT_ROWS))?;
+    let mut inserts: Vec<usize> = Vec::with_capacity(UPSERT_CHUNK);
+    let mut update = conn.prepare(
+        "UPDATE entity SET name = ?2, entity_type = ?3, industry = ?4, address = ?5, authority = ?6, region = ?7,
+             town = ?8, established = ?9, status = ?10, risk_class = ?11, tags = ?12, last_inspected = ?13
+         WHERE code = ?1",
+    )?;
+    let mut range = conn.prepare(&format!(
+        "SELECT {ENTITY_COLUMNS} FROM entity WHERE code >= ?1 AND code <= ?2 ORDER BY code LIMIT ?3"
+    ))?;
+    let mut lookup = conn.prepare(&format!("SELECT {ENTITY_COLUMNS} FROM entity WHERE code = ?1"))?;
+
+    // The chunk: incoming entities back to back, and for each its end offset and the stored row if any.
+    let mut chunk: Vec<u8> = Vec::new();
+    let mut ends: Vec<usize> = Vec::with_capacity(UPSERT_CHUNK);
+    let mut stored: Vec<u8> = Vec::new();
+    let mut stored_at: Vec<Option<(usize, usize)>> = Vec::with_capacity(UPSERT_CHUNK);
+    let mut record = Vec::new();
+    let mut more = true;
+    while more {
+        chunk.clear();
+        ends.clear();
+        while ends.len() < UPSERT_CHUNK {
+            record.clear();
+            if !next(&mut record)? {
+                more = false;
+                break;
+            }
+            chunk.extend_from_slice(&record);
+            ends.push(chunk.len());
+        }
+        if ends.is_empty() {
+            break;
+        }
+        let entity = |i: usize| &chunk[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
+        stored.clear();
+        stored_at.clear();
+        stored_at.resize(ends.len(), None);
+        if !table_empty {
+            read_stored(
+                &mut range,
+                &mut lookup,
+                ends.len(),
+                &entity,
+                &mut stored,
+                &mut stored_at,
+            )?;
+        }
+        inserts.clear();
+        for (i, old) in stored_at.iter().enumerate() {
+            let new = entity(i);
+            let outcome = match old {
+                None => {
+                    inserts.push(i);
+                    Upsert::Added
+                }
+                Some((start, end)) if &stored[*start..*end] == new => Upsert::Unchanged,
+                Some(_) => {
+                    check_entity_values(new)?;
+                    bind_values(&mut update, 0, new)?;
+                    update.raw_execute()?;
+                    Upsert::Updated
+                }
+            };
+            done(outcome);
+        }
+        // New rows go in `INSERT_ROWS` at a time: one statement per row costs more in starting and finishing
+        // the statement than in inserting the row.
+        let mut groups = inserts.chunks_exact(INSERT_ROWS);
+        for group in &mut groups {
+            for (k, &i) in group.iter().enumerate() {
+                check_entity_values(entity(i))?;
+                bind_values(&mut insert_many, k * ENTITY_VALUES, entity(i))?;
+            }
+            insert_many.raw_execute()?;
+        }
+        for &i in groups.remainder() {
+            check_entity_values(entity(i))?;
+            bind_values(&mut insert, 0, entity(i))?;
+            insert.raw_execute()?;
+        }
+    }
+    Ok(())
+}
+
+/// How many rows one multi-row `INSERT` of [`upsert_sorted_entities`] adds (13 values each, well within
+/// SQLite's limit of 32,766 parameters).
+const INSERT_ROWS: usize = 32;
+
+/// `INSERT OR FAIL INTO entity (...) VALUES (?, ...), ...` for `rows` rows. `OR FAIL` rather than the
+/// default `ABORT`: a failing row then leaves the rows before it in place instead of undoing the statement, so
+/// SQLite keeps no statement journal (a copy of every page the statement changes, which cost as much as the
+/// inserts); any failure fails the whole import, whose transaction is rolled back.
+fn insert_entities_sql(rows: usize) -> String {
+    let row = format!("({})", vec!["?"; ENTITY_VALUES].join(", "));
+    format!(
+        "INSERT OR FAIL INTO entity ({ENTITY_COLUMNS}) VALUES {}",
+        vec![row; rows].join(", ")
+    )
+}
+
+/// UTF-8 bytes as an SQL TEXT value (bound as they are, without a copy into a `String`).
+fn text(bytes: &[u8]) -> rusqlite::types::ToSqlOutput<'_> {
+    rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(bytes))
+}
+
+/// Binds the 13 values of an encoded entity to the parameters after the first `skip`.
+fn bind_values(stmt: &mut rusqlite::Statement<'_>, skip: usize, encoded: &[u8]) -> Result<()> {
+    use rusqlite::types::{ToSqlOutput, ValueRef};
+    for (i, value) in decode_values(encoded).into_iter().enumerate() {
+        let value = match value {
+            Some(bytes) => text(bytes),
+            None => ToSqlOutput::Borrowed(ValueRef::Null),
+        };
+        stmt.raw_bind_parameter(skip + i + 1, value)?;
+    }
+    Ok(())
+}
+
+/// Encodes a stored entity row like [`encode_entity`]. A value that is not TEXT or NULL (impossible in the
+/// `STRICT` table) is encoded with a length no text can have, so it never equals an incoming value.
+fn encode_stored(row: &Row<'_>, out: &mut Vec<u8>) -> rusqlite::Result<()> {
+    use rusqlite::types::ValueRef;
+    for i in 0..ENTITY_VALUES {
+        match row.get_ref(i)? {
+            ValueRef::Null => push_value(out, None),
+            ValueRef::Text(t) => push_value(out, Some(t)),
+            _ => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+        }
+    }
+    Ok(())
+}
+
+/// Finds the stored rows of the `n` incoming entities of a chunk (sorted by key): fills `stored_at[i]` with the
+/// range in `stored` of entity `i`'s stored encoding. One range query over the chunk's keys reads at most a few
+/// times as many rows as the chunk has; if the range holds more (a small file into a large table), the rest
+/// of the chunk is looked up code by code.
+fn read_stored<'a>(
+    range: &mut rusqlite::Statement<'_>,
+    lookup: &mut rusqlite::Statement<'_>,
+    n: usize,
+    entity: &impl Fn(usize) -> &'a [u8],
+    stored: &mut Vec<u8>,
+    stored_at: &mut [Option<(usize, usize)>],
+) -> Result<()> {
+    let limit = (4 * n + 64) as i64;
+    let first = encoded_key(entity(0));
+    let last = encoded_key(entity(n - 1));
+    let mut i = 0;
+    let mut read = 0i64;
+    let mut rows = range.query(params![text(first), text(last), limit])?;
+    while let Some(row) = rows.next()? {
+        read += 1;
+        let rusqlite::types::ValueRef::Text(code) = row.get_ref(0)? else {
+            continue;
+        };
+        while i < n && encoded_key(entity(i)) < code {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
+        if encoded_key(entity(i)) == code {
+            let start = stored.len();
+            encode_stored(row, stored)?;
+            stored_at[i] = Some((start, stored.len()));
+            i += 1;
+        }
+    }
+    drop(rows);
+    if read < limit {
+        return Ok(());
+    }
+    // The range query stopped at its limit: every entity past the last stored code it read is looked up.
+    for (j, slot) in stored_at.iter_mut().enumerate().skip(i) {
+        if slot.is_some() {
+            continue;
+        }
+        let mut rows = lookup.query([text(encoded_key(entity(j)))])?;
+        if let Some(row) = rows.next()? {
+            let start = stored.len();
+            encode_stored(row, stored)?;
+            *slot = Some((start, stored.len()));
+        }
+    }
+    Ok(())
 }
 
 /// All entities ordered by code.
@@ -468,6 +785,51 @@ mod tests {
         assert_eq!(upsert_entity(c, &e).unwrap(), Upsert::Updated);
         assert_eq!(get_entity(c, &e.code).unwrap().unwrap(), e);
         assert_eq!(list_entities(c).unwrap(), vec![e]);
+    }
+
+    #[test]
+    fn entity_values_are_checked_as_the_table_checks_them() {
+        let db = Db::open_in_memory().unwrap();
+        let mut out = Vec::new();
+        encode_entity(&entity("91330000566997460T", "甲"), &mut out);
+        check_entity_values(&out).unwrap();
+        // Each value the CHECK constraints refuse is refused here too, and by SQLite with its checks on.
+        let bad = |i: usize, value: Option<&[u8]>| {
+            let mut values = decode_values(&out).map(|v| v.map(<[u8]>::to_vec));
+            values[i] = value.map(<[u8]>::to_vec);
+            let mut encoded = Vec::new();
+            for v in &values {
+                push_value(&mut encoded, v.as_deref());
+            }
+            assert!(check_entity_values(&encoded).is_err(), "value {i}: {value:?}");
+            let mut insert = db.conn().prepare(&insert_entities_sql(1)).unwrap();
+            bind_values(&mut insert, 0, &encoded).unwrap();
+            assert!(insert.raw_execute().is_err(), "SQLite, value {i}: {value:?}");
+            encoded
+        };
+        bad(8, Some(b"2015-3-02"));
+        bad(8, Some(b"+10000-01-01"));
+        bad(12, Some(b"2015/03/02"));
+        bad(10, Some(b"E"));
+        bad(11, Some(b"[\"a\""));
+        bad(11, None);
+        bad(1, None);
+        // Through the sorted upsert (SQLite's checks off), a bad row fails the upsert, nothing is stored, and
+        // the checks are back on after.
+        let risky = bad(10, Some(b"E"));
+        let mut given = false;
+        let next = |out: &mut Vec<u8>| {
+            out.extend_from_slice(&risky);
+            Ok(!std::mem::replace(&mut given, true))
+        };
+        assert!(upsert_sorted_entities(db.conn(), next, |_| {}).is_err());
+        assert!(list_entities(db.conn()).unwrap().is_empty());
+        upsert_sorted_entities(db.conn(), |_| Ok(false), |_| {}).unwrap();
+        let on: i64 = db
+            .conn()
+            .query_row("PRAGMA ignore_check_constraints", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(on, 0);
     }
 
     #[test]

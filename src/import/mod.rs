@@ -17,6 +17,7 @@
 pub mod fields;
 pub mod parse;
 pub mod problem;
+pub mod sort;
 pub mod source;
 pub mod xls_extent;
 
@@ -42,6 +43,7 @@ pub use fields::MatchKind;
 use fields::{ExplicitMap, FieldSpec, Header, HeaderSearch};
 use parse::{Departments, Parsed, Record, RowContext};
 pub use problem::{ImportError, Problem, Reason, Severity};
+use sort::ExternalSort;
 pub use source::Encoding;
 use source::{Flow, Position, RawRow, Source};
 
@@ -229,8 +231,13 @@ struct KeyIndex {
 
 impl KeyIndex {
     fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An index with room for `keys` keys before it grows (growing rehashes every key).
+    fn with_capacity(keys: usize) -> Self {
         KeyIndex {
-            table: hashbrown::HashTable::new(),
+            table: hashbrown::HashTable::with_capacity(keys),
             hasher: hashbrown::DefaultHashBuilder::default(),
             arena: String::new(),
             entries: Vec::new(),
@@ -287,6 +294,12 @@ impl<'a> RowChecker<'a> {
 
     fn check(&mut self, row: &RawRow) -> Result<Parsed> {
         let mut parsed = parse::parse_row(&self.ctx, row);
+        self.check_parsed(row, &mut parsed)?;
+        Ok(parsed)
+    }
+
+    /// The checks of [`RowChecker::check`] after `parse::parse_row`, which may run on another thread.
+    fn check_parsed(&mut self, row: &RawRow, parsed: &mut Parsed) -> Result<()> {
         if let Some((key, col)) = &parsed.key {
             let first = self.keys.first_row_or_insert(key, row.number).map_err(|()| {
                 Error::from(ImportError::TooLarge {
@@ -313,7 +326,7 @@ impl<'a> RowChecker<'a> {
         parsed
             .problems
             .sort_by_key(|p| p.column_index.unwrap_or(usize::MAX));
-        Ok(parsed)
+        Ok(())
     }
 
     fn problem(&self, row: &RawRow, col: Option<usize>, reason: Reason) -> Problem {
@@ -531,27 +544,58 @@ pub fn import_file(
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
+    import_file_sorting(
+        db,
+        register,
+        path,
+        options,
+        &SortSettings::default(),
+        now,
+        progress,
+    )
+}
+
+/// Where and in what pieces an entity import sorts its rows (see [`sort`]). Not a user setting: tests use it
+/// to force the spill-and-merge path on a few rows, and to point the temporary files at a full disk.
+#[derive(Clone, Debug)]
+pub struct SortSettings {
+    /// The folder of the unnamed temporary run files.
+    pub temp_dir: PathBuf,
+    /// How many bytes of encoded rows are sorted in memory before a run is written out.
+    pub run_bytes: usize,
+}
+
+impl Default for SortSettings {
+    /// The system's temporary folder (`TMPDIR`), runs of [`sort::DEFAULT_RUN_BYTES`].
+    fn default() -> Self {
+        SortSettings {
+            temp_dir: std::env::temp_dir(),
+            run_bytes: sort::DEFAULT_RUN_BYTES,
+        }
+    }
+}
+
+/// [`import_file`] with explicit [`SortSettings`].
+pub fn import_file_sorting(
+    db: &mut Db,
+    register: Register,
+    path: &Path,
+    options: &ImportOptions,
+    sorting: &SortSettings,
+    now: DateTime<FixedOffset>,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportSummary> {
     // A fixed, larger page cache for the import (the small registers are upserted in file order, so their
-    // inserts touch pages all over the B-tree; it is also the memory budget of the entity stage's sort) keeps
-    // memory bounded; the old size is restored afterwards.
-    // The entity stage (`registers::EntityStage`) and its sort must spill to temporary files rather than grow
-    // in memory: the bundled SQLite keeps temporary tables in memory unless told otherwise.
+    // inserts touch pages all over the B-tree) keeps memory bounded; the old size is restored afterwards.
     let old_cache: i64 = db.conn().query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    let old_temp_store: i64 = db.conn().query_row("PRAGMA temp_store", [], |r| r.get(0))?;
     db.conn().pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-    db.conn().pragma_update(None, "temp_store", TEMP_STORE_FILE)?;
-    let result = import_into(db, register, path, options, now, progress);
-    let restored = db
-        .conn()
-        .pragma_update(None, "cache_size", old_cache)
-        .and_then(|()| db.conn().pragma_update(None, "temp_store", old_temp_store));
+    let result = import_into(db, register, path, options, sorting, now, progress);
+    let restored = db.conn().pragma_update(None, "cache_size", old_cache);
     let summary = result?;
     restored?;
     Ok(summary)
 }
 
-/// `PRAGMA temp_store = FILE`.
-const TEMP_STORE_FILE: i64 = 1;
 /// [`import_file`] for a caller that shows every outcome as a report (the desktop app): the row errors of an
 /// all-or-nothing import come back as the summary itself, `committed: false`, with the counts and problems
 /// the error carries (nothing was written, as with `import_file`). Every other failure is still an error.
@@ -580,6 +624,7 @@ fn import_into(
     register: Register,
     path: &Path,
     options: &ImportOptions,
+    sorting: &SortSettings,
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
@@ -630,10 +675,196 @@ fn import_into(
     // One journaled transaction: the rows, the `import_run` row and the `register_imported` entry are written
     // together or not at all (a failed or all-or-nothing-refused import leaves no entry).
     let mut summary = journal::transact(db, "import", |tx| {
-        import_rows(tx, &mut src, &header, summary, report, options, now, progress)
+        import_rows(
+            tx, &mut src, &header, summary, report, options, sorting, now, progress,
+        )
     })?;
     summary.committed = true;
     Ok(summary)
+}
+
+/// Rows travel from the reading thread to the checking thread in batches of this many.
+const ROW_BATCH: usize = 256;
+
+/// How many batches may wait between the two threads: enough to smooth out their pace, few enough that the
+/// rows in flight take a few megabytes at most.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// Rows read and prepared on the reading thread, with the bytes the preparation wrote for them.
+struct Batch<T> {
+    rows: Vec<(RawRow, T, Position)>,
+    bytes: Vec<u8>,
+}
+
+/// What checks and stores a row: the row, what the reading thread prepared of it, the batch's bytes, where
+/// reading stood.
+type CheckRow<'a, T> = dyn FnMut(&RawRow, &mut T, &[u8], Position) -> Result<()> + 'a;
+
+/// Calls `f` with the rows of `sheet` in order, what `prepare` made of each and the bytes it wrote, reading
+/// and preparing them on a second thread: decoding a GBK file, splitting its CSV records (or unzipping and
+/// parsing an xlsx sheet) and parsing the rows into domain values run on one core while `f` checks and stores
+/// them on the other, so the wall time is about the longer of the two rather than their sum.
+///
+/// Batches go back to the reading thread once `f` is done with them, and are dropped or reused there: memory
+/// freed by the thread that allocated it is much cheaper than memory freed by another (the allocator's
+/// per-thread caches, no lock).
+///
+/// An error of `f` stops the reading; an error of the reading comes after `f` has seen every row before it,
+/// as when reading on one thread.
+fn read_rows_in_background<T: Send>(
+    src: &mut Source,
+    sheet: Option<&str>,
+    prepare: &(dyn Fn(&RawRow, &mut Vec<u8>) -> T + Sync),
+    f: &mut CheckRow<'_, T>,
+) -> Result<()> {
+    let (send, receive) = std::sync::mpsc::sync_channel::<Batch<T>>(BATCHES_IN_FLIGHT);
+    let (give_back, given_back) = std::sync::mpsc::sync_channel::<Batch<T>>(BATCHES_IN_FLIGHT + 2);
+    let fresh = || Batch {
+        rows: Vec::with_capacity(ROW_BATCH),
+        bytes: Vec::new(),
+    };
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut batch = fresh();
+            // Rows of batches given back, to be filled again.
+            let spares = std::cell::RefCell::new(Vec::<RawRow>::new());
+            let read = src.rows_reusing(sheet, &mut || spares.borrow_mut().pop(), &mut |row, pos| {
+                let prepared = prepare(&row, &mut batch.bytes);
+                batch.rows.push((row, prepared, pos));
+                if batch.rows.len() == ROW_BATCH {
+                    let mut next = match given_back.try_recv() {
+                        Ok(mut old) => {
+                            // Kept only up to a bound: a workbook's rows are never asked back.
+                            let mut spares = spares.borrow_mut();
+                            for (row, _, _) in old.rows.drain(..) {
+                                if spares.len() < 2 * ROW_BATCH {
+                                    spares.push(row);
+                                }
+                            }
+                            old.bytes.clear();
+                            old
+                        }
+                        Err(_) => fresh(),
+                    };
+                    std::mem::swap(&mut batch, &mut next);
+                    if send.send(next).is_err() {
+                        // The checking side gave up with an error of its own: stop reading.
+                        return Ok(Flow::Stop);
+                    }
+                }
+                Ok(Flow::Continue)
+            });
+            if !batch.rows.is_empty() {
+                // Ignored: if the checking side is gone, it has its own error to report.
+                let _ = send.send(batch);
+            }
+            read
+        });
+        let mut checked = Ok(());
+        for mut batch in receive.iter() {
+            let bytes = &batch.bytes;
+            checked = batch
+                .rows
+                .iter_mut()
+                .try_for_each(|(row, prepared, pos)| f(row, prepared, bytes, *pos));
+            if checked.is_err() {
+                break;
+            }
+            // Ignored: the reader may have finished and dropped its end; the batch is then dropped here.
+            let _ = give_back.try_send(batch);
+        }
+        // Dropping the receiver ends a reader still waiting to send.
+        drop(receive);
+        let read = match reader.join() {
+            Ok(read) => read,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        checked.and(read)
+    })
+}
+
+/// How many bytes of merged entities travel to the writing thread at a time.
+const MERGED_BATCH_BYTES: usize = 1 << 20;
+
+/// Upserts the merged entities in key order (`registers::upsert_sorted_entities`), merging the sorted runs on a
+/// second thread while this one reads and writes the database: the merge's comparisons and copies then cost
+/// no wall time. The merging thread sends batches of entities and then an explicit end, so that a merge that
+/// stopped early (an error reading a run back) can never pass for the end of the data.
+fn upsert_merged(tx: &Transaction<'_>, mut merged: sort::Merge, done: &mut dyn FnMut(Upsert)) -> Result<()> {
+    /// Entities back to back and the end of each; `None` after the last batch.
+    type Merged = Option<(Vec<u8>, Vec<usize>)>;
+    let (send, receive) = std::sync::mpsc::sync_channel::<Result<Merged>>(4);
+    std::thread::scope(|scope| {
+        let merger = scope.spawn(move || {
+            let mut record = Vec::new();
+            loop {
+                let (mut bytes, mut ends) = (Vec::with_capacity(MERGED_BATCH_BYTES + 4096), Vec::new());
+                let mut more = true;
+                while bytes.len() < MERGED_BATCH_BYTES {
+                    match merged.next(&mut record) {
+                        Ok(true) => {
+                            bytes.extend_from_slice(&record);
+                            ends.push(bytes.len());
+                        }
+                        Ok(false) => {
+                            more = false;
+                            break;
+                        }
+                        Err(e) => {
+                            // Ignored: if the writing side is gone, it has its own error to report.
+                            let _ = send.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                if !ends.is_empty() && send.send(Ok(Some((bytes, ends)))).is_err() {
+                    return;
+                }
+                if !more {
+                    let _ = send.send(Ok(None));
+                    return;
+                }
+            }
+        });
+        let (mut bytes, mut ends, mut at) = (Vec::new(), Vec::new(), 0usize);
+        let upserted = registers::upsert_sorted_entities(
+            tx,
+            |out| loop {
+                if at < ends.len() {
+                    let start = if at == 0 { 0 } else { ends[at - 1] };
+                    out.extend_from_slice(&bytes[start..ends[at]]);
+                    at += 1;
+                    return Ok(true);
+                }
+                match receive.recv() {
+                    Ok(Ok(Some((b, e)))) => (bytes, ends, at) = (b, e, 0),
+                    Ok(Ok(None)) => return Ok(false),
+                    Ok(Err(e)) => return Err(e),
+                    Err(_) => {
+                        return Err(Error::invalid(
+                            "import",
+                            "the merge of the sorted entities stopped before its end (a bug)",
+                        ));
+                    }
+                }
+            },
+            done,
+        );
+        // Dropping the receiver ends a merger still waiting to send.
+        drop(receive);
+        if let Err(panic) = merger.join() {
+            std::panic::resume_unwind(panic);
+        }
+        upserted
+    })
+}
+
+/// A data row as the reading thread prepared it.
+struct Prepared {
+    parsed: Parsed,
+    /// Where in the batch's bytes the row's entity is, encoded for the sort (`registers::encode_entity`); the
+    /// `Entity` itself is then dropped on the reading thread.
+    encoded: Option<std::ops::Range<usize>>,
 }
 
 /// Reads the data rows of `src` below the header into the open transaction, then records the run.
@@ -645,6 +876,7 @@ fn import_rows(
     mut summary: ImportSummary,
     mut report: Option<TableWriter>,
     options: &ImportOptions,
+    sorting: &SortSettings,
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
@@ -653,88 +885,123 @@ fn import_rows(
     let sheet = summary.sheet.clone();
     let bytes_total = src.size();
     let departments = Departments::load(tx)?;
-    let mut checker = RowChecker::new(RowContext {
+    let ctx = RowContext {
         register,
         file: &file,
         sheet: sheet.as_deref(),
         headers: &header.headers,
         map: &header.map,
         departments: &departments,
-    });
-    // Entities (the register with a million rows) are upserted in key order at the end; the small registers row
-    // by row.
-    let mut stage = match register {
-        Register::Entities => Some(registers::EntityStage::new(tx)?),
+    };
+    let mut checker = RowChecker::new(ctx);
+    // Room for as many keys as a file of this size is likely to hold (about 100 bytes per row at the least).
+    if register == Register::Entities {
+        checker.keys = KeyIndex::with_capacity((bytes_total / 100).min(1 << 24) as usize);
+    }
+    // Entities (the register with a million rows) are sorted by key and upserted in key order at the end
+    // (`registers::upsert_sorted_entities`); the small registers row by row.
+    let mut sorted = match register {
+        Register::Entities => Some(ExternalSort::new(
+            &sorting.temp_dir,
+            sorting.run_bytes,
+            registers::encoded_key_range,
+        )),
         _ => None,
     };
     let mut last_number = header.row;
     let mut pending_blank = 0u64;
     let mut last_pos = Position::default();
-    src.rows(sheet.as_deref(), &mut |row, pos| {
-        last_pos = pos;
-        if row.number <= header.row {
-            return Ok(Flow::Continue);
+    // The reading thread parses each data row (`None` for the header rows and blank rows) and encodes the
+    // entity of a row without errors.
+    let header_row = header.row;
+    let prepare = move |row: &RawRow, bytes: &mut Vec<u8>| {
+        if row.number <= header_row || row.is_blank() {
+            return None;
         }
-        // Rows missing between two rows of the file (xlsx, or blank CSV lines) are blank rows too.
-        pending_blank += u64::from(row.number.saturating_sub(last_number + 1));
-        last_number = row.number;
-        if row.is_blank() {
-            pending_blank += 1;
-            return Ok(Flow::Continue);
+        let mut parsed = parse::parse_row(&ctx, row);
+        let mut encoded = None;
+        if let Some(Record::Entity(e)) = &parsed.record {
+            let start = bytes.len();
+            registers::encode_entity(e, bytes);
+            encoded = Some(start..bytes.len());
+            parsed.record = None;
         }
-        // Blank rows count only when a data row follows them: trailing blank rows are not part of the data.
-        summary.blank_rows += std::mem::take(&mut pending_blank);
-        summary.rows += 1;
-        let parsed = checker.check(&row)?;
-        let warnings = parsed
-            .problems
-            .iter()
-            .filter(|p| p.severity == Severity::Warning)
-            .count() as u64;
-        summary.warnings += warnings;
-        summary.problem_count += parsed.problems.len() as u64;
-        match &parsed.record {
-            Some(record) => {
+        Some(Prepared { parsed, encoded })
+    };
+    read_rows_in_background(
+        src,
+        sheet.as_deref(),
+        &prepare,
+        &mut |row, prepared, bytes, pos| {
+            last_pos = pos;
+            if row.number <= header.row {
+                return Ok(());
+            }
+            // Rows missing between two rows of the file (xlsx, or blank CSV lines) are blank rows too.
+            pending_blank += u64::from(row.number.saturating_sub(last_number + 1));
+            last_number = row.number;
+            let Some(Prepared { parsed, encoded }) = prepared else {
+                pending_blank += 1;
+                return Ok(());
+            };
+            // Blank rows count only when a data row follows them: trailing blank rows are not part of the data.
+            summary.blank_rows += std::mem::take(&mut pending_blank);
+            summary.rows += 1;
+            checker.check_parsed(row, parsed)?;
+            let warnings = parsed
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Warning)
+                .count() as u64;
+            summary.warnings += warnings;
+            summary.problem_count += parsed.problems.len() as u64;
+            let accepted = !parsed.has_errors();
+            match (accepted, &parsed.record, encoded, &mut sorted) {
                 // After the first error an all-or-nothing import will roll back: stop writing, keep checking.
-                if options.partial || summary.rejected == 0 {
-                    match (&mut stage, record) {
-                        (Some(stage), Record::Entity(e)) => stage.push(e)?,
-                        _ => count(&mut summary, store(tx, record)?),
+                (true, ..) if !options.partial && summary.rejected > 0 => {}
+                (true, _, Some(range), Some(sorted)) => {
+                    sorted.push(|out| out.extend_from_slice(&bytes[range.clone()]))?
+                }
+                (true, Some(record), ..) => count(&mut summary, store(tx, record)?),
+                (true, None, ..) => {
+                    return Err(Error::invalid(
+                        "import",
+                        "a row without errors has no value to store (a bug)",
+                    ));
+                }
+                (false, ..) => {
+                    summary.rejected += 1;
+                    if let Some(w) = report.as_mut() {
+                        let mut cells = Vec::with_capacity(header.headers.len() + 2);
+                        cells.push(row.number.to_string());
+                        let width = header.headers.len().max(row.cells.len());
+                        cells.extend((0..width).map(|c| row.cell(c).display()));
+                        cells.push(
+                            parsed
+                                .problems
+                                .iter()
+                                .map(|p| problem_cell(p, options.lang))
+                                .collect::<Vec<_>>()
+                                .join("；"),
+                        );
+                        w.row(&cells)?;
+                        summary.report_rows += 1;
                     }
                 }
             }
-            None => {
-                summary.rejected += 1;
-                if let Some(w) = report.as_mut() {
-                    let mut cells = Vec::with_capacity(header.headers.len() + 2);
-                    cells.push(row.number.to_string());
-                    let width = header.headers.len().max(row.cells.len());
-                    cells.extend((0..width).map(|c| row.cell(c).display()));
-                    cells.push(
-                        parsed
-                            .problems
-                            .iter()
-                            .map(|p| problem_cell(p, options.lang))
-                            .collect::<Vec<_>>()
-                            .join("；"),
-                    );
-                    w.row(&cells)?;
-                    summary.report_rows += 1;
-                }
+            let room = MAX_PROBLEMS_KEPT.saturating_sub(summary.problems.len());
+            summary.problems.extend(parsed.problems.drain(..).take(room));
+            if summary.rows % PROGRESS_EVERY == 0 {
+                progress(ImportProgress {
+                    rows_done: summary.rows,
+                    rows_total: pos.rows_total,
+                    bytes_read: pos.bytes_read,
+                    bytes_total,
+                });
             }
-        }
-        let room = MAX_PROBLEMS_KEPT.saturating_sub(summary.problems.len());
-        summary.problems.extend(parsed.problems.into_iter().take(room));
-        if summary.rows % PROGRESS_EVERY == 0 {
-            progress(ImportProgress {
-                rows_done: summary.rows,
-                rows_total: pos.rows_total,
-                bytes_read: pos.bytes_read,
-                bytes_total,
-            });
-        }
-        Ok(Flow::Continue)
-    })?;
+            Ok(())
+        },
+    )?;
     progress(ImportProgress {
         rows_done: summary.rows,
         rows_total: last_pos.rows_total,
@@ -752,8 +1019,8 @@ fn import_rows(
         summary.unchanged = 0;
         return Err(ImportError::RowErrors(Box::new(summary)).into());
     }
-    if let Some(stage) = stage {
-        stage.finish(|u| count(&mut summary, u))?;
+    if let Some(sorted) = sorted {
+        upsert_merged(tx, sorted.finish()?, &mut |u| count(&mut summary, u))?;
     }
     tx.execute(
         "INSERT INTO import_run (register, file_name, file_sha256, imported_at, added, updated, unchanged, rejected, partial)

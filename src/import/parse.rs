@@ -93,6 +93,7 @@ impl Departments {
 }
 
 /// Where the rows come from, for problem locations.
+#[derive(Clone, Copy)]
 pub struct RowContext<'a> {
     pub register: Register,
     pub file: &'a str,

@@ -343,6 +343,17 @@ impl Source {
         sheet: Option<&str>,
         f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
     ) -> Result<()> {
+        self.rows_reusing(sheet, &mut || None, f)
+    }
+
+    /// [`Source::rows`], filling the rows `spare` hands back (rows `f` is done with) instead of new ones where
+    /// it can: a CSV row then reuses its cells' strings rather than allocating one per cell.
+    pub fn rows_reusing(
+        &mut self,
+        sheet: Option<&str>,
+        spare: &mut dyn FnMut() -> Option<RawRow>,
+        f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
+    ) -> Result<()> {
         // A row wider than any spreadsheet program can hold is a broken or hostile file: refuse it by its row
         // rather than carry 100,000 cells through every check.
         let path = self.path.clone();
@@ -360,7 +371,7 @@ impl Source {
             f(row, pos)
         };
         match self.kind {
-            Kind::Csv => self.csv_rows(f),
+            Kind::Csv => self.csv_rows(spare, f),
             Kind::Xlsx => {
                 let path = self.path.clone();
                 let sheet = sheet.ok_or_else(|| unreadable(&path, "no sheet"))?;
@@ -384,7 +395,11 @@ impl Source {
         }
     }
 
-    fn csv_rows(&mut self, f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>) -> Result<()> {
+    fn csv_rows(
+        &mut self,
+        spare: &mut dyn FnMut() -> Option<RawRow>,
+        f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
+    ) -> Result<()> {
         let path = self.path.clone();
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         let counter = Rc::new(StdCell::new(0u64));
@@ -418,7 +433,8 @@ impl Source {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
-            .from_reader(BufReader::with_capacity(1 << 16, BlankLines::new(reader)));
+            .buffer_capacity(1 << 16)
+            .from_reader(BlankLines::new(reader));
         let mut record = csv::StringRecord::new();
         // Thanks to `BlankLines`, every physical line outside quotes is a record, so the record index is the
         // row number Excel shows (a record spanning lines inside quotes is one row in Excel too).
@@ -437,23 +453,43 @@ impl Source {
                 }
             }
             number = number.saturating_add(1);
-            let cells = record
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        CellValue::Empty
-                    } else {
-                        CellValue::Text(s.to_string())
-                    }
-                })
-                .collect();
+            let mut row = spare().unwrap_or(RawRow {
+                number,
+                cells: Vec::new(),
+            });
+            row.number = number;
+            fill_cells(&mut row.cells, &record);
             let pos = Position {
                 bytes_read: Some(counter.get()),
                 rows_total: None,
             };
-            if f(RawRow { number, cells }, pos)? == Flow::Stop {
+            if f(row, pos)? == Flow::Stop {
                 return Ok(());
             }
+        }
+    }
+}
+
+/// Makes `cells` the cells of a CSV record (an empty field is an empty cell), writing into the strings already
+/// there.
+fn fill_cells(cells: &mut Vec<CellValue>, record: &csv::StringRecord) {
+    cells.truncate(record.len());
+    for (i, field) in record.iter().enumerate() {
+        let cell = if field.is_empty() {
+            CellValue::Empty
+        } else {
+            match cells.get_mut(i) {
+                Some(CellValue::Text(t)) => {
+                    t.clear();
+                    t.push_str(field);
+                    continue;
+                }
+                _ => CellValue::Text(field.to_string()),
+            }
+        };
+        match cells.get_mut(i) {
+            Some(c) => *c = cell,
+            None => cells.push(cell),
         }
     }
 }
@@ -604,16 +640,29 @@ impl<R: Read> Read for BlankLines<R> {
             }
             self.pending.clear();
             self.pending_pos = 0;
-            for &b in &self.chunk[..n] {
+            let chunk = &self.chunk[..n];
+            // Bytes are copied in runs; only a quote, a line feed and the byte after a line feed can change
+            // anything, so the bytes between them are skipped over with `memchr2`.
+            let mut copied = 0;
+            let mut i = 0;
+            while i < n {
+                let b = chunk[i];
                 if !self.in_quotes && self.at_line_start && (b == b'\n' || b == b'\r') {
+                    self.pending.extend_from_slice(&chunk[copied..i]);
                     self.pending.extend_from_slice(b"\"\"");
+                    copied = i;
                 }
                 if b == b'"' {
                     self.in_quotes = !self.in_quotes;
                 }
                 self.at_line_start = b == b'\n' && !self.in_quotes;
-                self.pending.push(b);
+                i += 1;
+                if !self.at_line_start {
+                    // Any other byte leaves the state as it is (not at a line start, quotes unchanged).
+                    i += memchr::memchr2(b'"', b'\n', &chunk[i..]).unwrap_or(n - i);
+                }
             }
+            self.pending.extend_from_slice(&chunk[copied..]);
         }
         let n = buf.len().min(self.pending.len() - self.pending_pos);
         buf[..n].copy_from_slice(&self.pending[self.pending_pos..self.pending_pos + n]);
@@ -673,15 +722,19 @@ impl<R: Read> Read for DecodeReader<R> {
                 self.input_pos = 0;
                 self.eof = self.input_len == 0;
             }
+            // A large enough `buf` is decoded into directly, saving a copy of every byte; a small one gets the
+            // decoder's output through `output`.
+            let direct = buf.len() >= DIRECT_DECODE_MIN;
+            let target: &mut [u8] = if direct { &mut *buf } else { &mut self.output };
             let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
                 &self.input[self.input_pos..self.input_len],
-                &mut self.output,
+                target,
                 self.eof,
             );
             self.input_pos += read;
             self.offset += read as u64;
             self.output_pos = 0;
-            self.output_len = written;
+            self.output_len = if direct { 0 } else { written };
             match result {
                 encoding_rs::DecoderResult::Malformed(bad, extra) => {
                     let offset = self.offset.saturating_sub(bad as u64 + extra as u64);
@@ -699,9 +752,15 @@ impl<R: Read> Read for DecodeReader<R> {
                 encoding_rs::DecoderResult::InputEmpty if self.eof => self.finished = true,
                 _ => {}
             }
+            if direct && written > 0 {
+                return Ok(written);
+            }
         }
     }
 }
+
+/// The smallest read buffer [`DecodeReader`] decodes into directly (room for many characters of any encoding).
+const DIRECT_DECODE_MIN: usize = 1024;
 
 fn data_ref_value(v: &DataRef<'_>) -> CellValue {
     match v {
@@ -825,6 +884,35 @@ mod tests {
     }
 
     #[test]
+    fn reused_rows_hold_exactly_the_new_record() {
+        let mut cells = vec![
+            CellValue::Text("old long text".into()),
+            CellValue::Empty,
+            CellValue::Number(1.0),
+            CellValue::Text("gone".into()),
+        ];
+        fill_cells(&mut cells, &csv::StringRecord::from(vec!["a", "b", ""]));
+        assert_eq!(
+            cells,
+            [
+                CellValue::Text("a".into()),
+                CellValue::Text("b".into()),
+                CellValue::Empty
+            ]
+        );
+        fill_cells(&mut cells, &csv::StringRecord::from(vec!["", "x", "y", "z"]));
+        assert_eq!(
+            cells,
+            [
+                CellValue::Empty,
+                CellValue::Text("x".into()),
+                CellValue::Text("y".into()),
+                CellValue::Text("z".into())
+            ]
+        );
+    }
+
+    #[test]
     fn delimiter_sniffing() {
         assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3"), b',');
         assert_eq!(sniff_delimiter(b"a\tb\tc\n1,2\t3\t4"), b'\t');
@@ -840,6 +928,73 @@ mod tests {
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "t\n\"\"\nh,a\r\n\"\"\r\n\"x\n\ny\",3\n\"\"\n");
+    }
+
+    /// The byte-at-a-time rule of `BlankLines`, as a reference for its run-skipping loop.
+    fn blank_lines_reference(input: &[u8]) -> Vec<u8> {
+        let (mut out, mut at_line_start, mut in_quotes) = (Vec::new(), true, false);
+        for &b in input {
+            if !in_quotes && at_line_start && (b == b'\n' || b == b'\r') {
+                out.extend_from_slice(b"\"\"");
+            }
+            if b == b'"' {
+                in_quotes = !in_quotes;
+            }
+            at_line_start = b == b'\n' && !in_quotes;
+            out.push(b);
+        }
+        out
+    }
+
+    /// A reader that hands out at most `step` bytes per read, so state crosses chunk boundaries.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn blank_lines_skipping_runs_matches_the_byte_rule(input in "[a,\"\r\n]{0,40}", step in 1usize..5) {
+            let mut out = Vec::new();
+            BlankLines::new(Trickle { data: input.as_bytes(), step }).read_to_end(&mut out).unwrap();
+            proptest::prop_assert_eq!(out, blank_lines_reference(input.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn gb18030_decodes_alike_into_large_and_small_buffers() {
+        let text = "企业名称,统一社会信用代码\n永州市某某公司,1\n".repeat(500);
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+        for chunk in [1, 3, DIRECT_DECODE_MIN - 1, DIRECT_DECODE_MIN, 1 << 16] {
+            let mut r = DecodeReader::new(std::io::Cursor::new(bytes.to_vec()), 0, encoding_rs::GB18030);
+            let mut out = Vec::new();
+            let mut buf = vec![0; chunk];
+            loop {
+                let n = r.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(String::from_utf8(out).unwrap(), text, "reads of {chunk} bytes");
+        }
+        // A malformed byte is refused at its offset whichever way the output goes.
+        // (Before a line feed: never the second byte of a character.)
+        let at = 5000 + bytes[5000..].iter().position(|&b| b == b'\n').unwrap();
+        let mut bad = bytes.to_vec();
+        bad.splice(at..at, [0x81, 0x20]);
+        let mut r = DecodeReader::new(std::io::Cursor::new(bad), 0, encoding_rs::GB18030);
+        let err = r.read_to_end(&mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains(&format!("offset {at} ")), "{err}");
     }
 
     #[test]

@@ -311,15 +311,31 @@ fn a_read_only_folder_refuses_writes_and_backups_into_it() {
 // ---------------------------------------------------------------------------------------------------------
 // Disk full, file size limit
 
-#[test]
-fn a_full_disk_fails_an_import_clearly_and_keeps_the_data() {
+/// Asserts that `part` of a command's stderr is the error `what` and says nothing was changed.
+fn assert_disk_full(part: &str, what: &str, err: &str) {
+    assert!(
+        part.contains(&format!("error: {what}"))
+            && part.contains("nothing was changed. Free some disk space and try again"),
+        "{err}"
+    );
+}
+
+/// For a full-disk test: a populated database and its dump, an entities CSV of `n` rows in a folder of its own
+/// (kept alive by the returned `TempDir`), and an empty folder `name` beside the database to mount on.
+fn to_fill(n: u64, name: &str) -> (Env, tempfile::TempDir, PathBuf, Vec<String>, PathBuf) {
     let env = populated();
     let csv_dir = tempfile::tempdir().unwrap();
-    let csv = entities_csv(csv_dir.path(), 20_000);
+    let csv = entities_csv(csv_dir.path(), n);
     let before = dump(&env.db);
-    let out = tempfile::tempdir().unwrap();
-    let mnt = env.dir.path().join("full");
+    let mnt = env.dir.path().join(name);
     std::fs::create_dir(&mnt).unwrap();
+    (env, csv_dir, csv, before, mnt)
+}
+
+#[test]
+fn a_full_disk_fails_an_import_clearly_and_keeps_the_data() {
+    let (env, _csv_dir, csv, before, mnt) = to_fill(20_000, "full");
+    let out = tempfile::tempdir().unwrap();
     if !is_root() {
         panic!(
             "this test mounts a 1 MiB tmpfs to fill the disk and must run as root (as CI does): \
@@ -352,12 +368,13 @@ fn a_full_disk_fails_an_import_clearly_and_keeps_the_data() {
     let err = stderr(&o);
     let parts: Vec<&str> = err.split("exit=").collect();
     let db_name = mnt.join("f.sqlite3");
-    assert!(
-        parts[0].contains(&format!(
-            "error: {}: the disk is full, the database cannot be written (",
+    assert_disk_full(
+        parts[0],
+        &format!(
+            "{}: the disk is full, the database cannot be written (",
             db_name.display()
-        )) && parts[0].contains("nothing was changed. Free some disk space and try again"),
-        "{err}"
+        ),
+        &err,
     );
     assert!(parts[1].starts_with("1\n"), "{err}");
     assert!(
@@ -414,6 +431,43 @@ fn a_full_disk_fails_writing_an_xlsx_file_clearly() {
         "{err}"
     );
     assert!(parts[1].contains("写入 xlsx 失败：磁盘已满"), "{err}");
+}
+
+#[test]
+fn a_full_temporary_folder_fails_an_entity_import_clearly_and_keeps_the_data() {
+    // More encoded rows than one sort run (`import::sort::DEFAULT_RUN_BYTES`) holds, so the sort must spill.
+    let (env, _csv_dir, csv, before, mnt) = to_fill(120_000, "tmp");
+    if !is_root() {
+        panic!(
+            "this test mounts a 1 MiB tmpfs as the temporary folder and must run as root (as CI does): \
+             `sudo -E cargo test --test it failures::a_full_temporary_folder`"
+        );
+    }
+    let script = r#"mount -t tmpfs -o size=1M tmpfs "$MNT" || exit 99
+        TMPDIR="$MNT" "$FAIRDRAW" --db "$DB" --lang en import entities "$CSV"; echo "exit=$?" >&2
+        ls -A "$MNT" >&2"#;
+    let o = in_namespace(
+        script,
+        &[
+            ("MNT", mnt.as_os_str()),
+            ("DB", env.db.as_os_str()),
+            ("CSV", csv.as_os_str()),
+        ],
+    );
+    assert_ne!(o.status.code(), Some(99), "mount failed: {}", stderr(&o));
+    let err = stderr(&o);
+    let parts: Vec<&str> = err.split("exit=").collect();
+    assert_disk_full(
+        parts[0],
+        &format!(
+            "{}: the disk is full, the import's temporary sort files cannot be written (",
+            mnt.display()
+        ),
+        &err,
+    );
+    // Exit code 1, and no temporary file left in the folder.
+    assert_eq!(parts[1].trim(), "1", "{err}");
+    assert_eq!(dump(&env.db), before);
 }
 
 #[test]
