@@ -3,12 +3,12 @@
 //!
 //! Each is the call the command-line tool makes: `fairdraw ceremony list` (`ceremony::list`),
 //! `fairdraw record export` (`record::export`), `fairdraw ceremony export` (`ceremony::record::export`) and
-//! `fairdraw verify` (`Bundle::read` then `bundle::verify`). Exports and verify run off the window's thread;
+//! `fairdraw verify` (`bundle::verify_path`). Exports and verify run off the window's thread;
 //! the exports are `job`s of kind `record` (four steps) and `bundle`.
 
 use std::path::PathBuf;
 
-use fairdraw::bundle::{self, Bundle, Verdict};
+use fairdraw::bundle::{self, Verdict};
 use fairdraw::ceremony::{self, Ceremony};
 use fairdraw::pdf::Fonts;
 use fairdraw::record::{self, Exported};
@@ -54,5 +54,5 @@ pub async fn export_record<R: Runtime>(
 
 #[tauri::command]
 pub async fn verify_bundle<R: Runtime>(app: AppHandle<R>, path: PathBuf) -> Result<Verdict, IpcError> {
-    core_call(app, move || Bundle::read(&path).and_then(bundle::verify)).await
+    core_call(app, move || bundle::verify_path(&path)).await
 }
