@@ -692,18 +692,25 @@ const BATCHES_IN_FLIGHT: usize = 8;
 
 /// Rows read and prepared on the reading thread, with the bytes the preparation wrote for them.
 struct Batch<T> {
-    rows: Vec<(RawRow, T, Position)>,
+    /// Each row and what `prepare` made of it, if the reading thread prepared it.
+    rows: Vec<(RawRow, Option<T>, Position)>,
     bytes: Vec<u8>,
 }
+
+/// The reading thread prepares one batch in this many; the calling thread prepares the others itself. Reading
+/// (decoding, CSV splitting) costs about as much as preparing (parsing), and the calling thread has less of its
+/// own to do: so split, the two threads are about equally busy.
+const PREPARED_WHILE_READING: u64 = 3;
 
 /// What checks and stores a row: the row, what the reading thread prepared of it, the batch's bytes, where
 /// reading stood.
 type CheckRow<'a, T> = dyn FnMut(&RawRow, &mut T, &[u8], Position) -> Result<()> + 'a;
 
 /// Calls `f` with the rows of `sheet` in order, what `prepare` made of each and the bytes it wrote, reading
-/// and preparing them on a second thread: decoding a GBK file, splitting its CSV records (or unzipping and
-/// parsing an xlsx sheet) and parsing the rows into domain values run on one core while `f` checks and stores
-/// them on the other, so the wall time is about the longer of the two rather than their sum.
+/// them on a second thread: decoding a GBK file and splitting its CSV records (or unzipping and parsing an xlsx
+/// sheet) run on one core while `f` checks and stores them on the other, so the wall time is about the longer
+/// of the two rather than their sum. Preparing (parsing the rows into domain values) is shared: the reading
+/// thread prepares one batch in [`PREPARED_WHILE_READING`], this thread the rest.
 ///
 /// Batches go back to the reading thread once `f` is done with them, and are dropped or reused there: memory
 /// freed by the thread that allocated it is much cheaper than memory freed by another (the allocator's
@@ -726,12 +733,15 @@ fn read_rows_in_background<T: Send>(
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut batch = fresh();
+            let mut batches = 0u64;
             // Rows of batches given back, to be filled again.
             let spares = std::cell::RefCell::new(Vec::<RawRow>::new());
             let read = src.rows_reusing(sheet, &mut || spares.borrow_mut().pop(), &mut |row, pos| {
-                let prepared = prepare(&row, &mut batch.bytes);
+                let prepared =
+                    (batches % PREPARED_WHILE_READING == 0).then(|| prepare(&row, &mut batch.bytes));
                 batch.rows.push((row, prepared, pos));
                 if batch.rows.len() == ROW_BATCH {
+                    batches += 1;
                     let mut next = match given_back.try_recv() {
                         Ok(mut old) => {
                             // Kept only up to a bound: a workbook's rows are never asked back.
@@ -762,11 +772,14 @@ fn read_rows_in_background<T: Send>(
         });
         let mut checked = Ok(());
         for mut batch in receive.iter() {
-            let bytes = &batch.bytes;
-            checked = batch
-                .rows
-                .iter_mut()
-                .try_for_each(|(row, prepared, pos)| f(row, prepared, bytes, *pos));
+            let bytes = &mut batch.bytes;
+            checked = batch.rows.iter_mut().try_for_each(|(row, prepared, pos)| {
+                let prepared = match prepared {
+                    Some(p) => p,
+                    None => prepared.insert(prepare(row, bytes)),
+                };
+                f(row, prepared, bytes, *pos)
+            });
             if checked.is_err() {
                 break;
             }

@@ -92,6 +92,11 @@ fn key_order_import_reports_and_stores_what_row_by_row_upserts_do() {
     assert_eq!(temp_tables(&db), 0, "no temporary table is used");
     assert_eq!(pragma(&db, "cache_size"), cache);
     assert_eq!(pragma(&db, "temp_store"), temp_store);
+    assert_eq!(
+        pragma(&db, "ignore_check_constraints"),
+        0,
+        "the CHECK constraints are on again"
+    );
 }
 
 #[test]
