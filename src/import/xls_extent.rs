@@ -110,9 +110,7 @@ impl Sectors<'_> {
         if s.len() % 4 != 0 {
             return calamine_fails(); // calamine asserts (a contained panic)
         }
-        Ok(s.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
+        Ok(u32s(s))
     }
 
     /// The chain from `id` following `fats`, up to `len` bytes. A chain visiting more sectors than the file
@@ -156,8 +154,9 @@ fn walk_container(file: &[u8]) -> Walk<Vec<u8>> {
         Some(h) if h[..8] == [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] => h,
         _ => return calamine_fails(),
     };
-    let at16 = |i: usize| u16::from_le_bytes([header[i], header[i + 1]]);
-    let at32 = |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+    // The header is 512 bytes, so every field read below is present.
+    let at16 = |i: usize| u16_at(header, i).unwrap_or_default();
+    let at32 = |i: usize| u32_at(header, i).unwrap_or_default();
     let version = at16(26);
     let size = match at16(30) {
         0x0009 => 512,
@@ -174,10 +173,7 @@ fn walk_container(file: &[u8]) -> Walk<Vec<u8>> {
         size,
         maxid: file.len() / size,
     };
-    let mut difat: Vec<u32> = header[76..512]
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let mut difat = u32s(&header[76..512]);
     let mut id = difat_start;
     let mut difat_sectors = 0usize;
     while id < RESERVED_SECTORS {
@@ -215,11 +211,12 @@ fn walk_container(file: &[u8]) -> Walk<Vec<u8>> {
             if let Some(l) = name.as_bytes().iter().position(|b| *b == 0) {
                 name.truncate(l);
             }
-            let start = u32::from_le_bytes([d[116], d[117], d[118], d[119]]);
+            let start = u32_at(d, 116).unwrap_or_default();
             let len = if small {
-                u64::from(u32::from_le_bytes([d[120], d[121], d[122], d[123]]))
+                u64::from(u32_at(d, 120).unwrap_or_default())
             } else {
-                u64::from_le_bytes([d[120], d[121], d[122], d[123], d[124], d[125], d[126], d[127]])
+                u64::from(u32_at(d, 120).unwrap_or_default())
+                    | u64::from(u32_at(d, 124).unwrap_or_default()) << 32
             };
             (name, start, len)
         })
@@ -258,10 +255,7 @@ fn walk_container(file: &[u8]) -> Walk<Vec<u8>> {
     if minifat.len() % 4 != 0 {
         return calamine_fails();
     }
-    let minifat: Vec<u32> = minifat
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let minifat = u32s(&minifat);
     let mini = Sectors {
         file: &ministream,
         first: 0,
@@ -318,6 +312,12 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// `b` as little-endian u32s (a trailing partial word is dropped; callers check the length where calamine
+/// would assert it).
+fn u32s(b: &[u8]) -> Vec<u32> {
+    (0..b.len() / 4).filter_map(|i| u32_at(b, 4 * i)).collect()
 }
 
 const BOF: u16 = 0x0809;
