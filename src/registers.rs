@@ -295,12 +295,24 @@ pub fn encoded_key_range(bytes: &[u8]) -> std::ops::Range<usize> {
     }
 }
 
+/// A record of the entity sort that carries only a key (a row not to be stored, whose key still counts for
+/// finding duplicate keys): the key encoded as the first value of [`encode_entity`], nothing after it.
+pub fn encode_key_only(key: &str, out: &mut Vec<u8>) {
+    push_value(out, Some(key.as_bytes()));
+}
+
+/// Whether a sort record is a key-only record ([`encode_key_only`]) rather than an encoded entity, which
+/// always has values after its key.
+pub fn is_key_only(bytes: &[u8]) -> bool {
+    encoded_key_range(bytes).end == bytes.len()
+}
+
 /// How many incoming entities [`upsert_sorted_entities`] compares and writes at a time.
 const UPSERT_CHUNK: usize = 2048;
 
 /// Upserts encoded entities that arrive in strictly increasing key order (see [`encode_entity`]), calling `done`
-/// with each one's outcome in that order. `next` fills its buffer with the next entity and returns false at the
-/// end.
+/// with each one's outcome in that order. `next` appends the next entity to the buffer it is given and returns
+/// false at the end.
 ///
 /// A register file lists entities in no order of credit code, and the `entity` table is a B-tree on the code:
 /// upserting a million rows in file order touched leaf pages all over a tree far larger than the page cache.
@@ -334,7 +346,11 @@ pub fn upsert_sorted_entities(
 /// dates NULL or `GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`, the risk class NULL or one of A–D, the
 /// tags valid JSON, and every NOT NULL value present.
 fn check_entity_values(encoded: &[u8]) -> Result<()> {
-    let values = decode_values(encoded);
+    check_values(&decode_values(encoded))
+}
+
+/// [`check_entity_values`] of the decoded values.
+fn check_values(values: &[Option<&[u8]>; ENTITY_VALUES]) -> Result<()> {
     let date_ok = |v: Option<&[u8]>| {
         v.is_none_or(|d| {
             d.len() == 10
@@ -371,8 +387,8 @@ fn upsert_sorted_unchecked(
         .query([])?
         .next()?
         .is_none();
-    let mut insert = conn.prepare(&insert_entities_sql(1))?;
-    let mut insert_many = conn.prepare(&insert_entities_sql(INSERT_ROWS))?;
+    let mut insert = StaticInsert::prepare(conn, &insert_entities_sql(1))?;
+    let mut insert_many = StaticInsert::prepare(conn, &insert_entities_sql(INSERT_ROWS))?;
     let mut inserts: Vec<usize> = Vec::with_capacity(UPSERT_CHUNK);
     let mut update = conn.prepare(
         "UPDATE entity SET name = ?2, entity_type = ?3, industry = ?4, address = ?5, authority = ?6, region = ?7,
@@ -389,18 +405,16 @@ fn upsert_sorted_unchecked(
     let mut ends: Vec<usize> = Vec::with_capacity(UPSERT_CHUNK);
     let mut stored: Vec<u8> = Vec::new();
     let mut stored_at: Vec<Option<(usize, usize)>> = Vec::with_capacity(UPSERT_CHUNK);
-    let mut record = Vec::new();
     let mut more = true;
     while more {
         chunk.clear();
         ends.clear();
         while ends.len() < UPSERT_CHUNK {
-            record.clear();
-            if !next(&mut record)? {
+            if !next(&mut chunk)? {
+                chunk.truncate(ends.last().copied().unwrap_or(0));
                 more = false;
                 break;
             }
-            chunk.extend_from_slice(&record);
             ends.push(chunk.len());
         }
         if ends.is_empty() {
@@ -442,16 +456,14 @@ fn upsert_sorted_unchecked(
         // the statement than in inserting the row.
         let mut groups = inserts.chunks_exact(INSERT_ROWS);
         for group in &mut groups {
-            for (k, &i) in group.iter().enumerate() {
-                check_entity_values(entity(i))?;
-                bind_values(&mut insert_many, k * ENTITY_VALUES, entity(i))?;
-            }
-            insert_many.raw_execute()?;
+            let rows: Vec<_> = group.iter().map(|&i| decode_values(entity(i))).collect();
+            rows.iter().try_for_each(check_values)?;
+            insert_many.insert(rows.iter().flatten().copied())?;
         }
         for &i in groups.remainder() {
-            check_entity_values(entity(i))?;
-            bind_values(&mut insert, 0, entity(i))?;
-            insert.raw_execute()?;
+            let values = decode_values(entity(i));
+            check_values(&values)?;
+            insert.insert(values.into_iter())?;
         }
     }
     Ok(())
@@ -471,6 +483,129 @@ fn insert_entities_sql(rows: usize) -> String {
         "INSERT OR FAIL INTO entity ({ENTITY_COLUMNS}) VALUES {}",
         vec![row; rows].join(", ")
     )
+}
+
+/// An `INSERT` prepared on the connection's raw handle that binds its TEXT values with `SQLITE_STATIC`: SQLite
+/// reads them where they are. rusqlite binds every text with `SQLITE_TRANSIENT`, so SQLite copies each into an
+/// allocation of its own (taking its memory-statistics mutex) and frees it again; for the 13 million values of
+/// a million-row import that was about a fifth of the writing phase. Failures are the `rusqlite::Error`s that
+/// rusqlite's `Statement::raw_execute` gives for the same codes (same code, same message).
+///
+/// Safety: a value bound with `SQLITE_STATIC` must stay valid for as long as SQLite may read it. [`Self::insert`]
+/// binds, steps, resets the statement and clears its bindings before it returns, and the values are borrowed for
+/// the whole call: no pointer to them survives it.
+struct StaticInsert<'conn> {
+    conn: &'conn Connection,
+    stmt: std::ptr::NonNull<rusqlite::ffi::sqlite3_stmt>,
+}
+
+impl<'conn> StaticInsert<'conn> {
+    fn prepare(conn: &'conn Connection, sql: &str) -> Result<Self> {
+        use rusqlite::ffi;
+        let len = std::ffi::c_int::try_from(sql.len())
+            .map_err(|_| crate::error::Error::invalid("entity", "an INSERT statement too long (a bug)"))?;
+        let mut stmt = std::ptr::null_mut();
+        // SAFETY: the handle is the open connection's, borrowed for the statement's life; `sql` is valid for
+        // `len` bytes and need not be NUL-terminated when its length is given.
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v2(
+                conn.handle(),
+                sql.as_ptr().cast(),
+                len,
+                &mut stmt,
+                std::ptr::null_mut(),
+            )
+        };
+        if rc != ffi::SQLITE_OK {
+            return Err(sqlite_error(conn, rc).into());
+        }
+        let stmt = std::ptr::NonNull::new(stmt)
+            .ok_or_else(|| crate::error::Error::invalid("entity", "an empty INSERT statement (a bug)"))?;
+        Ok(StaticInsert { conn, stmt })
+    }
+
+    /// Binds `values` to the statement's parameters in order (`None` is NULL), runs it, and leaves it reset
+    /// with no value bound.
+    fn insert<'v>(&mut self, values: impl Iterator<Item = Option<&'v [u8]>>) -> Result<()> {
+        use rusqlite::ffi;
+        let stmt = self.stmt.as_ptr();
+        let mut rc = ffi::SQLITE_OK;
+        for (i, value) in values.enumerate() {
+            let Ok(index) = std::ffi::c_int::try_from(i + 1) else {
+                rc = ffi::SQLITE_RANGE;
+                break;
+            };
+            // SAFETY: `stmt` is live (finalized only on drop); the text stays borrowed until the bindings are
+            // cleared below. An empty text points at a static empty string, as rusqlite binds one.
+            rc = unsafe {
+                match value {
+                    Some(text) => ffi::sqlite3_bind_text64(
+                        stmt,
+                        index,
+                        if text.is_empty() {
+                            c"".as_ptr()
+                        } else {
+                            text.as_ptr().cast()
+                        },
+                        text.len() as u64,
+                        ffi::SQLITE_STATIC(),
+                        ffi::SQLITE_UTF8 as u8,
+                    ),
+                    None => ffi::sqlite3_bind_null(stmt, index),
+                }
+            };
+            if rc != ffi::SQLITE_OK {
+                break;
+            }
+        }
+        if rc == ffi::SQLITE_OK {
+            // SAFETY: as above. Reset right after the step, as rusqlite does, keeps the error message.
+            let (step, reset) = unsafe { (ffi::sqlite3_step(stmt), ffi::sqlite3_reset(stmt)) };
+            rc = match step {
+                ffi::SQLITE_DONE => reset,
+                ffi::SQLITE_ROW => ffi::SQLITE_MISUSE,
+                failed => failed,
+            };
+        }
+        // SAFETY: as above; afterwards SQLite holds no pointer to the values.
+        unsafe { ffi::sqlite3_clear_bindings(stmt) };
+        if rc == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            Err(sqlite_error(self.conn, rc).into())
+        }
+    }
+}
+
+impl Drop for StaticInsert<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the statement was prepared on this connection, which outlives it, and is finalized once.
+        unsafe { rusqlite::ffi::sqlite3_finalize(self.stmt.as_ptr()) };
+    }
+}
+
+/// The `rusqlite::Error` of a failed call on `conn`, built as rusqlite builds it: the code, and the connection's
+/// message if it belongs to that code, else SQLite's text for the code.
+fn sqlite_error(conn: &Connection, code: std::ffi::c_int) -> rusqlite::Error {
+    use rusqlite::ffi;
+    let text = |p: *const std::ffi::c_char| {
+        // SAFETY: SQLite returns NUL-terminated strings that live at least until the next call on `conn`.
+        (!p.is_null()).then(|| {
+            unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
+        })
+    };
+    // SAFETY: the handle is the open connection's.
+    let message = unsafe {
+        let db = conn.handle();
+        if ffi::sqlite3_errcode(db) == code {
+            text(ffi::sqlite3_errmsg(db))
+        } else {
+            text(ffi::sqlite3_errstr(code))
+        }
+    };
+    rusqlite::Error::SqliteFailure(ffi::Error::new(code), message)
 }
 
 /// UTF-8 bytes as an SQL TEXT value (bound as they are, without a copy into a `String`).
@@ -770,6 +905,94 @@ mod tests {
             tags: vec!["食品".into()],
             last_inspected: None,
         }
+    }
+
+    #[test]
+    fn static_inserts_store_and_fail_as_rusqlite_statements_do() {
+        let (ours, theirs) = (Db::open_in_memory().unwrap(), Db::open_in_memory().unwrap());
+        let mut e = entity("91330000566997460T", "永州𠀀食品有限公司");
+        e.town = String::new();
+        e.established = None;
+        let mut encoded = Vec::new();
+        encode_entity(&e, &mut encoded);
+        let mut two = encoded.clone();
+        encode_entity(&entity("91440300708461136T", "乙"), &mut two);
+        let (first, second) = two.split_at(encoded.len());
+        let mut third = Vec::new();
+        encode_entity(&entity("91110000600037341L", "丙"), &mut third);
+        {
+            let mut one = StaticInsert::prepare(ours.conn(), &insert_entities_sql(1)).unwrap();
+            let mut many = StaticInsert::prepare(ours.conn(), &insert_entities_sql(2)).unwrap();
+            one.insert(decode_values(first).into_iter()).unwrap();
+            let err = many
+                .insert(decode_values(second).into_iter().chain(decode_values(first)))
+                .unwrap_err();
+            let mut reference = theirs.conn().prepare(&insert_entities_sql(1)).unwrap();
+            bind_values(&mut reference, 0, first).unwrap();
+            reference.raw_execute().unwrap();
+            let mut reference = theirs.conn().prepare(&insert_entities_sql(2)).unwrap();
+            bind_values(&mut reference, 0, second).unwrap();
+            bind_values(&mut reference, ENTITY_VALUES, first).unwrap();
+            let expected = crate::error::Error::from(reference.raw_execute().unwrap_err());
+            // The same code and message: "UNIQUE constraint failed: entity.code".
+            assert_eq!(format!("{err:?}"), format!("{expected:?}"));
+            assert!(
+                format!("{err}").contains("UNIQUE constraint failed: entity.code"),
+                "{err}"
+            );
+            // `OR FAIL`: the row before the failing one stays. A value too many is refused as a parameter out of
+            // range, and the statement is usable after.
+            let too_many = decode_values(&third).into_iter().chain([None]);
+            assert!(format!("{:?}", one.insert(too_many).unwrap_err()).contains("Range"));
+            one.insert(decode_values(&third).into_iter()).unwrap();
+        }
+        let mut reference = theirs.conn().prepare(&insert_entities_sql(1)).unwrap();
+        bind_values(&mut reference, 0, &third).unwrap();
+        reference.raw_execute().unwrap();
+        let dump = |db: &Db| {
+            let mut rows = Vec::new();
+            for_each_entity(db.conn(), |e| {
+                rows.push(e);
+                Ok(())
+            })
+            .unwrap();
+            let types: Vec<String> = db
+                .conn()
+                .prepare("SELECT quote(town) || typeof(established) FROM entity ORDER BY code")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            (rows, types)
+        };
+        assert_eq!(dump(&ours), dump(&theirs));
+        assert_eq!(dump(&ours).1, ["'凤凰街道'text", "''null", "'凤凰街道'text"]);
+    }
+
+    #[test]
+    fn key_only_records_carry_the_key_and_are_told_from_entities() {
+        let mut full = Vec::new();
+        encode_entity(&entity("91330000566997460T", "甲公司"), &mut full);
+        let mut key_only = Vec::new();
+        encode_key_only("91330000566997460T", &mut key_only);
+        assert_eq!(encoded_key(&key_only), encoded_key(&full));
+        assert_eq!(encoded_key(&key_only), b"91330000566997460T");
+        assert!(full.starts_with(&key_only));
+        assert!(is_key_only(&key_only));
+        assert!(!is_key_only(&full));
+        // Even an entity whose every other value is empty or NULL has values after its key.
+        let mut bare = Vec::new();
+        encode_entity(
+            &Entity {
+                established: None,
+                risk_class: None,
+                tags: Vec::new(),
+                ..entity("K", "")
+            },
+            &mut bare,
+        );
+        assert!(!is_key_only(&bare));
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! written to a report file (original values plus a problems column) that re-imports once fixed.
 //!
 //! Memory stays flat in the number of rows: rows are streamed, only the first [`MAX_PROBLEMS_KEPT`] problems
-//! are kept in the summary (the report file gets all), and duplicate detection uses a compact key index
-//! (about 40 bytes per distinct key).
+//! are kept in the summary (the report file gets all), and duplicate entity keys are found in the sort that
+//! orders the entities for writing. A file that has some is read again with a compact key index (about 35
+//! bytes per distinct key), as the small registers always are.
 //!
 //! Entry points for the CLI and the desktop app: [`preview`] and [`import_file`] (the app calls
 //! [`import_or_summary`], which hands back the summary of a refused all-or-nothing import as a value).
@@ -279,7 +280,9 @@ impl KeyIndex {
 /// Parses rows and adds the duplicate checks that need the rows before them.
 struct RowChecker<'a> {
     ctx: RowContext<'a>,
-    keys: KeyIndex,
+    /// The keys seen so far; `None` when duplicate keys are found by the entity sort instead (see
+    /// [`DuplicateKeys::Sorted`]).
+    keys: Option<KeyIndex>,
     department_names: HashMap<String, u32>,
 }
 
@@ -287,7 +290,7 @@ impl<'a> RowChecker<'a> {
     fn new(ctx: RowContext<'a>) -> Self {
         RowChecker {
             ctx,
-            keys: KeyIndex::new(),
+            keys: Some(KeyIndex::new()),
             department_names: HashMap::new(),
         }
     }
@@ -300,8 +303,8 @@ impl<'a> RowChecker<'a> {
 
     /// The checks of [`RowChecker::check`] after `parse::parse_row`, which may run on another thread.
     fn check_parsed(&mut self, row: &RawRow, parsed: &mut Parsed) -> Result<()> {
-        if let Some((key, col)) = &parsed.key {
-            let first = self.keys.first_row_or_insert(key, row.number).map_err(|()| {
+        if let (Some((key, col)), Some(keys)) = (&parsed.key, &mut self.keys) {
+            let first = keys.first_row_or_insert(key, row.number).map_err(|()| {
                 Error::from(ImportError::TooLarge {
                     file: self.ctx.file.to_string(),
                 })
@@ -563,6 +566,10 @@ pub struct SortSettings {
     pub temp_dir: PathBuf,
     /// How many bytes of encoded rows are sorted in memory before a run is written out.
     pub run_bytes: usize,
+    /// Whether duplicate credit codes are looked for in the sort first (the default: flat memory, see
+    /// `DuplicateKeys`); false checks every row against a key index from the start, the reference the tests
+    /// hold the sorted check to.
+    pub duplicates_in_sort: bool,
 }
 
 impl Default for SortSettings {
@@ -571,6 +578,7 @@ impl Default for SortSettings {
         SortSettings {
             temp_dir: std::env::temp_dir(),
             run_bytes: sort::DEFAULT_RUN_BYTES,
+            duplicates_in_sort: true,
         }
     }
 }
@@ -619,6 +627,20 @@ pub fn import_or_summary(
 /// The SQLite page cache during an import, in KiB.
 const IMPORT_CACHE_KIB: i64 = 16 * 1024;
 
+/// How an import finds keys that occur more than once in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DuplicateKeys {
+    /// A [`KeyIndex`] of every key seen, checked row by row: each later occurrence gets its
+    /// `Reason::DuplicateKey` problem as it is read. Memory grows by about 35 bytes per distinct key.
+    Indexed,
+    /// Entities only: the key of every row (of a rejected row too, as a key-only record) goes into the
+    /// entity sort, where equal keys end up next to each other; memory stays flat. Finding one there means the
+    /// rows read so far were judged without the duplicate: the pass is rolled back and the import runs again
+    /// [`DuplicateKeys::Indexed`], so a file with duplicate keys gets exactly the problems, counts and report
+    /// of a row-by-row check (for twice the reading time). A file without any pays nothing for the check.
+    Sorted,
+}
+
 fn import_into(
     db: &mut Db,
     register: Register,
@@ -628,6 +650,38 @@ fn import_into(
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
+    let mut duplicates = match register {
+        Register::Entities if sorting.duplicates_in_sort => DuplicateKeys::Sorted,
+        _ => DuplicateKeys::Indexed,
+    };
+    loop {
+        let pass = import_pass(db, register, path, options, sorting, now, progress, duplicates)?;
+        match (pass, duplicates) {
+            (Some(summary), _) => return Ok(summary),
+            (None, DuplicateKeys::Sorted) => duplicates = DuplicateKeys::Indexed,
+            (None, DuplicateKeys::Indexed) => {
+                return Err(Error::invalid(
+                    "import",
+                    "duplicate keys were found by a key index (a bug)",
+                ));
+            }
+        }
+    }
+}
+
+/// One pass of [`import_into`]: `None` if duplicate keys were found in the sort ([`DuplicateKeys::Sorted`]); the
+/// database is then as it was, and no report was written.
+#[allow(clippy::too_many_arguments)]
+fn import_pass(
+    db: &mut Db,
+    register: Register,
+    path: &Path,
+    options: &ImportOptions,
+    sorting: &SortSettings,
+    now: DateTime<FixedOffset>,
+    progress: &mut dyn FnMut(ImportProgress),
+    duplicates: DuplicateKeys,
+) -> Result<Option<ImportSummary>> {
     let explicit = fields::resolve_explicit(register, &options.mappings)?;
     let mut src = Source::open(path, true)?;
     let file = source::file_name(path);
@@ -674,13 +728,28 @@ fn import_into(
 
     // One journaled transaction: the rows, the `import_run` row and the `register_imported` entry are written
     // together or not at all (a failed or all-or-nothing-refused import leaves no entry).
-    let mut summary = journal::transact(db, "import", |tx| {
-        import_rows(
-            tx, &mut src, &header, summary, report, options, sorting, now, progress,
-        )
-    })?;
-    summary.committed = true;
-    Ok(summary)
+    let mut found_duplicates = false;
+    let passed = journal::transact(db, "import", |tx| {
+        let rows = import_rows(
+            tx, &mut src, &header, summary, report, options, sorting, now, progress, duplicates,
+        )?;
+        // Returning an error rolls the pass back; `found_duplicates` tells it from a real failure.
+        rows.ok_or_else(|| {
+            found_duplicates = true;
+            Error::invalid(
+                "import",
+                "duplicate keys in the file: read again with a key index",
+            )
+        })
+    });
+    match passed {
+        Ok(mut summary) => {
+            summary.committed = true;
+            Ok(Some(summary))
+        }
+        Err(_) if found_duplicates => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Rows travel from the reading thread to the checking thread in batches of this many.
@@ -697,10 +766,12 @@ struct Batch<T> {
     bytes: Vec<u8>,
 }
 
-/// The reading thread prepares one batch in this many; the calling thread prepares the others itself. Reading
-/// (decoding, CSV splitting) costs about as much as preparing (parsing), and the calling thread has less of its
-/// own to do: so split, the two threads are about equally busy.
-const PREPARED_WHILE_READING: u64 = 3;
+/// The reading thread prepares a batch itself when at least this many batches wait for the calling thread;
+/// otherwise it leaves the batch to the calling thread. So whichever thread has less of its own to do parses
+/// more: when the calling thread falls behind, batches pile up and the reading thread takes over parsing until
+/// they no longer do. The split follows the file (GBK decoding or not, xlsx unzipping) and the load of the
+/// machine rather than a fixed ratio.
+const PREPARE_WHEN_WAITING: usize = 2;
 
 /// What checks and stores a row: the row, what the reading thread prepared of it, the batch's bytes, where
 /// reading stood.
@@ -710,7 +781,7 @@ type CheckRow<'a, T> = dyn FnMut(&RawRow, &mut T, &[u8], Position) -> Result<()>
 /// them on a second thread: decoding a GBK file and splitting its CSV records (or unzipping and parsing an xlsx
 /// sheet) run on one core while `f` checks and stores them on the other, so the wall time is about the longer
 /// of the two rather than their sum. Preparing (parsing the rows into domain values) is shared: the reading
-/// thread prepares one batch in [`PREPARED_WHILE_READING`], this thread the rest.
+/// thread prepares the batches it starts while [`PREPARE_WHEN_WAITING`] batches wait, this thread the rest.
 ///
 /// Batches go back to the reading thread once `f` is done with them, and are dropped or reused there: memory
 /// freed by the thread that allocated it is much cheaper than memory freed by another (the allocator's
@@ -730,18 +801,20 @@ fn read_rows_in_background<T: Send>(
         rows: Vec::with_capacity(ROW_BATCH),
         bytes: Vec::new(),
     };
+    // Batches sent and not yet taken by this thread.
+    let waiting = std::sync::atomic::AtomicUsize::new(0);
+    let waiting = &waiting;
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
+            use std::sync::atomic::Ordering::Relaxed;
             let mut batch = fresh();
-            let mut batches = 0u64;
+            let mut prepare_here = false;
             // Rows of batches given back, to be filled again.
             let spares = std::cell::RefCell::new(Vec::<RawRow>::new());
             let read = src.rows_reusing(sheet, &mut || spares.borrow_mut().pop(), &mut |row, pos| {
-                let prepared =
-                    (batches % PREPARED_WHILE_READING == 0).then(|| prepare(&row, &mut batch.bytes));
+                let prepared = prepare_here.then(|| prepare(&row, &mut batch.bytes));
                 batch.rows.push((row, prepared, pos));
                 if batch.rows.len() == ROW_BATCH {
-                    batches += 1;
                     let mut next = match given_back.try_recv() {
                         Ok(mut old) => {
                             // Kept only up to a bound: a workbook's rows are never asked back.
@@ -757,10 +830,12 @@ fn read_rows_in_background<T: Send>(
                         Err(_) => fresh(),
                     };
                     std::mem::swap(&mut batch, &mut next);
+                    waiting.fetch_add(1, Relaxed);
                     if send.send(next).is_err() {
                         // The checking side gave up with an error of its own: stop reading.
                         return Ok(Flow::Stop);
                     }
+                    prepare_here = waiting.load(Relaxed) >= PREPARE_WHEN_WAITING;
                 }
                 Ok(Flow::Continue)
             });
@@ -772,6 +847,7 @@ fn read_rows_in_background<T: Send>(
         });
         let mut checked = Ok(());
         for mut batch in receive.iter() {
+            waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let bytes = &mut batch.bytes;
             checked = batch.rows.iter_mut().try_for_each(|(row, prepared, pos)| {
                 let prepared = match prepared {
@@ -799,28 +875,54 @@ fn read_rows_in_background<T: Send>(
 /// How many bytes of merged entities travel to the writing thread at a time.
 const MERGED_BATCH_BYTES: usize = 1 << 20;
 
+/// What the merging thread of [`upsert_merged`] sends.
+enum Merged {
+    /// Entities back to back and the end of each.
+    Entities(Vec<u8>, Vec<usize>),
+    /// Every entity was sent.
+    End,
+    /// Two records have the same key: the merge stopped there.
+    DuplicateKey,
+}
+
 /// Upserts the merged entities in key order (`registers::upsert_sorted_entities`), merging the sorted runs on a
 /// second thread while this one reads and writes the database: the merge's comparisons and copies then cost
 /// no wall time. The merging thread sends batches of entities and then an explicit end, so that a merge that
-/// stopped early (an error reading a run back) can never pass for the end of the data.
-fn upsert_merged(tx: &Transaction<'_>, mut merged: sort::Merge, done: &mut dyn FnMut(Upsert)) -> Result<()> {
-    /// Entities back to back and the end of each; `None` after the last batch.
-    type Merged = Option<(Vec<u8>, Vec<usize>)>;
+/// stopped early (an error reading a run back) can never pass for the end of the data. Key-only records (see
+/// `registers::encode_key_only`) are skipped.
+///
+/// False if two records have the same key: the upsert then stops at the first of them, and the caller rolls
+/// back (see [`DuplicateKeys::Sorted`]).
+fn upsert_merged(
+    tx: &Transaction<'_>,
+    mut merged: sort::Merge,
+    done: &mut dyn FnMut(Upsert),
+) -> Result<bool> {
     let (send, receive) = std::sync::mpsc::sync_channel::<Result<Merged>>(4);
     std::thread::scope(|scope| {
         let merger = scope.spawn(move || {
-            let mut record = Vec::new();
+            let (mut record, mut last_key) = (Vec::new(), None::<Vec<u8>>);
             loop {
                 let (mut bytes, mut ends) = (Vec::with_capacity(MERGED_BATCH_BYTES + 4096), Vec::new());
-                let mut more = true;
+                let mut end = None;
                 while bytes.len() < MERGED_BATCH_BYTES {
                     match merged.next(&mut record) {
                         Ok(true) => {
-                            bytes.extend_from_slice(&record);
-                            ends.push(bytes.len());
+                            let key = registers::encoded_key(&record);
+                            if last_key.as_deref() == Some(key) {
+                                end = Some(Merged::DuplicateKey);
+                                break;
+                            }
+                            let last = last_key.get_or_insert_with(Vec::new);
+                            last.clear();
+                            last.extend_from_slice(key);
+                            if !registers::is_key_only(&record) {
+                                bytes.extend_from_slice(&record);
+                                ends.push(bytes.len());
+                            }
                         }
                         Ok(false) => {
-                            more = false;
+                            end = Some(Merged::End);
                             break;
                         }
                         Err(e) => {
@@ -830,16 +932,17 @@ fn upsert_merged(tx: &Transaction<'_>, mut merged: sort::Merge, done: &mut dyn F
                         }
                     }
                 }
-                if !ends.is_empty() && send.send(Ok(Some((bytes, ends)))).is_err() {
+                if !ends.is_empty() && send.send(Ok(Merged::Entities(bytes, ends))).is_err() {
                     return;
                 }
-                if !more {
-                    let _ = send.send(Ok(None));
+                if let Some(end) = end {
+                    let _ = send.send(Ok(end));
                     return;
                 }
             }
         });
         let (mut bytes, mut ends, mut at) = (Vec::new(), Vec::new(), 0usize);
+        let mut unique = true;
         let upserted = registers::upsert_sorted_entities(
             tx,
             |out| loop {
@@ -850,8 +953,12 @@ fn upsert_merged(tx: &Transaction<'_>, mut merged: sort::Merge, done: &mut dyn F
                     return Ok(true);
                 }
                 match receive.recv() {
-                    Ok(Ok(Some((b, e)))) => (bytes, ends, at) = (b, e, 0),
-                    Ok(Ok(None)) => return Ok(false),
+                    Ok(Ok(Merged::Entities(b, e))) => (bytes, ends, at) = (b, e, 0),
+                    Ok(Ok(Merged::End)) => return Ok(false),
+                    Ok(Ok(Merged::DuplicateKey)) => {
+                        unique = false;
+                        return Ok(false);
+                    }
                     Ok(Err(e)) => return Err(e),
                     Err(_) => {
                         return Err(Error::invalid(
@@ -868,7 +975,7 @@ fn upsert_merged(tx: &Transaction<'_>, mut merged: sort::Merge, done: &mut dyn F
         if let Err(panic) = merger.join() {
             std::panic::resume_unwind(panic);
         }
-        upserted
+        upserted.map(|()| unique)
     })
 }
 
@@ -892,7 +999,8 @@ fn import_rows(
     sorting: &SortSettings,
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
-) -> Result<ImportSummary> {
+    duplicates: DuplicateKeys,
+) -> Result<Option<ImportSummary>> {
     let register = summary.register;
     let file = summary.file.clone();
     let sheet = summary.sheet.clone();
@@ -907,9 +1015,12 @@ fn import_rows(
         departments: &departments,
     };
     let mut checker = RowChecker::new(ctx);
-    // Room for as many keys as a file of this size is likely to hold (about 100 bytes per row at the least).
-    if register == Register::Entities {
-        checker.keys = KeyIndex::with_capacity((bytes_total / 100).min(1 << 24) as usize);
+    let sorted_duplicates = duplicates == DuplicateKeys::Sorted && register == Register::Entities;
+    if sorted_duplicates {
+        checker.keys = None;
+    } else if register == Register::Entities {
+        // Room for as many keys as a file of this size is likely to hold (about 100 bytes per row at the least).
+        checker.keys = Some(KeyIndex::with_capacity((bytes_total / 100).min(1 << 24) as usize));
     }
     // Entities (the register with a million rows) are sorted by key and upserted in key order at the end
     // (`registers::upsert_sorted_entities`); the small registers row by row.
@@ -969,9 +1080,16 @@ fn import_rows(
             summary.warnings += warnings;
             summary.problem_count += parsed.problems.len() as u64;
             let accepted = !parsed.has_errors();
+            // A row whose entity is not sorted still has its key sorted, so that duplicates are found.
+            let key_only = |sorted: &mut Option<ExternalSort>| match (sorted, &parsed.key) {
+                (Some(sorted), Some((key, _))) if sorted_duplicates => {
+                    sorted.push(|out| registers::encode_key_only(key, out))
+                }
+                _ => Ok(()),
+            };
             match (accepted, &parsed.record, encoded, &mut sorted) {
                 // After the first error an all-or-nothing import will roll back: stop writing, keep checking.
-                (true, ..) if !options.partial && summary.rejected > 0 => {}
+                (true, ..) if !options.partial && summary.rejected > 0 => key_only(&mut sorted)?,
                 (true, _, Some(range), Some(sorted)) => {
                     sorted.push(|out| out.extend_from_slice(&bytes[range.clone()]))?
                 }
@@ -983,6 +1101,7 @@ fn import_rows(
                     ));
                 }
                 (false, ..) => {
+                    key_only(&mut sorted)?;
                     summary.rejected += 1;
                     if let Some(w) = report.as_mut() {
                         let mut cells = Vec::with_capacity(header.headers.len() + 2);
@@ -1023,6 +1142,11 @@ fn import_rows(
     });
 
     if summary.rejected > 0 && !options.partial {
+        if let Some(sorted) = sorted.filter(|_| sorted_duplicates) {
+            if has_duplicate_keys(sorted.finish()?)? {
+                return Ok(None);
+            }
+        }
         // Returning the error rolls the transaction back.
         if let Some(w) = report {
             w.finish()?;
@@ -1033,7 +1157,9 @@ fn import_rows(
         return Err(ImportError::RowErrors(Box::new(summary)).into());
     }
     if let Some(sorted) = sorted {
-        upsert_merged(tx, sorted.finish()?, &mut |u| count(&mut summary, u))?;
+        if !upsert_merged(tx, sorted.finish()?, &mut |u| count(&mut summary, u))? {
+            return Ok(None);
+        }
     }
     tx.execute(
         "INSERT INTO import_run (register, file_name, file_sha256, imported_at, added, updated, unchanged, rejected, partial)
@@ -1074,7 +1200,22 @@ fn import_rows(
     if let Some(w) = report {
         w.finish()?;
     }
-    Ok(summary)
+    Ok(Some(summary))
+}
+
+/// Whether two merged records have the same key (they are next to each other in key order).
+fn has_duplicate_keys(mut merged: sort::Merge) -> Result<bool> {
+    let (mut record, mut last) = (Vec::new(), None::<Vec<u8>>);
+    while merged.next(&mut record)? {
+        let key = registers::encoded_key(&record);
+        if last.as_deref() == Some(key) {
+            return Ok(true);
+        }
+        let last = last.get_or_insert_with(Vec::new);
+        last.clear();
+        last.extend_from_slice(key);
+    }
+    Ok(false)
 }
 
 fn count(summary: &mut ImportSummary, upsert: Upsert) {

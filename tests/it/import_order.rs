@@ -341,3 +341,130 @@ fn a_sort_that_cannot_write_its_runs_fails_clearly_and_changes_nothing() {
     let s = import_with(&mut db, &path, &ImportOptions::default(), &tiny_runs()).unwrap();
     assert_eq!(counts(&s), (30, 30, 0));
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Duplicate codes found in the sort, against a key index
+
+/// What one import did: its summary (or the summary of its refusal) as JSON, the message, the report file's
+/// bytes, the database and how often progress reached the end of the file (once per pass over it).
+fn outcome(
+    db: &mut Db,
+    path: &Path,
+    options: &ImportOptions,
+    sorting: &SortSettings,
+) -> (String, String, Vec<u8>, Vec<String>, usize) {
+    let mut ends = 0;
+    let result =
+        import::import_file_sorting(db, Register::Entities, path, options, sorting, now(), &mut |p| {
+            if p.units().0 == p.units().1 {
+                ends += 1;
+            }
+        });
+    let (summary, message) = match result {
+        Ok(s) => (serde_json::to_string(&s).unwrap(), s.message(Lang::En)),
+        Err(Error::Import(e)) => match *e {
+            ImportError::RowErrors(s) => (serde_json::to_string(&s).unwrap(), s.message(Lang::Zh)),
+            other => panic!("{other:?}"),
+        },
+        Err(e) => panic!("{e}"),
+    };
+    let report = options
+        .report
+        .as_ref()
+        .map(|r| std::fs::read(r).unwrap())
+        .unwrap_or_default();
+    (summary, message, report, dump(db), ends)
+}
+
+#[test]
+fn duplicate_codes_found_in_the_sort_give_exactly_what_a_key_index_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = demo_entities(60);
+    let stored = dir.path().join("stored.csv");
+    write_entities(&stored, &base[..30]);
+
+    let changed = |e: &Entity, name: &str| Entity {
+        name: name.into(),
+        ..e.clone()
+    };
+    // A malformed code (17 characters), and a row without a name: each is refused.
+    let mut bad = base[45].clone();
+    bad.code.pop();
+    let nameless = changed(&base[40], "");
+    let files: Vec<(&str, Vec<Entity>)> = vec![
+        ("no duplicates", base.clone()),
+        (
+            "a code twice",
+            [base.clone(), vec![changed(&base[5], "重复的企业")]].concat(),
+        ),
+        ("a stored code twice and a new one three times", {
+            let mut v = base.clone();
+            v.insert(10, changed(&base[3], "第二次"));
+            v.push(changed(&base[50], "第二次"));
+            v.push(changed(&base[50], "第三次"));
+            v
+        }),
+        (
+            "a refused row with an accepted row's code, and a refused row twice",
+            {
+                let mut v = base.clone();
+                v.push(nameless.clone());
+                v.push(bad.clone());
+                v.push(changed(&bad, "又一次"));
+                v
+            },
+        ),
+        ("an error before the first duplicate", {
+            let mut v = base.clone();
+            v.insert(2, bad.clone());
+            v.push(changed(&base[0], "重复"));
+            v
+        }),
+        ("an error and no duplicates", {
+            let mut v = base.clone();
+            v[2] = bad.clone();
+            v
+        }),
+    ];
+    for (what, entities) in &files {
+        let path = dir.path().join("e.csv");
+        write_entities(&path, entities);
+        let duplicates = what != &"no duplicates" && what != &"an error and no duplicates";
+        for partial in [false, true] {
+            for runs in [SortSettings::default(), tiny_runs()] {
+                let options = ImportOptions {
+                    partial,
+                    report: Some(dir.path().join("report.csv")),
+                    ..ImportOptions::default()
+                };
+                let indexed = SortSettings {
+                    duplicates_in_sort: false,
+                    ..runs.clone()
+                };
+                let (mut db, mut reference) = (Db::open_in_memory().unwrap(), Db::open_in_memory().unwrap());
+                if partial {
+                    // Into a table that holds some of the codes already.
+                    for d in [&mut db, &mut reference] {
+                        run_import(d, Register::Entities, &stored, &ImportOptions::default()).unwrap();
+                    }
+                }
+                let before = dump(&db);
+                let got = outcome(&mut db, &path, &options, &runs);
+                let want = outcome(&mut reference, &path, &options, &indexed);
+                let case = format!("{what}, partial {partial}, run size {}", runs.run_bytes);
+                assert_eq!(got.0, want.0, "{case}");
+                assert_eq!(got.1, want.1, "{case}");
+                assert_eq!(got.2, want.2, "{case}");
+                assert_eq!(got.3, want.3, "{case}");
+                // The key index reads the file once; the sort reads it again when it finds a duplicate.
+                assert_eq!((got.4, want.4), (if duplicates { 2 } else { 1 }, 1), "{case}");
+                if duplicates {
+                    assert!(got.0.contains("\"duplicate_key\""), "{case}: {}", got.0);
+                }
+                if !partial && (duplicates || what.starts_with("an error")) {
+                    assert_eq!(got.3, before, "{case}: a refused import changes nothing");
+                }
+            }
+        }
+    }
+}
