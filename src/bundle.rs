@@ -1031,9 +1031,6 @@ pub fn verify_path(path: &Path) -> Result<Verdict> {
     verify(Bundle::read(path)?)
 }
 
-/// Bytes of row encodings handed to the hashing thread at a time.
-const HASH_BATCH: usize = 1 << 18;
-
 /// The quick path of [`verify_path`]; `None` whenever it cannot vouch for a match.
 fn quick_verify(path: &Path) -> Option<Verdict> {
     let (mut source, text) = open_bundle(path).ok()?;
@@ -1065,7 +1062,7 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
     });
     let (json, expected_rows, population_fp) = hashed?;
     let population = population?;
-    if population.len() != expected_rows {
+    if draw::Population::len(&population) != expected_rows {
         return None;
     }
     let (inspectors, _) = read_part(
@@ -1091,32 +1088,33 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
     recheck(json, canonical).ok()
 }
 
-/// Splits, checks and encodes `population.csv` (encodings sent to `encoded`, buffers coming back from
-/// `spares`), keeping of each entity the fields the rules read ([`draw::planned_entity`]; `scope` is set
-/// once `bundle.json` is parsed). `None` if the rows are irregular, break a
-/// rule or are not in canonical order.
-fn lean_population(
-    next: &mut NextChunk<'_>,
-    encoded: &std::sync::mpsc::Sender<Vec<u8>>,
-    spares: &std::sync::mpsc::Receiver<Vec<u8>>,
-    scope: &std::sync::OnceLock<draw::Scope>,
-) -> Option<Vec<DrawEntity>> {
+/// One buffer of `population.csv` rows, split, checked and encoded.
+struct SplitRows {
+    /// The rows' encodings for `fp_population`.
+    encoded: Vec<u8>,
+    /// What the plan reads of them.
+    lean: draw::LeanPopulation,
+    /// The buffer they came in, for reuse.
+    spent: Vec<u8>,
+}
+
+/// Splits one buffer of whole rows, checks each by the rules of §4.1 and its code against the one before,
+/// encodes it into `spare` and keeps what the plan reads under `scope`; `None` if the buffer is not whole
+/// regular rows, a row breaks a rule or the codes are not ascending.
+fn split_rows(
+    reader: &mut fastcsv::Reader<'_>,
+    data: Vec<u8>,
+    from: usize,
+    spare: Vec<u8>,
+    scope: Option<&draw::Scope>,
+) -> Option<SplitRows> {
     let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
     let mut sorted = draw::SortedRows::default();
-    let mut rows = Vec::new();
-    let mut spare = Vec::new();
-    let mut send = |sorted: &mut draw::SortedRows, min: usize| -> Result<()> {
-        match sorted.take_encoded(min, std::mem::take(&mut spare)) {
-            Ok(buf) => {
-                encoded.send(buf).map_err(|_| stop())?;
-                spare = spares.try_recv().unwrap_or_default();
-            }
-            Err(unused) => spare = unused,
-        }
-        Ok(())
-    };
-    let flow = fastcsv::Reader::new(&ENTITY_COLUMNS)
-        .read(next, &mut |c, text, _line| {
+    // The encodings go straight into `spare`, which already has room from an earlier buffer.
+    let _ = sorted.take_encoded(0, spare);
+    let mut lean = draw::LeanPopulation::default();
+    let flow = reader
+        .whole_rows(&data[from..], &mut |c, text, _line| {
             let tags: Vec<&str> = match c[11] {
                 "" | "[]" => Vec::new(),
                 cell => fastcsv::simple_list(cell).ok_or_else(stop)?,
@@ -1136,20 +1134,104 @@ fn lean_population(
                 tags: &tags,
                 last_inspected: c[12],
             };
-            if !sorted.push(&row, text) {
+            if !sorted.push(&row, text) || !lean.push(scope, &row) {
                 return Err(stop());
             }
-            rows.push(draw::planned_entity(scope.get(), &row));
-            send(&mut sorted, HASH_BATCH)
+            Ok(())
         })
         .ok()?;
     flow.ok()?;
-    send(&mut sorted, 0).ok()?;
-    Some(rows)
+    let encoded = sorted.take_encoded(0, Vec::new()).ok()?;
+    Some(SplitRows {
+        encoded,
+        lean,
+        spent: data,
+    })
+}
+
+/// Reads `population.csv` from `next`'s buffers on two threads: this one and a helper split alternate
+/// buffers ([`split_rows`]), and the results are joined here in file order — the encodings sent to `encoded`
+/// (buffers coming back from `spares`), the codes checked to ascend across buffers, the lean rows appended
+/// (`scope` is set once `bundle.json` is parsed). `None` if the rows are irregular, break a rule, are not in
+/// canonical order or a buffer is not whole rows ([`fastcsv::Reader::whole_rows`]).
+fn lean_population(
+    next: &mut NextChunk<'_>,
+    encoded: &std::sync::mpsc::Sender<Vec<u8>>,
+    spares: &std::sync::mpsc::Receiver<Vec<u8>>,
+    scope: &std::sync::OnceLock<draw::Scope>,
+) -> Option<draw::LeanPopulation> {
+    use draw::Population;
+    let first = next(Vec::new()).ok()??;
+    let header_end = memchr::memchr(b'\n', &first)? + 1;
+    let mut reader = fastcsv::Reader::new(&ENTITY_COLUMNS);
+    let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
+    reader
+        .whole_rows(&first[..header_end], &mut |_, _, _| Err(stop()))
+        .ok()?
+        .ok()?;
+    if !reader.has_header() {
+        return None;
+    }
+    std::thread::scope(|s| {
+        type Job = (Vec<u8>, usize, Vec<u8>);
+        let (to_helper, jobs) = std::sync::mpsc::sync_channel::<Job>(1);
+        let (helper_done, done) = std::sync::mpsc::sync_channel::<Option<SplitRows>>(1);
+        let mut helper_reader = reader.clone();
+        s.spawn(move || {
+            for (data, from, spare) in jobs {
+                let split = split_rows(&mut helper_reader, data, from, spare, scope.get());
+                if helper_done.send(split).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut population = draw::LeanPopulation::default();
+        let mut free: Vec<Vec<u8>> = Vec::new();
+        let mut pending = Some((first, header_end));
+        let spare = || spares.try_recv().unwrap_or_default();
+        loop {
+            // The helper splits one buffer while this thread splits the next; then both are taken in order.
+            let theirs = match pending.take() {
+                Some(job) => job,
+                None => match next(free.pop().unwrap_or_default()).ok()? {
+                    Some(data) => (data, 0),
+                    None => break,
+                },
+            };
+            to_helper.send((theirs.0, theirs.1, spare())).ok()?;
+            let mine = match next(free.pop().unwrap_or_default()).ok()? {
+                Some(data) => Some(split_rows(&mut reader, data, 0, spare(), scope.get())?),
+                None => None,
+            };
+            let theirs = done.recv().ok()??;
+            let last = mine.is_none();
+            for split in std::iter::once(theirs).chain(mine) {
+                let rows = split.lean.len();
+                if rows > 0 && !population.is_empty() {
+                    let previous = population.code(population.len() - 1);
+                    if split.lean.code(0) <= previous {
+                        return None;
+                    }
+                }
+                encoded.send(split.encoded).ok()?;
+                if !population.append(split.lean) {
+                    return None;
+                }
+                free.push(split.spent);
+            }
+            if last {
+                break;
+            }
+        }
+        Some(population)
+    })
 }
 
 /// The checks of §12 once the inputs are canonical: fingerprints, commitment, seed, outcome, `fp_outcome`.
-fn recheck(json: BundleJson, canonical: draw::CanonicalInputs) -> Result<Verdict> {
+fn recheck<P: draw::Population + Send + 'static>(
+    json: BundleJson,
+    canonical: draw::CanonicalInputs<P>,
+) -> Result<Verdict> {
     let names = json.departments.clone();
     let fp = *canonical.fingerprints();
     let rec = &json.fingerprints;

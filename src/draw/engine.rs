@@ -11,6 +11,7 @@ use super::assign::assign;
 use super::encode::Hash32;
 use super::freeze::{Frozen, NO_REGION, Pool};
 use super::outcome::{Excluded, GroupEntry, Ineligible, Outcome, ReserveEntry, TargetEntry};
+use super::population::Population;
 use super::rng::{WordStream, subseed};
 
 /// Facts about a draw that the outcome does not record, for tests and the operator's log.
@@ -21,12 +22,12 @@ pub struct DrawTrace {
 }
 
 /// Runs the draw: the outcome is a pure function of the frozen inputs and the seed.
-pub fn draw(frozen: &Frozen, seed: &Hash32) -> Outcome {
+pub fn draw<P: Population>(frozen: &Frozen<P>, seed: &Hash32) -> Outcome {
     draw_traced(frozen, seed).0
 }
 
 /// [`draw`], also returning what happened on the way.
-pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
+pub fn draw_traced<P: Population>(frozen: &Frozen<P>, seed: &Hash32) -> (Outcome, DrawTrace) {
     // §7.3: targets and reserves per stratum, strata in key order.
     let mut targets: Vec<(u32, usize)> = Vec::with_capacity(frozen.k as usize);
     let mut reserves: Vec<(u32, usize)> = Vec::new();
@@ -54,7 +55,7 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
 
     // §10.
     // `as_str().to_owned()` copies directly; `to_string()` would go through the formatter.
-    let code = |e: u32| frozen.population[e as usize].code.as_str().to_owned();
+    let code = |e: u32| frozen.population.code(e as usize).to_owned();
     let key = |si: usize| frozen.strata[si].key.clone();
     let staff = |p: u32| {
         frozen.inspectors[frozen.pool.index[p as usize] as usize]
@@ -163,7 +164,7 @@ pub(crate) fn fisher_yates_prefix(a: &[u32], l: usize, rng: &mut WordStream) -> 
 }
 
 /// §8.3: groups as lists of positions in `P`, members in the order drawn.
-fn form_groups(frozen: &Frozen, seed: &Hash32) -> Vec<Vec<u32>> {
+fn form_groups<P: Population>(frozen: &Frozen<P>, seed: &Hash32) -> Vec<Vec<u32>> {
     let r = &frozen.rules.inspectors;
     let pool = &frozen.pool;
     let g = frozen.g as usize;
@@ -230,7 +231,7 @@ struct Conflicts {
 }
 
 impl Conflicts {
-    fn new(frozen: &Frozen, groups: &[Vec<u32>], targets: &[(u32, usize)]) -> Conflicts {
+    fn new<P: Population>(frozen: &Frozen<P>, groups: &[Vec<u32>], targets: &[(u32, usize)]) -> Conflicts {
         let pool: &Pool = &frozen.pool;
         let g = groups.len();
         let same_region = frozen.rules.inspectors.recuse_same_region;
@@ -249,7 +250,7 @@ impl Conflicts {
             .iter()
             .map(|&(e, _)| {
                 if same_region {
-                    pool.region_of(&frozen.population[e as usize].region)
+                    pool.region_of(frozen.population.region(e as usize))
                 } else {
                     NO_REGION
                 }

@@ -172,8 +172,9 @@ proptest! {
     }
 }
 
-/// `verify_path` keeps of each entity only what `draw::planned_entity` keeps: under every kind of rules the
-/// plan and the draw must come out the same from those rows as from whole ones.
+/// `verify_path` keeps of each entity only what `draw::LeanPopulation` keeps: under every kind of rules the
+/// plan and the draw must come out the same from those rows as from whole ones, also when the scope becomes
+/// known only part of the way through the rows (as when `bundle.json` is parsed beside them).
 #[test]
 fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
     use crate::draw_fixtures::{code, entity, inspector, recusal, rules, secret};
@@ -239,12 +240,25 @@ fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
         let whole = draw::freeze(population.clone(), pool.clone(), recusals.clone(), rules.clone()).unwrap();
         let seed = secret(&format!("{variant}"));
         let expected = draw::draw(&whole, &seed);
-        for scope in [None, Some(&rules.scope)] {
-            let kept: Vec<DrawEntity> = whole
-                .population()
-                .iter()
-                .map(|e| draw::planned_entity(scope, &e.row()))
-                .collect();
+        for known_from in [0, 37, population.len() + 1] {
+            // Entities pushed one by one, and in two parts appended.
+            let mut kept = draw::LeanPopulation::default();
+            let mut tail = draw::LeanPopulation::default();
+            for (i, e) in whole.population().iter().enumerate() {
+                let scope = (i >= known_from).then_some(&rules.scope);
+                let part = if i < 50 { &mut kept } else { &mut tail };
+                assert!(part.push(scope, &e.row()));
+            }
+            assert!(kept.append(tail));
+            assert_eq!(draw::Population::len(&kept), population.len());
+            for (i, e) in whole.population().iter().enumerate() {
+                assert_eq!(draw::Population::code(&kept, i), e.code.as_str());
+                assert_eq!(draw::Population::region(&kept, i), e.region.as_str());
+                assert_eq!(
+                    draw::Population::last_inspected(&kept, i),
+                    e.last_inspected.as_str()
+                );
+            }
             let lean = draw::canonicalise_sorted(
                 kept,
                 whole.fingerprints().population,
