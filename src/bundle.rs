@@ -558,7 +558,14 @@ impl Bundle {
 
 /// Opens a bundle and reads its `bundle.json` (not yet parsed).
 fn open_bundle(path: &Path) -> Result<(Source, String)> {
-    let mut source = if path.is_dir() {
+    let mut source = open_source(path)?;
+    let text = read_json_text(&mut source, path)?;
+    Ok((source, text))
+}
+
+/// The bundle's files: a zip archive or a folder.
+fn open_source(path: &Path) -> Result<Source> {
+    Ok(if path.is_dir() {
         Source::Dir(path.to_path_buf())
     } else {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -570,14 +577,18 @@ fn open_bundle(path: &Path) -> Result<(Source, String)> {
             )
         })?;
         Source::Zip(zip)
-    };
+    })
+}
+
+/// The text of `bundle.json`.
+fn read_json_text(source: &mut Source, path: &Path) -> Result<String> {
     let mut text = String::new();
     source.open(path, "bundle.json", &mut |r| {
         r.read_to_string(&mut text)
             .map_err(|e| Error::io(path.join("bundle.json"), e))?;
         Ok(())
     })?;
-    Ok((source, text))
+    Ok(text)
 }
 
 /// A scoped thread's result, its panic passed on.
@@ -1033,20 +1044,27 @@ pub fn verify_path(path: &Path) -> Result<Verdict> {
 
 /// The quick path of [`verify_path`]; `None` whenever it cannot vouch for a match.
 fn quick_verify(path: &Path) -> Option<Verdict> {
-    let (mut source, text) = open_bundle(path).ok()?;
-    // The rules' scope, once `bundle.json` is parsed: which entity fields the plan reads.
+    // `bundle.json` is inflated through a second handle on the file, beside `population.csv`.
+    let mut source = open_source(path).ok()?;
+    let mut json_source = open_source(path).ok()?;
+    // The rules' scope and the row count, once `bundle.json` is parsed: which entity fields the plan reads,
+    // and how many entities to make room for.
     let scope = std::sync::OnceLock::new();
+    let expected = std::sync::OnceLock::new();
     let (hashed, population) = std::thread::scope(|s| {
         let (encoded, to_hash) = std::sync::mpsc::channel::<Vec<u8>>();
         let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
         // `fp_population` starts with the row count: the recorded outcome says how many rows there should
         // be (the excluded entities and the strata), and the count read is compared at the end.
-        let scope = &scope;
+        let (scope, expected) = (&scope, &expected);
         let hasher = s.spawn(move || {
+            let text = read_json_text(&mut json_source, path).ok()?;
             let json = parse_bundle_json(&text).ok()?;
+            drop(text);
             let _ = scope.set(json.rules.scope.clone());
             let o = &json.outcome;
             let rows = o.excluded.len() + o.strata.iter().map(|s| s.size as usize).sum::<usize>();
+            let _ = expected.set(rows);
             let mut hash = draw::PopulationHash::new(rows);
             for buf in to_hash {
                 hash.update(&buf);
@@ -1055,7 +1073,7 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
             Some((json, rows, hash.finish()))
         });
         let (opened, population) = read_beside(&mut source, path, "population.csv", |next| {
-            lean_population(next, &encoded, &spares, scope)
+            lean_population(next, &encoded, &spares, scope, expected)
         });
         drop(encoded);
         (joined(hasher.join()), opened.ok().and(population))
@@ -1152,13 +1170,14 @@ fn split_rows(
 /// Reads `population.csv` from `next`'s buffers on two threads: this one and a helper split alternate
 /// buffers ([`split_rows`]), and the results are joined here in file order — the encodings sent to `encoded`
 /// (buffers coming back from `spares`), the codes checked to ascend across buffers, the lean rows appended
-/// (`scope` is set once `bundle.json` is parsed). `None` if the rows are irregular, break a rule, are not in
+/// (`scope` and the `expected` row count are set once `bundle.json` is parsed). `None` if the rows are irregular, break a rule, are not in
 /// canonical order or a buffer is not whole rows ([`fastcsv::Reader::whole_rows`]).
 fn lean_population(
     next: &mut NextChunk<'_>,
     encoded: &std::sync::mpsc::Sender<Vec<u8>>,
     spares: &std::sync::mpsc::Receiver<Vec<u8>>,
     scope: &std::sync::OnceLock<draw::Scope>,
+    expected: &std::sync::OnceLock<usize>,
 ) -> Option<draw::LeanPopulation> {
     use draw::Population;
     let first = next(Vec::new()).ok()??;
@@ -1214,6 +1233,9 @@ fn lean_population(
                     }
                 }
                 encoded.send(split.encoded).ok()?;
+                if let Some(&rows) = expected.get() {
+                    population.reserve(rows.saturating_sub(population.len()));
+                }
                 if !population.append(split.lean) {
                     return None;
                 }
