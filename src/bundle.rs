@@ -1131,12 +1131,15 @@ fn split_rows(
     // The encodings go straight into `spare`, which already has room from an earlier buffer.
     let _ = sorted.take_encoded(0, spare);
     let mut lean = draw::LeanPopulation::default();
+    // One allocation for the tags of every row: emptied, it is kept between rows as a list of `'static`
+    // strings (mapping into a vector of the same layout reuses the allocation).
+    let mut recycled: Vec<&'static str> = Vec::new();
     let flow = reader
         .whole_rows(&data[from..], &mut |c, text, _line| {
-            let tags: Vec<&str> = match c[11] {
-                "" | "[]" => Vec::new(),
-                cell => fastcsv::simple_list(cell).ok_or_else(stop)?,
-            };
+            let mut tags: Vec<&str> = std::mem::take(&mut recycled);
+            if !matches!(c[11], "" | "[]") {
+                fastcsv::simple_list_into(c[11], &mut tags).ok_or_else(stop)?;
+            }
             let row = draw::EntityRow {
                 code: c[0],
                 name: c[1],
@@ -1155,6 +1158,8 @@ fn split_rows(
             if !sorted.push(&row, text) || !lean.push(scope, &row) {
                 return Err(stop());
             }
+            tags.clear();
+            recycled = tags.into_iter().map(|_| "").collect();
             Ok(())
         })
         .ok()?;

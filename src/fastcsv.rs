@@ -202,19 +202,17 @@ impl<'c> Reader<'c> {
                 Ok(Parsed::Row(next)) => next,
             };
             let n = self.cells.len();
-            let mut fields = [""; MAX_COLUMNS];
-            for (j, c) in self.cells.iter().enumerate() {
-                fields[j] = match *c {
-                    Cell::Input(a, b) => &text[a..b],
-                    Cell::Scratch(a, b) => &self.scratch[a..b],
-                };
-            }
+            let cell = |c: Cell| match c {
+                Cell::Input(a, b) => &text[a..b],
+                Cell::Scratch(a, b) => &self.scratch[a..b],
+            };
             let line = self.line;
             self.line += 1 + self.quoted_newlines;
             let start = p;
             p = next;
             if self.position.is_empty() {
-                if !header(self.columns, &mut self.position, &fields[..n]) {
+                let fields: Vec<&str> = self.cells.iter().map(|&c| cell(c)).collect();
+                if !header(self.columns, &mut self.position, &fields) {
                     return Ok(Err(Irregular));
                 }
                 continue;
@@ -224,7 +222,7 @@ impl<'c> Reader<'c> {
             }
             let mut ordered = [""; MAX_COLUMNS];
             for (j, &at) in self.position.iter().enumerate() {
-                ordered[j] = fields[at];
+                ordered[j] = cell(self.cells[at]);
             }
             row(&ordered[..n], &text[start..next], line)?;
         }
@@ -341,18 +339,25 @@ fn read_all(r: &mut dyn Read, columns: &[&str], row: &mut RowFn<'_>) -> Result<R
 /// `["a","b"]` — a JSON array of strings without escapes, control characters or spaces, as fairdraw writes
 /// lists — split without a JSON parser; `None` for anything else, which the caller hands to one.
 pub(crate) fn simple_list(cell: &str) -> Option<Vec<&str>> {
+    let mut items = Vec::new();
+    simple_list_into(cell, &mut items)?;
+    Some(items)
+}
+
+/// [`simple_list`] into `items` (cleared first), so that a caller splitting many cells can reuse it.
+pub(crate) fn simple_list_into<'a>(cell: &'a str, items: &mut Vec<&'a str>) -> Option<()> {
+    items.clear();
     let inner = cell.strip_prefix("[\"")?.strip_suffix("\"]")?;
     if inner.bytes().any(|c| c < 0x20 || c == b'\\') {
         return None;
     }
-    let mut items = Vec::new();
     let mut rest = inner;
-    while let Some(i) = rest.find('"') {
+    while let Some(i) = memchr::memchr(b'"', rest.as_bytes()) {
         items.push(&rest[..i]);
         rest = rest[i..].strip_prefix("\",\"")?;
     }
     items.push(rest);
-    Some(items)
+    Some(())
 }
 
 #[cfg(test)]
