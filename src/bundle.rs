@@ -1407,6 +1407,81 @@ impl Verdict {
 mod tests {
     use super::*;
 
+    /// The quick path itself (not only `verify_path`, which falls back) vouches for an intact bundle whose
+    /// population takes several buffers, with the general path's verdict; rows out of order it leaves to the
+    /// general path.
+    #[test]
+    fn the_quick_path_matches_a_population_of_many_buffers() {
+        let population: Vec<DrawEntity> = (0..4_000u32)
+            .map(|i| DrawEntity {
+                code: format!("E{i:07}").into(),
+                name: format!("永州{i}号（个体）餐饮店").into(),
+                address: format!("{}{i}号", "湖南省永州市冷水滩区凤凰街道梧桐路".repeat(10)).into(),
+                region: ["冷水滩区", "零陵区"][i as usize % 2].into(),
+                status: ["存续", "吊销"][usize::from(i % 5 == 0)].into(),
+                risk_class: ["A", "B", ""][i as usize % 3].into(),
+                tags: vec!["食品经营".into()],
+                last_inspected: if i % 4 == 0 {
+                    "2026-01-10".into()
+                } else {
+                    draw::Text::default()
+                },
+                ..DrawEntity::default()
+            })
+            .collect();
+        let pool: Vec<DrawInspector> = (0..6)
+            .map(|i| DrawInspector {
+                staff_no: format!("S{i}").into(),
+                name: format!("甲{i}").into(),
+                department: "D01".into(),
+                certificate_no: format!("C{i}").into(),
+                certificate_valid_until: "2030-12-31".into(),
+                region: ["冷水滩区", "零陵区", ""][i % 3].into(),
+                status: "在岗".into(),
+                ..DrawInspector::default()
+            })
+            .collect();
+        let rules = Rules::from_value(serde_json::json!({
+            "algorithm": "fairdraw-draw/1",
+            "task": {"number": "永市监抽〔2026〕3号", "name": "抽查", "attempt": 1},
+            "draw_date": "2026-12-01",
+            "scope": {"regions": [], "industries": [], "entity_types": [], "risk_classes": [], "tags_any": ["食品经营"]},
+            "exclusions": {"statuses": ["吊销"], "inspected_within_days": 365, "entities": []},
+            "strata": "risk_class",
+            "quota": {"mode": "ratio", "ratios": [{"stratum": "A", "bp": 300}], "default_bp": 100},
+            "reserve_per_stratum": null,
+            "inspectors": {
+                "departments": ["D01"], "group_size": 2, "groups": {"mode": "fixed", "count": 2},
+                "leader": {"required": false, "qualification": ""}, "expert_required": false,
+                "required_qualifications": [], "active_statuses": ["在岗"], "recuse_same_region": true
+            }
+        }))
+        .unwrap();
+        let frozen = draw::freeze(population, pool, Vec::new(), rules).unwrap();
+        let witnesses = vec![Witness {
+            name: "李明".into(),
+            role: "人大代表".into(),
+            unit: "永州市人大常委会".into(),
+            entropy: "31415926".into(),
+        }];
+        let departments = [("D01".to_string(), "市场监管局".to_string())].into();
+        let json = BundleJson::draw(&frozen, departments, draw::sha256(b"quick"), witnesses).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("r");
+        write(&dir, &json, &frozen).unwrap();
+        let csv = dir.join("population.csv");
+        let text = fs::read_to_string(&csv).unwrap();
+        assert!(text.len() > 2 * fastcsv::CHUNK, "{}", text.len());
+        let general = verify(Bundle::read(&dir).unwrap()).unwrap();
+        assert!(matches!(general, Verdict::Match { seed, .. } if seed == json.seed));
+        assert_eq!(quick_verify(&dir), Some(general));
+        let (header, rows) = text.split_once('\n').unwrap();
+        let mut rows: Vec<&str> = rows.lines().collect();
+        rows.swap(1_000, 3_000);
+        fs::write(&csv, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        assert_eq!(quick_verify(&dir), None);
+    }
+
     #[test]
     fn list_cells_are_written_as_serde_json_writes_them() {
         for xs in [
