@@ -323,7 +323,7 @@ fn exclusions<P: Population + ?Sized>(rules: &Rules, population: &P) -> Excluded
     let draw_day = parse_date(&rules.draw_date).unwrap_or(0);
     let mut list = Vec::new();
     let mut flag = vec![false; population.len()];
-    for i in 0..population.len() {
+    for (i, flag) in flag.iter_mut().enumerate() {
         let reason = if !x.entities.is_empty()
             && x.entities
                 .binary_search_by(|x| x.code.as_str().cmp(population.code(i)))
@@ -339,7 +339,7 @@ fn exclusions<P: Population + ?Sized>(rules: &Rules, population: &P) -> Excluded
         };
         if let Some(r) = reason {
             list.push((i as u32, r));
-            flag[i] = true;
+            *flag = true;
         }
     }
     Excluded { list, flag }
