@@ -1175,8 +1175,9 @@ fn split_rows(
 /// Reads `population.csv` from `next`'s buffers on two threads: this one and a helper split alternate
 /// buffers ([`split_rows`]), and the results are joined here in file order — the encodings sent to `encoded`
 /// (buffers coming back from `spares`), the codes checked to ascend across buffers, the lean rows appended
-/// (`scope` and the `expected` row count are set once `bundle.json` is parsed). `None` if the rows are irregular, break a rule, are not in
-/// canonical order or a buffer is not whole rows ([`fastcsv::Reader::whole_rows`]).
+/// (`scope` and the `expected` row count are set once `bundle.json` is parsed). `None` if the rows are
+/// irregular, break a rule, are not in canonical order or a buffer is not whole rows
+/// ([`fastcsv::Reader::whole_rows`]).
 fn lean_population(
     next: &mut NextChunk<'_>,
     encoded: &std::sync::mpsc::Sender<Vec<u8>>,
