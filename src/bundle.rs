@@ -558,7 +558,14 @@ impl Bundle {
 
 /// Opens a bundle and reads its `bundle.json` (not yet parsed).
 fn open_bundle(path: &Path) -> Result<(Source, String)> {
-    let mut source = if path.is_dir() {
+    let mut source = open_source(path)?;
+    let text = read_json_text(&mut source, path)?;
+    Ok((source, text))
+}
+
+/// The bundle's files: a zip archive or a folder.
+fn open_source(path: &Path) -> Result<Source> {
+    Ok(if path.is_dir() {
         Source::Dir(path.to_path_buf())
     } else {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -570,14 +577,18 @@ fn open_bundle(path: &Path) -> Result<(Source, String)> {
             )
         })?;
         Source::Zip(zip)
-    };
+    })
+}
+
+/// The text of `bundle.json`.
+fn read_json_text(source: &mut Source, path: &Path) -> Result<String> {
     let mut text = String::new();
     source.open(path, "bundle.json", &mut |r| {
         r.read_to_string(&mut text)
             .map_err(|e| Error::io(path.join("bundle.json"), e))?;
         Ok(())
     })?;
-    Ok((source, text))
+    Ok(text)
 }
 
 /// A scoped thread's result, its panic passed on.
@@ -1031,25 +1042,29 @@ pub fn verify_path(path: &Path) -> Result<Verdict> {
     verify(Bundle::read(path)?)
 }
 
-/// Bytes of row encodings handed to the hashing thread at a time.
-const HASH_BATCH: usize = 1 << 18;
-
 /// The quick path of [`verify_path`]; `None` whenever it cannot vouch for a match.
 fn quick_verify(path: &Path) -> Option<Verdict> {
-    let (mut source, text) = open_bundle(path).ok()?;
-    // The rules' scope, once `bundle.json` is parsed: which entity fields the plan reads.
+    // `bundle.json` is inflated through a second handle on the file, beside `population.csv`.
+    let mut source = open_source(path).ok()?;
+    let mut json_source = open_source(path).ok()?;
+    // The rules' scope and the row count, once `bundle.json` is parsed: which entity fields the plan reads,
+    // and how many entities to make room for.
     let scope = std::sync::OnceLock::new();
+    let expected = std::sync::OnceLock::new();
     let (hashed, population) = std::thread::scope(|s| {
         let (encoded, to_hash) = std::sync::mpsc::channel::<Vec<u8>>();
         let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
         // `fp_population` starts with the row count: the recorded outcome says how many rows there should
         // be (the excluded entities and the strata), and the count read is compared at the end.
-        let scope = &scope;
+        let (scope, expected) = (&scope, &expected);
         let hasher = s.spawn(move || {
+            let text = read_json_text(&mut json_source, path).ok()?;
             let json = parse_bundle_json(&text).ok()?;
+            drop(text);
             let _ = scope.set(json.rules.scope.clone());
             let o = &json.outcome;
             let rows = o.excluded.len() + o.strata.iter().map(|s| s.size as usize).sum::<usize>();
+            let _ = expected.set(rows);
             let mut hash = draw::PopulationHash::new(rows);
             for buf in to_hash {
                 hash.update(&buf);
@@ -1058,14 +1073,14 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
             Some((json, rows, hash.finish()))
         });
         let (opened, population) = read_beside(&mut source, path, "population.csv", |next| {
-            lean_population(next, &encoded, &spares, scope)
+            lean_population(next, &encoded, &spares, scope, expected)
         });
         drop(encoded);
         (joined(hasher.join()), opened.ok().and(population))
     });
     let (json, expected_rows, population_fp) = hashed?;
     let population = population?;
-    if population.len() != expected_rows {
+    if draw::Population::len(&population) != expected_rows {
         return None;
     }
     let (inspectors, _) = read_part(
@@ -1091,36 +1106,40 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
     recheck(json, canonical).ok()
 }
 
-/// Splits, checks and encodes `population.csv` (encodings sent to `encoded`, buffers coming back from
-/// `spares`), keeping of each entity the fields the rules read ([`draw::planned_entity`]; `scope` is set
-/// once `bundle.json` is parsed). `None` if the rows are irregular, break a
-/// rule or are not in canonical order.
-fn lean_population(
-    next: &mut NextChunk<'_>,
-    encoded: &std::sync::mpsc::Sender<Vec<u8>>,
-    spares: &std::sync::mpsc::Receiver<Vec<u8>>,
-    scope: &std::sync::OnceLock<draw::Scope>,
-) -> Option<Vec<DrawEntity>> {
+/// One buffer of `population.csv` rows, split, checked and encoded.
+struct SplitRows {
+    /// The rows' encodings for `fp_population`.
+    encoded: Vec<u8>,
+    /// What the plan reads of them.
+    lean: draw::LeanPopulation,
+    /// The buffer they came in, for reuse.
+    spent: Vec<u8>,
+}
+
+/// Splits one buffer of whole rows, checks each by the rules of §4.1 and its code against the one before,
+/// encodes it into `spare` and keeps what the plan reads under `scope`; `None` if the buffer is not whole
+/// regular rows, a row breaks a rule or the codes are not ascending.
+fn split_rows(
+    reader: &mut fastcsv::Reader<'_>,
+    data: Vec<u8>,
+    from: usize,
+    spare: Vec<u8>,
+    scope: Option<&draw::Scope>,
+) -> Option<SplitRows> {
     let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
     let mut sorted = draw::SortedRows::default();
-    let mut rows = Vec::new();
-    let mut spare = Vec::new();
-    let mut send = |sorted: &mut draw::SortedRows, min: usize| -> Result<()> {
-        match sorted.take_encoded(min, std::mem::take(&mut spare)) {
-            Ok(buf) => {
-                encoded.send(buf).map_err(|_| stop())?;
-                spare = spares.try_recv().unwrap_or_default();
+    // The encodings go straight into `spare`, which already has room from an earlier buffer.
+    let _ = sorted.take_encoded(0, spare);
+    let mut lean = draw::LeanPopulation::default();
+    // One allocation for the tags of every row: emptied, it is kept between rows as a list of `'static`
+    // strings (mapping into a vector of the same layout reuses the allocation).
+    let mut recycled: Vec<&'static str> = Vec::new();
+    let flow = reader
+        .whole_rows(&data[from..], &mut |c, text, _line| {
+            let mut tags: Vec<&str> = std::mem::take(&mut recycled);
+            if !matches!(c[11], "" | "[]") {
+                fastcsv::simple_list_into(c[11], &mut tags).ok_or_else(stop)?;
             }
-            Err(unused) => spare = unused,
-        }
-        Ok(())
-    };
-    let flow = fastcsv::Reader::new(&ENTITY_COLUMNS)
-        .read(next, &mut |c, text, _line| {
-            let tags: Vec<&str> = match c[11] {
-                "" | "[]" => Vec::new(),
-                cell => fastcsv::simple_list(cell).ok_or_else(stop)?,
-            };
             let row = draw::EntityRow {
                 code: c[0],
                 name: c[1],
@@ -1136,20 +1155,111 @@ fn lean_population(
                 tags: &tags,
                 last_inspected: c[12],
             };
-            if !sorted.push(&row, text) {
+            if !sorted.push(&row, text) || !lean.push(scope, &row) {
                 return Err(stop());
             }
-            rows.push(draw::planned_entity(scope.get(), &row));
-            send(&mut sorted, HASH_BATCH)
+            tags.clear();
+            recycled = tags.into_iter().map(|_| "").collect();
+            Ok(())
         })
         .ok()?;
     flow.ok()?;
-    send(&mut sorted, 0).ok()?;
-    Some(rows)
+    let encoded = sorted.take_encoded(0, Vec::new()).ok()?;
+    Some(SplitRows {
+        encoded,
+        lean,
+        spent: data,
+    })
+}
+
+/// Reads `population.csv` from `next`'s buffers on two threads: this one and a helper split alternate
+/// buffers ([`split_rows`]), and the results are joined here in file order — the encodings sent to `encoded`
+/// (buffers coming back from `spares`), the codes checked to ascend across buffers, the lean rows appended
+/// (`scope` and the `expected` row count are set once `bundle.json` is parsed). `None` if the rows are
+/// irregular, break a rule, are not in canonical order or a buffer is not whole rows
+/// ([`fastcsv::Reader::whole_rows`]).
+fn lean_population(
+    next: &mut NextChunk<'_>,
+    encoded: &std::sync::mpsc::Sender<Vec<u8>>,
+    spares: &std::sync::mpsc::Receiver<Vec<u8>>,
+    scope: &std::sync::OnceLock<draw::Scope>,
+    expected: &std::sync::OnceLock<usize>,
+) -> Option<draw::LeanPopulation> {
+    use draw::Population;
+    let first = next(Vec::new()).ok()??;
+    let header_end = memchr::memchr(b'\n', &first)? + 1;
+    let mut reader = fastcsv::Reader::new(&ENTITY_COLUMNS);
+    let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
+    reader
+        .whole_rows(&first[..header_end], &mut |_, _, _| Err(stop()))
+        .ok()?
+        .ok()?;
+    if !reader.has_header() {
+        return None;
+    }
+    std::thread::scope(|s| {
+        type Job = (Vec<u8>, usize, Vec<u8>);
+        let (to_helper, jobs) = std::sync::mpsc::sync_channel::<Job>(1);
+        let (helper_done, done) = std::sync::mpsc::sync_channel::<Option<SplitRows>>(1);
+        let mut helper_reader = reader.clone();
+        s.spawn(move || {
+            for (data, from, spare) in jobs {
+                let split = split_rows(&mut helper_reader, data, from, spare, scope.get());
+                if helper_done.send(split).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut population = draw::LeanPopulation::default();
+        let mut free: Vec<Vec<u8>> = Vec::new();
+        let mut pending = Some((first, header_end));
+        let spare = || spares.try_recv().unwrap_or_default();
+        loop {
+            // The helper splits one buffer while this thread splits the next; then both are taken in order.
+            let theirs = match pending.take() {
+                Some(job) => job,
+                None => match next(free.pop().unwrap_or_default()).ok()? {
+                    Some(data) => (data, 0),
+                    None => break,
+                },
+            };
+            to_helper.send((theirs.0, theirs.1, spare())).ok()?;
+            let mine = match next(free.pop().unwrap_or_default()).ok()? {
+                Some(data) => Some(split_rows(&mut reader, data, 0, spare(), scope.get())?),
+                None => None,
+            };
+            let theirs = done.recv().ok()??;
+            let last = mine.is_none();
+            for split in std::iter::once(theirs).chain(mine) {
+                let rows = split.lean.len();
+                if rows > 0 && !population.is_empty() {
+                    let previous = population.code(population.len() - 1);
+                    if split.lean.code(0) <= previous {
+                        return None;
+                    }
+                }
+                encoded.send(split.encoded).ok()?;
+                if let Some(&rows) = expected.get() {
+                    population.reserve(rows.saturating_sub(population.len()));
+                }
+                if !population.append(split.lean) {
+                    return None;
+                }
+                free.push(split.spent);
+            }
+            if last {
+                break;
+            }
+        }
+        Some(population)
+    })
 }
 
 /// The checks of §12 once the inputs are canonical: fingerprints, commitment, seed, outcome, `fp_outcome`.
-fn recheck(json: BundleJson, canonical: draw::CanonicalInputs) -> Result<Verdict> {
+fn recheck<P: draw::Population + Send + 'static>(
+    json: BundleJson,
+    canonical: draw::CanonicalInputs<P>,
+) -> Result<Verdict> {
     let names = json.departments.clone();
     let fp = *canonical.fingerprints();
     let rec = &json.fingerprints;
@@ -1297,6 +1407,81 @@ impl Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick path itself (not only `verify_path`, which falls back) vouches for an intact bundle whose
+    /// population takes several buffers, with the general path's verdict; rows out of order it leaves to the
+    /// general path.
+    #[test]
+    fn the_quick_path_matches_a_population_of_many_buffers() {
+        let population: Vec<DrawEntity> = (0..4_000u32)
+            .map(|i| DrawEntity {
+                code: format!("E{i:07}").into(),
+                name: format!("永州{i}号（个体）餐饮店").into(),
+                address: format!("{}{i}号", "湖南省永州市冷水滩区凤凰街道梧桐路".repeat(10)).into(),
+                region: ["冷水滩区", "零陵区"][i as usize % 2].into(),
+                status: ["存续", "吊销"][usize::from(i % 5 == 0)].into(),
+                risk_class: ["A", "B", ""][i as usize % 3].into(),
+                tags: vec!["食品经营".into()],
+                last_inspected: if i % 4 == 0 {
+                    "2026-01-10".into()
+                } else {
+                    draw::Text::default()
+                },
+                ..DrawEntity::default()
+            })
+            .collect();
+        let pool: Vec<DrawInspector> = (0..6)
+            .map(|i| DrawInspector {
+                staff_no: format!("S{i}").into(),
+                name: format!("甲{i}").into(),
+                department: "D01".into(),
+                certificate_no: format!("C{i}").into(),
+                certificate_valid_until: "2030-12-31".into(),
+                region: ["冷水滩区", "零陵区", ""][i % 3].into(),
+                status: "在岗".into(),
+                ..DrawInspector::default()
+            })
+            .collect();
+        let rules = Rules::from_value(serde_json::json!({
+            "algorithm": "fairdraw-draw/1",
+            "task": {"number": "永市监抽〔2026〕3号", "name": "抽查", "attempt": 1},
+            "draw_date": "2026-12-01",
+            "scope": {"regions": [], "industries": [], "entity_types": [], "risk_classes": [], "tags_any": ["食品经营"]},
+            "exclusions": {"statuses": ["吊销"], "inspected_within_days": 365, "entities": []},
+            "strata": "risk_class",
+            "quota": {"mode": "ratio", "ratios": [{"stratum": "A", "bp": 300}], "default_bp": 100},
+            "reserve_per_stratum": null,
+            "inspectors": {
+                "departments": ["D01"], "group_size": 2, "groups": {"mode": "fixed", "count": 2},
+                "leader": {"required": false, "qualification": ""}, "expert_required": false,
+                "required_qualifications": [], "active_statuses": ["在岗"], "recuse_same_region": true
+            }
+        }))
+        .unwrap();
+        let frozen = draw::freeze(population, pool, Vec::new(), rules).unwrap();
+        let witnesses = vec![Witness {
+            name: "李明".into(),
+            role: "人大代表".into(),
+            unit: "永州市人大常委会".into(),
+            entropy: "31415926".into(),
+        }];
+        let departments = [("D01".to_string(), "市场监管局".to_string())].into();
+        let json = BundleJson::draw(&frozen, departments, draw::sha256(b"quick"), witnesses).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("r");
+        write(&dir, &json, &frozen).unwrap();
+        let csv = dir.join("population.csv");
+        let text = fs::read_to_string(&csv).unwrap();
+        assert!(text.len() > 2 * fastcsv::CHUNK, "{}", text.len());
+        let general = verify(Bundle::read(&dir).unwrap()).unwrap();
+        assert!(matches!(general, Verdict::Match { seed, .. } if seed == json.seed));
+        assert_eq!(quick_verify(&dir), Some(general));
+        let (header, rows) = text.split_once('\n').unwrap();
+        let mut rows: Vec<&str> = rows.lines().collect();
+        rows.swap(1_000, 3_000);
+        fs::write(&csv, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        assert_eq!(quick_verify(&dir), None);
+    }
 
     #[test]
     fn list_cells_are_written_as_serde_json_writes_them() {

@@ -93,6 +93,7 @@ enum Parsed {
 const MAX_COLUMNS: usize = 16;
 
 /// Splits the rows of CSV text with exactly `columns` (in any order in the header, §12).
+#[derive(Clone)]
 pub(crate) struct Reader<'c> {
     columns: &'c [&'c str],
     /// position[j]: where column j of `columns` is in the file; empty until the header is read.
@@ -162,6 +163,26 @@ impl<'c> Reader<'c> {
         Ok(Ok(()))
     }
 
+    /// Splits `data`, which must be whole rows (the header first, for a new reader) ending in a line end, and
+    /// calls `row` for each data row; lines are counted from where this reader left off. `Ok(Err(Irregular))`
+    /// also when the last row does not end within `data`.
+    ///
+    /// This lets several readers (clones of one that has read the header) split the buffers of one file side
+    /// by side: a buffer that starts at a row start and is exactly filled by whole rows ends at a row start,
+    /// so when every buffer is, each was split as one reader going through the file would have split it. A
+    /// buffer cut inside a quoted field is not: its last row is left open.
+    pub(crate) fn whole_rows(&mut self, data: &[u8], row: &mut RowFn<'_>) -> Result<Result<(), Irregular>> {
+        Ok(match self.rows(data, false, row)? {
+            Ok(n) if n == data.len() => Ok(()),
+            _ => Err(Irregular),
+        })
+    }
+
+    /// Whether the header has been read.
+    pub(crate) fn has_header(&self) -> bool {
+        !self.position.is_empty()
+    }
+
     /// Splits the whole rows at the start of `data`; returns the number of bytes they take.
     fn rows(&mut self, data: &[u8], at_eof: bool, row: &mut RowFn<'_>) -> Result<Result<usize, Irregular>> {
         if self.position.is_empty() && data.starts_with(b"\xef\xbb\xbf") {
@@ -181,19 +202,17 @@ impl<'c> Reader<'c> {
                 Ok(Parsed::Row(next)) => next,
             };
             let n = self.cells.len();
-            let mut fields = [""; MAX_COLUMNS];
-            for (j, c) in self.cells.iter().enumerate() {
-                fields[j] = match *c {
-                    Cell::Input(a, b) => &text[a..b],
-                    Cell::Scratch(a, b) => &self.scratch[a..b],
-                };
-            }
+            let cell = |c: Cell| match c {
+                Cell::Input(a, b) => &text[a..b],
+                Cell::Scratch(a, b) => &self.scratch[a..b],
+            };
             let line = self.line;
             self.line += 1 + self.quoted_newlines;
             let start = p;
             p = next;
             if self.position.is_empty() {
-                if !header(self.columns, &mut self.position, &fields[..n]) {
+                let fields: Vec<&str> = self.cells.iter().map(|&c| cell(c)).collect();
+                if !header(self.columns, &mut self.position, &fields) {
                     return Ok(Err(Irregular));
                 }
                 continue;
@@ -203,7 +222,7 @@ impl<'c> Reader<'c> {
             }
             let mut ordered = [""; MAX_COLUMNS];
             for (j, &at) in self.position.iter().enumerate() {
-                ordered[j] = fields[at];
+                ordered[j] = cell(self.cells[at]);
             }
             row(&ordered[..n], &text[start..next], line)?;
         }
@@ -320,18 +339,25 @@ fn read_all(r: &mut dyn Read, columns: &[&str], row: &mut RowFn<'_>) -> Result<R
 /// `["a","b"]` — a JSON array of strings without escapes, control characters or spaces, as fairdraw writes
 /// lists — split without a JSON parser; `None` for anything else, which the caller hands to one.
 pub(crate) fn simple_list(cell: &str) -> Option<Vec<&str>> {
+    let mut items = Vec::new();
+    simple_list_into(cell, &mut items)?;
+    Some(items)
+}
+
+/// [`simple_list`] into `items` (cleared first), so that a caller splitting many cells can reuse it.
+pub(crate) fn simple_list_into<'a>(cell: &'a str, items: &mut Vec<&'a str>) -> Option<()> {
+    items.clear();
     let inner = cell.strip_prefix("[\"")?.strip_suffix("\"]")?;
     if inner.bytes().any(|c| c < 0x20 || c == b'\\') {
         return None;
     }
-    let mut items = Vec::new();
     let mut rest = inner;
-    while let Some(i) = rest.find('"') {
+    while let Some(i) = memchr::memchr(b'"', rest.as_bytes()) {
         items.push(&rest[..i]);
         rest = rest[i..].strip_prefix("\",\"")?;
     }
     items.push(rest);
-    Some(items)
+    Some(())
 }
 
 #[cfg(test)]
@@ -417,6 +443,53 @@ mod tests {
             rows(input.as_bytes(), &COLS).unwrap(),
             general(input.as_bytes(), &COLS)
         );
+    }
+
+    /// Every way of cutting a file into buffers at line ends: when each buffer is whole rows, clones of the
+    /// reader that read the header give the rows of one reader; when a cut falls inside a quoted field, some
+    /// buffer says so.
+    #[test]
+    fn buffers_of_whole_rows_split_side_by_side_as_one_reader() {
+        let input = "c,a,b\n1,2,3\n\"x\ny\",\"\"\"\",z\n4,,6\n\"p,q\",7,\"8\n\"\n9,9,9\n";
+        let expected: Vec<Vec<String>> = general(input.as_bytes(), &COLS)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        let ends: Vec<usize> = input.match_indices('\n').map(|(i, _)| i + 1).collect();
+        let header_end = ends[0];
+        for cuts in 0u32..1 << (ends.len() - 2) {
+            let mut bounds = vec![header_end];
+            bounds.extend(
+                ends[1..ends.len() - 1]
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| cuts >> i & 1 == 1)
+                    .map(|(_, &e)| e),
+            );
+            bounds.push(input.len());
+            let mut first = Reader::new(&COLS);
+            let header = first.whole_rows(&input.as_bytes()[..header_end], &mut |_, _, _| unreachable!());
+            assert!(header.unwrap().is_ok() && first.has_header());
+            let mut got = Vec::new();
+            let mut all_whole = true;
+            for w in bounds.windows(2) {
+                let mut reader = first.clone();
+                let r = reader
+                    .whole_rows(&input.as_bytes()[w[0]..w[1]], &mut |cells, _, _| {
+                        got.push(cells.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+                        Ok(())
+                    })
+                    .unwrap();
+                all_whole &= r.is_ok();
+            }
+            let inside_quotes = bounds
+                .iter()
+                .any(|&b| [input.find("x\n").unwrap() + 2, input.find("8\n").unwrap() + 2].contains(&b));
+            assert_eq!(all_whole, !inside_quotes, "{bounds:?}");
+            if all_whole {
+                assert_eq!(got, expected, "{bounds:?}");
+            }
+        }
     }
 
     #[test]

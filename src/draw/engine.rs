@@ -11,6 +11,7 @@ use super::assign::assign;
 use super::encode::Hash32;
 use super::freeze::{Frozen, NO_REGION, Pool};
 use super::outcome::{Excluded, GroupEntry, Ineligible, Outcome, ReserveEntry, TargetEntry};
+use super::population::Population;
 use super::rng::{WordStream, subseed};
 
 /// Facts about a draw that the outcome does not record, for tests and the operator's log.
@@ -21,12 +22,47 @@ pub struct DrawTrace {
 }
 
 /// Runs the draw: the outcome is a pure function of the frozen inputs and the seed.
-pub fn draw(frozen: &Frozen, seed: &Hash32) -> Outcome {
+pub fn draw<P: Population>(frozen: &Frozen<P>, seed: &Hash32) -> Outcome {
     draw_traced(frozen, seed).0
 }
 
+/// From this many excluded entities on, their list (which does not depend on the seed) is written on a
+/// second thread while the draw runs: a quarter of a million codes copied take longer than the draw itself.
+const EXCLUDED_BESIDE: usize = 50_000;
+
+/// The excluded entities with their reasons, in canonical order (§6.2, recorded in §10).
+fn excluded_list<P: Population>(frozen: &Frozen<P>) -> Vec<Excluded> {
+    frozen
+        .excluded
+        .iter()
+        .map(|&(e, reason)| Excluded {
+            code: frozen.population.code(e as usize).to_owned(),
+            reason,
+        })
+        .collect()
+}
+
 /// [`draw`], also returning what happened on the way.
-pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
+pub fn draw_traced<P: Population>(frozen: &Frozen<P>, seed: &Hash32) -> (Outcome, DrawTrace) {
+    if frozen.excluded.len() < EXCLUDED_BESIDE {
+        return draw_with(frozen, seed, || excluded_list(frozen));
+    }
+    std::thread::scope(|s| {
+        let excluded = s.spawn(|| excluded_list(frozen));
+        draw_with(frozen, seed, || {
+            excluded
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    })
+}
+
+/// The draw; `excluded` gives the excluded list when the outcome is put together.
+fn draw_with<P: Population>(
+    frozen: &Frozen<P>,
+    seed: &Hash32,
+    excluded: impl FnOnce() -> Vec<Excluded>,
+) -> (Outcome, DrawTrace) {
     // §7.3: targets and reserves per stratum, strata in key order.
     let mut targets: Vec<(u32, usize)> = Vec::with_capacity(frozen.k as usize);
     let mut reserves: Vec<(u32, usize)> = Vec::new();
@@ -54,7 +90,7 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
 
     // §10.
     // `as_str().to_owned()` copies directly; `to_string()` would go through the formatter.
-    let code = |e: u32| frozen.population[e as usize].code.as_str().to_owned();
+    let code = |e: u32| frozen.population.code(e as usize).to_owned();
     let key = |si: usize| frozen.strata[si].key.clone();
     let staff = |p: u32| {
         frozen.inspectors[frozen.pool.index[p as usize] as usize]
@@ -66,14 +102,7 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
     let outcome = Outcome {
         algorithm: ALGORITHM.to_string(),
         seed: *seed,
-        excluded: frozen
-            .excluded
-            .iter()
-            .map(|&(e, reason)| Excluded {
-                code: code(e),
-                reason,
-            })
-            .collect(),
+        excluded: Vec::new(),
         strata: frozen.strata(),
         targets: targets
             .iter()
@@ -121,6 +150,11 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
             .map(|(&(e, _), _)| code(e))
             .collect(),
     };
+    // Joined last, so that the second thread had the whole draw's time.
+    let outcome = Outcome {
+        excluded: excluded(),
+        ..outcome
+    };
     let trace = DrawTrace {
         augmenting_paths: assignment.augmenting_paths,
     };
@@ -128,13 +162,14 @@ pub fn draw_traced(frozen: &Frozen, seed: &Hash32) -> (Outcome, DrawTrace) {
 }
 
 /// The first `l` entries of a forward Fisher–Yates shuffle of `a` (§7.3). When `l` is small against the
-/// stratum, only the touched positions are tracked, so drawing a few hundred from a million costs no copy of
-/// the stratum; both ways give the same entries.
+/// stratum (at most 1/256 of it), only the touched positions are tracked, so drawing a few hundred from a
+/// million costs no copy of the stratum; a larger `l` costs more in map operations than a copy (a copy of
+/// a quarter of a million positions takes well under a millisecond). Both ways give the same entries.
 pub(crate) fn fisher_yates_prefix(a: &[u32], l: usize, rng: &mut WordStream) -> Vec<u32> {
     let n = a.len();
     debug_assert!(l <= n);
     let l = l.min(n);
-    if l > n / 8 {
+    if l > n / 256 {
         let mut a = a.to_vec();
         for i in 0..l {
             let j = i + rng.uniform((n - i) as u64) as usize;
@@ -163,7 +198,7 @@ pub(crate) fn fisher_yates_prefix(a: &[u32], l: usize, rng: &mut WordStream) -> 
 }
 
 /// §8.3: groups as lists of positions in `P`, members in the order drawn.
-fn form_groups(frozen: &Frozen, seed: &Hash32) -> Vec<Vec<u32>> {
+fn form_groups<P: Population>(frozen: &Frozen<P>, seed: &Hash32) -> Vec<Vec<u32>> {
     let r = &frozen.rules.inspectors;
     let pool = &frozen.pool;
     let g = frozen.g as usize;
@@ -230,7 +265,7 @@ struct Conflicts {
 }
 
 impl Conflicts {
-    fn new(frozen: &Frozen, groups: &[Vec<u32>], targets: &[(u32, usize)]) -> Conflicts {
+    fn new<P: Population>(frozen: &Frozen<P>, groups: &[Vec<u32>], targets: &[(u32, usize)]) -> Conflicts {
         let pool: &Pool = &frozen.pool;
         let g = groups.len();
         let same_region = frozen.rules.inspectors.recuse_same_region;
@@ -249,7 +284,7 @@ impl Conflicts {
             .iter()
             .map(|&(e, _)| {
                 if same_region {
-                    pool.region_of(&frozen.population[e as usize].region)
+                    pool.region_of(frozen.population.region(e as usize))
                 } else {
                     NO_REGION
                 }
@@ -298,7 +333,7 @@ mod tests {
     fn sparse_fisher_yates_equals_the_plain_one() {
         for n in [1usize, 2, 5, 17, 100, 1000] {
             let a: Vec<u32> = (0..n as u32).map(|x| x * 3).collect();
-            for l in [0, 1, 2, n / 10, n / 8, n / 8 + 1, n / 2, n]
+            for l in [0, 1, 2, 3, 4, n / 256, n / 256 + 1, n / 10, n / 8, n / 2, n]
                 .into_iter()
                 .filter(|&l| l <= n)
             {

@@ -13,10 +13,11 @@ use serde::Serialize;
 use super::encode::Hash32;
 use super::error::{DrawError, Infeasible, InputCode, Lack, Place, StratumName};
 use super::inputs::{
-    DrawEntity, DrawInspector, EntityRow, Recusal, Text, canonical_inspectors, canonical_population,
-    canonical_recusals, fp_inputs,
+    DrawEntity, DrawInspector, Recusal, canonical_inspectors, canonical_population, canonical_recusals,
+    fp_inputs,
 };
 use super::outcome::{ExclusionReason, IneligibleReason, StratumSummary};
+use super::population::Population;
 use super::rules::{Groups, Quota, Rules, Scope, StrataBy};
 use super::text::parse_date;
 
@@ -34,10 +35,11 @@ pub struct InputFingerprints {
 }
 
 /// Validated inputs in canonical order with their fingerprints; not yet checked for scope or feasibility.
+/// The population is whole rows, or (for a verifier) a [`LeanPopulation`](super::LeanPopulation).
 #[derive(Clone, Debug)]
-pub struct CanonicalInputs {
+pub struct CanonicalInputs<P = Vec<DrawEntity>> {
     pub(crate) rules: Rules,
-    pub(crate) population: Vec<DrawEntity>,
+    pub(crate) population: P,
     pub(crate) inspectors: Vec<DrawInspector>,
     pub(crate) recusals: Vec<Recusal>,
     pub(crate) fingerprints: InputFingerprints,
@@ -58,13 +60,13 @@ pub fn canonicalise(
 
 /// [`canonicalise`] for a population already checked and in canonical order, with its fingerprint — both
 /// from a [`SortedRows`](super::SortedRows) that accepted every row.
-pub fn canonicalise_sorted(
-    population: Vec<DrawEntity>,
+pub fn canonicalise_sorted<P: Population>(
+    population: P,
     population_fp: Hash32,
     pool: Vec<DrawInspector>,
     recusals: Vec<Recusal>,
     rules: Rules,
-) -> Result<CanonicalInputs, DrawError> {
+) -> Result<CanonicalInputs<P>, DrawError> {
     rules.validate()?;
     let (inspectors, inspectors_fp) = canonical_inspectors(pool)?;
     let (recusals, recusals_fp) = canonical_recusals(recusals)?;
@@ -146,11 +148,12 @@ impl Pool {
     }
 }
 
-/// Everything of a draw that does not depend on the seed. Build it with [`freeze`].
+/// Everything of a draw that does not depend on the seed. Build it with [`freeze`] (or, for a verifier's
+/// [`LeanPopulation`](super::LeanPopulation), [`canonicalise_sorted`] and [`CanonicalInputs::plan`]).
 #[derive(Clone, Debug)]
-pub struct Frozen {
+pub struct Frozen<P = Vec<DrawEntity>> {
     pub(crate) rules: Rules,
-    pub(crate) population: Vec<DrawEntity>,
+    pub(crate) population: P,
     pub(crate) inspectors: Vec<DrawInspector>,
     pub(crate) recusals: Vec<Recusal>,
     pub(crate) fingerprints: InputFingerprints,
@@ -200,7 +203,7 @@ pub struct FreezeSummary {
     pub fingerprints: InputFingerprints,
 }
 
-impl CanonicalInputs {
+impl<P: Population> CanonicalInputs<P> {
     pub fn fingerprints(&self) -> &InputFingerprints {
         &self.fingerprints
     }
@@ -210,7 +213,7 @@ impl CanonicalInputs {
     }
 
     /// Scope, exclusions, strata, quotas, eligibility, groups and the feasibility and recusal checks (§6–§8).
-    pub fn plan(self) -> Result<Frozen, DrawError> {
+    pub fn plan(self) -> Result<Frozen<P>, DrawError> {
         let rules = &self.rules;
         check_scope(rules, &self.population)?;
         let excluded = exclusions(rules, &self.population);
@@ -259,79 +262,47 @@ fn contains<S: AsRef<str>>(sorted: &[S], x: &str) -> bool {
     sorted.binary_search_by(|s| s.as_ref().cmp(x)).is_ok()
 }
 
-fn risk_key(e: &DrawEntity) -> &str {
-    if e.risk_class.is_empty() {
+fn risk_key(risk_class: &str) -> &str {
+    if risk_class.is_empty() {
         UNCLASSIFIED
     } else {
-        &e.risk_class
+        risk_class
     }
 }
 
-/// Which scope filter (§6.1) an entity fails, if any.
-fn scope_fault(s: &Scope, e: &DrawEntity) -> Option<String> {
-    if !s.regions.is_empty() && !contains(&s.regions, &e.region) {
-        Some(format!("region {:?}", e.region))
-    } else if !s.industries.is_empty() && !contains(&s.industries, &e.industry) {
-        Some(format!("industry {:?}", e.industry))
-    } else if !s.entity_types.is_empty() && !contains(&s.entity_types, &e.entity_type) {
-        Some(format!("entity_type {:?}", e.entity_type))
-    } else if !s.risk_classes.is_empty() && !contains(&s.risk_classes, risk_key(e)) {
-        Some(format!("risk_class {:?}", risk_key(e)))
-    } else if !s.tags_any.is_empty() && !e.tags.iter().any(|t| contains(&s.tags_any, t)) {
-        Some(format!("tags {:?}", e.tags))
+/// Which scope filter (§6.1) entity `i` fails, if any.
+fn scope_fault<P: Population + ?Sized>(s: &Scope, p: &P, i: usize) -> Option<String> {
+    if !s.regions.is_empty() && !contains(&s.regions, p.region(i)) {
+        Some(format!("region {:?}", p.region(i)))
+    } else if !s.industries.is_empty() && !contains(&s.industries, p.industry(i)) {
+        Some(format!("industry {:?}", p.industry(i)))
+    } else if !s.entity_types.is_empty() && !contains(&s.entity_types, p.entity_type(i)) {
+        Some(format!("entity_type {:?}", p.entity_type(i)))
+    } else if !s.risk_classes.is_empty() && !contains(&s.risk_classes, risk_key(p.risk_class(i))) {
+        Some(format!("risk_class {:?}", risk_key(p.risk_class(i))))
+    } else if !s.tags_any.is_empty() && !p.tags(i).iter().any(|t| contains(&s.tags_any, t)) {
+        Some(format!("tags {:?}", p.tags(i)))
     } else {
         None
-    }
-}
-
-/// An entity as the plan and the draw see it: they read `code`, `region`, `status`, `risk_class` and
-/// `last_inspected`, and `entity_type`, `industry` and `tags` only for a scope that filters on them
-/// ([`scope_fault`]); `name` appears only in the message of a failing plan, and the other fields nowhere.
-/// A verifier that has checked and hashed a whole row keeps only this much of it. `scope`: `None` while the
-/// rules are not known yet (the three optional fields are then kept).
-pub fn planned_entity<S: AsRef<str>>(scope: Option<&Scope>, row: &EntityRow<'_, S>) -> DrawEntity {
-    let keep = |unused: fn(&Scope) -> bool| !scope.is_some_and(unused);
-    DrawEntity {
-        code: row.code.into(),
-        entity_type: if keep(|s| s.entity_types.is_empty()) {
-            row.entity_type.into()
-        } else {
-            Text::default()
-        },
-        industry: if keep(|s| s.industries.is_empty()) {
-            row.industry.into()
-        } else {
-            Text::default()
-        },
-        region: row.region.into(),
-        status: row.status.into(),
-        risk_class: row.risk_class.into(),
-        tags: if keep(|s| s.tags_any.is_empty()) {
-            row.tags.iter().map(|t| Text::from(t.as_ref())).collect()
-        } else {
-            Vec::new()
-        },
-        last_inspected: row.last_inspected.into(),
-        ..DrawEntity::default()
     }
 }
 
 impl Scope {
     /// Whether an entity satisfies every filter of the scope (§6.1); used to build a population.
     pub fn admits(&self, e: &DrawEntity) -> bool {
-        scope_fault(self, e).is_none()
+        scope_fault(self, std::slice::from_ref(e), 0).is_none()
     }
 }
 
 /// §6.1: the first entity (canonical order) outside the scope is an input error.
-fn check_scope(rules: &Rules, population: &[DrawEntity]) -> Result<(), DrawError> {
-    for e in population {
-        if let Some(detail) = scope_fault(&rules.scope, e) {
+fn check_scope<P: Population + ?Sized>(rules: &Rules, population: &P) -> Result<(), DrawError> {
+    for i in 0..population.len() {
+        if let Some(detail) = scope_fault(&rules.scope, population, i) {
             return Err(DrawError::input(
                 InputCode::OutOfScope,
                 Place::Entity {
-                    code: e.code.as_str().to_owned(),
-                    name: e.name.as_str().to_owned(),
+                    code: population.code(i).to_owned(),
+                    name: population.name(i).to_owned(),
                 },
                 detail,
             ));
@@ -346,29 +317,29 @@ struct Excluded {
 }
 
 /// §6.2, in canonical order, first applicable reason.
-fn exclusions(rules: &Rules, population: &[DrawEntity]) -> Excluded {
+fn exclusions<P: Population + ?Sized>(rules: &Rules, population: &P) -> Excluded {
     let x = &rules.exclusions;
     // The rules are validated, so the draw date parses.
     let draw_day = parse_date(&rules.draw_date).unwrap_or(0);
     let mut list = Vec::new();
     let mut flag = vec![false; population.len()];
-    for (i, e) in population.iter().enumerate() {
-        let reason = if x
-            .entities
-            .binary_search_by(|x| x.code.as_str().cmp(&e.code))
-            .is_ok()
+    for (i, flag) in flag.iter_mut().enumerate() {
+        let reason = if !x.entities.is_empty()
+            && x.entities
+                .binary_search_by(|x| x.code.as_str().cmp(population.code(i)))
+                .is_ok()
         {
             Some(ExclusionReason::Explicit)
-        } else if contains(&x.statuses, &e.status) {
+        } else if contains(&x.statuses, population.status(i)) {
             Some(ExclusionReason::Status)
-        } else if recently_inspected(x.inspected_within_days, draw_day, &e.last_inspected) {
+        } else if recently_inspected(x.inspected_within_days, draw_day, population.last_inspected(i)) {
             Some(ExclusionReason::RecentlyInspected)
         } else {
             None
         };
         if let Some(r) = reason {
             list.push((i as u32, r));
-            flag[i] = true;
+            *flag = true;
         }
     }
     Excluded { list, flag }
@@ -383,19 +354,23 @@ fn recently_inspected(within: Option<u32>, draw_day: i64, last_inspected: &str) 
 }
 
 /// §7.1: strata in ascending key order, with quota-listed keys that have no entities.
-fn strata(rules: &Rules, population: &[DrawEntity], excluded: &Excluded) -> Vec<StratumPlan> {
+fn strata<'a, P: Population + ?Sized>(
+    rules: &Rules,
+    population: &'a P,
+    excluded: &Excluded,
+) -> Vec<StratumPlan> {
     let mut by_key: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     // Consecutive entities often share a key; remembering the last list saves most map lookups.
     let mut last: Option<(&str, Vec<u32>)> = None;
-    for (i, e) in population.iter().enumerate() {
+    for i in 0..population.len() {
         if excluded.flag[i] {
             continue;
         }
-        let key = match rules.strata {
+        let key: &'a str = match rules.strata {
             StrataBy::None => "",
-            StrataBy::RiskClass => risk_key(e),
-            StrataBy::Region if e.region.is_empty() => UNCLASSIFIED,
-            StrataBy::Region => e.region.as_str(),
+            StrataBy::RiskClass => risk_key(population.risk_class(i)),
+            StrataBy::Region if population.region(i).is_empty() => UNCLASSIFIED,
+            StrataBy::Region => population.region(i),
         };
         match &mut last {
             Some((k, v)) if *k == key => v.push(i as u32),
@@ -551,10 +526,10 @@ fn eligibility(rules: &Rules, inspectors: &[DrawInspector]) -> (Vec<(u32, Inelig
     (ineligible, eligible)
 }
 
-fn pool(
+fn pool<P: Population + ?Sized>(
     rules: &Rules,
     inspectors: &[DrawInspector],
-    population: &[DrawEntity],
+    population: &P,
     recusals: &[Recusal],
     eligible: Vec<u32>,
 ) -> Pool {
@@ -596,7 +571,7 @@ fn pool(
         let Ok(p) = pool.index.binary_search(&(inspector as u32)) else {
             continue;
         };
-        let Ok(e) = population.binary_search_by(|x| x.code.as_str().cmp(&rec.entity_code)) else {
+        let Some(e) = find_code(population, &rec.entity_code) else {
             continue;
         };
         pool.explicit.push((e as u32, p as u32));
@@ -726,9 +701,9 @@ fn check_groups(rules: &Rules, pool: &Pool, g: u32) -> Result<(), DrawError> {
 ///
 /// Entities without explicit recusals depend only on their region, so their verdict is computed once per
 /// region; the population is scanned only if some region fails.
-fn check_recusals(
+fn check_recusals<P: Population + ?Sized>(
     rules: &Rules,
-    population: &[DrawEntity],
+    population: &P,
     excluded: &Excluded,
     strata: &[StratumPlan],
     pool: &Pool,
@@ -762,7 +737,7 @@ fn check_recusals(
     }
     let verdict = |e: usize| -> Option<Shortage> {
         let region = if same_region {
-            pool.region_of(&population[e].region)
+            pool.region_of(population.region(e))
         } else {
             NO_REGION
         };
@@ -809,24 +784,45 @@ fn check_recusals(
         Shortage::Inspectors(available, needed) => Lack::Inspectors { available, needed },
     };
     Err(DrawError::Infeasible(Infeasible::Recusal {
-        code: population[e].code.as_str().to_owned(),
-        name: population[e].name.as_str().to_owned(),
+        code: population.code(e).to_owned(),
+        name: population.name(e).to_owned(),
         lacking,
     }))
 }
 
+/// Position of the entity with `code` (binary search over the canonical order).
+fn find_code<P: Population + ?Sized>(population: &P, code: &str) -> Option<usize> {
+    let (mut lo, mut hi) = (0, population.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match population.code(mid).cmp(code) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
+}
+
 impl Frozen {
+    /// The population in canonical order.
+    pub fn population(&self) -> &[DrawEntity] {
+        &self.population
+    }
+
+    /// An entity by code (binary search over the canonical order).
+    pub fn entity(&self, code: &str) -> Option<&DrawEntity> {
+        find_code(&self.population, code).map(|i| &self.population[i])
+    }
+}
+
+impl<P: Population> Frozen<P> {
     pub fn rules(&self) -> &Rules {
         &self.rules
     }
 
     pub fn fingerprints(&self) -> &InputFingerprints {
         &self.fingerprints
-    }
-
-    /// The population in canonical order.
-    pub fn population(&self) -> &[DrawEntity] {
-        &self.population
     }
 
     /// The inspector pool in canonical order.
@@ -847,14 +843,6 @@ impl Frozen {
     /// The number of groups `g`.
     pub fn groups(&self) -> u32 {
         self.g
-    }
-
-    /// An entity by code (binary search over the canonical order).
-    pub fn entity(&self, code: &str) -> Option<&DrawEntity> {
-        self.population
-            .binary_search_by(|e| e.code.as_str().cmp(code))
-            .ok()
-            .map(|i| &self.population[i])
     }
 
     /// An inspector by staff number.

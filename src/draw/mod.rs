@@ -20,6 +20,7 @@ mod error;
 mod freeze;
 mod inputs;
 mod outcome;
+mod population;
 pub mod rng;
 mod rules;
 mod seed;
@@ -33,7 +34,7 @@ pub use error::{
 };
 pub use freeze::{
     CanonicalInputs, FreezeSummary, Frozen, InputFingerprints, ReasonCount, UNCLASSIFIED, canonicalise,
-    canonicalise_sorted, freeze, planned_entity,
+    canonicalise_sorted, freeze,
 };
 pub use inputs::{
     DrawEntity, DrawInspector, ENTITY_COLUMNS, EntityRow, INSPECTOR_COLUMNS, PopulationHash, RECUSAL_COLUMNS,
@@ -43,6 +44,7 @@ pub use outcome::{
     Excluded, ExclusionReason, GroupEntry, Ineligible, IneligibleReason, Outcome, ReserveEntry,
     StratumSummary, TargetEntry,
 };
+pub use population::{LeanPopulation, Population};
 pub use rules::{
     Exclusions, ExplicitExclusion, Groups, InspectorRules, Leader, Quota, Rules, Scope, StrataBy, StratumBp,
     StratumCount, Task,

@@ -52,18 +52,24 @@ pub(crate) fn only_stable_starters(s: &str) -> bool {
     quick_stable(s.as_bytes()) || s.chars().all(stable_starter)
 }
 
+/// The searcher for E4 B7, built once.
+static E4_B7: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(&[0xE4, 0xB7]));
+
 /// `true` only if every character of `b` (valid UTF-8) is a stable starter: its lead bytes are all ASCII or
 /// C2..CB (U+0080..U+02FF), E4 not followed by B7 (U+4000..U+4FFF but U+4DC0..U+4DFF), E5..E9 (U+5000..U+9FFF),
 /// E3 80 80..A9 or E3 90..BF (U+3000..U+3029, U+3400..U+3FFF), or EF BC 81..BF or EF BD 80..A0
 /// (U+FF01..U+FF60). `false` means "look closer".
 fn quick_stable(b: &[u8]) -> bool {
     // Lead bytes other than these can begin only characters outside the set; E4 B7 begins U+4DC0..U+4DFF.
-    let lead_bad = |c: u8| c >= 0xCC && !(0xE3..=0xE9).contains(&c) && c != 0xEF;
-    let bad = b.last().map_or(0, |&c| u8::from(lead_bad(c)))
-        | b.iter().zip(b.iter().skip(1)).fold(0u8, |bad, (&c, &next)| {
-            bad | u8::from(lead_bad(c)) | u8::from(c == 0xE4 && next == 0xB7)
-        });
+    let lead_bad = |c: u8| u8::from(c >= 0xCC && !(0xE3..=0xE9).contains(&c) && c != 0xEF);
+    // Fixed-size blocks, so that the compiler turns each into a few vector instructions.
+    let mut blocks = b.chunks_exact(32);
+    let bad = (&mut blocks).fold(0u8, |bad, block| {
+        bad | block.iter().fold(0u8, |acc, &c| acc | lead_bad(c))
+    }) | blocks.remainder().iter().fold(0u8, |acc, &c| acc | lead_bad(c));
     bad == 0
+        && E4_B7.find(b).is_none()
         && memchr::memchr_iter(0xE3, b).all(|i| match (b.get(i + 1), b.get(i + 2)) {
             (Some(0x90..=0xBF), _) => true,
             (Some(0x80), Some(&c)) => c <= 0xA9,

@@ -142,6 +142,121 @@ fn a_damaged_zip_entry_is_reported_as_before() {
     );
 }
 
+/// A bundle of 6,000 entities with long addresses: `population.csv` of about 2.6 MB, so that `verify_path`
+/// splits it in several buffers on two threads. `address` makes each entity's address (canonical order).
+fn many_buffers(dir: &Path, address: impl Fn(u64) -> String) -> bundle::BundleJson {
+    use crate::draw_fixtures::{code, entity, inspector, rules, secret};
+    use fairdraw::draw::{self, DrawEntity, Rules};
+    use serde_json::json;
+
+    let population: Vec<DrawEntity> = (0..6_000u64)
+        .map(|i| DrawEntity {
+            address: address(i).into(),
+            region: ["冷水滩区", "零陵区", "祁阳市"][i as usize % 3].into(),
+            status: if i % 7 == 0 {
+                "吊销".into()
+            } else {
+                "存续".into()
+            },
+            risk_class: ["A", "B", "C"][i as usize % 3].into(),
+            tags: vec!["食品经营".into()],
+            ..entity(&code(i), &format!("永州𠮷{i}号（个体）餐饮店"))
+        })
+        .collect();
+    let pool: Vec<_> = (0..8)
+        .map(|i| {
+            let mut m = inspector(&format!("A{i}"), &format!("甲{i}"), "D01");
+            m.region = ["冷水滩区", "零陵区", "祁阳市", ""][i % 4].into();
+            m
+        })
+        .collect();
+    let mut r = rules();
+    r["strata"] = json!("risk_class");
+    r["quota"] = json!({"mode": "ratio", "ratios": [], "default_bp": 300});
+    r["exclusions"]["statuses"] = json!(["吊销"]);
+    r["inspectors"]["recuse_same_region"] = json!(true);
+    let rules = Rules::from_value(r).unwrap();
+    let frozen = draw::freeze(population, pool, Vec::new(), rules).unwrap();
+    let witnesses = vec![bundle::Witness {
+        name: "李明".into(),
+        role: "人大代表".into(),
+        unit: "永州市人大常委会".into(),
+        entropy: "31415926".into(),
+    }];
+    let departments = [("D01".to_string(), "市场监管局".to_string())].into();
+    let json = bundle::BundleJson::draw(&frozen, departments, secret("many buffers"), witnesses).unwrap();
+    bundle::write(dir, &json, &frozen).unwrap();
+    json
+}
+
+/// Rows split side by side give the verdicts of the general path: a match, a changed row deep in the file,
+/// rows out of order across the file, the last row dropped, no line end at the end, and line ends inside
+/// quoted fields (so that some buffers end inside a field).
+#[test]
+fn a_population_of_many_buffers_is_verified_as_by_the_general_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "湖南省永州市冷水滩区凤凰街道梧桐路".repeat(6);
+    for (name, address) in [
+        (
+            "plain",
+            Box::new(|i: u64| format!("{long}{i}号")) as Box<dyn Fn(u64) -> String>,
+        ),
+        ("quoted", Box::new(|i: u64| format!("{long}\n{i}号, 二楼"))),
+    ] {
+        let dir = tmp.path().join(name);
+        let json = many_buffers(&dir, address);
+        let p = dir.join("population.csv");
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.len() > 2 << 20, "{}", text.len());
+        let zip = tmp.path().join(format!("{name}.zip"));
+        zip_folder(&dir, &zip);
+        for path in [&dir, &zip] {
+            assert_eq!(
+                message(path),
+                format!(
+                    "MATCH: the input fingerprints, commitment, seed and outcome all agree with the record.\n\
+                     fp_inputs {}\nseed {}\nfp_outcome {}",
+                    json.fingerprints.inputs, json.seed, json.fingerprints.outcome
+                )
+            );
+        }
+        // One character of a name two thirds into the file.
+        let at = (text.len() * 2 / 3..)
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap();
+        let at = at + text[at..].find("号（").unwrap();
+        let changed = format!("{}{}{}", &text[..at], "屋", &text[at + "号".len()..]);
+        std::fs::write(&p, &changed).unwrap();
+        let said = message(&dir);
+        assert!(
+            said.starts_with("MISMATCH: first difference at fingerprints.population: recorded "),
+            "{said}"
+        );
+        // Rows reversed: not canonical order, which the general path sorts.
+        let (header, rows) = text.split_once('\n').unwrap();
+        let mut records: Vec<String> = Vec::new();
+        let mut open = String::new();
+        for line in rows.lines() {
+            // A record ends on a line with an even number of quotes in all (line ends inside quotes).
+            open.push_str(line);
+            if open.matches('"').count() % 2 == 0 {
+                records.push(std::mem::take(&mut open));
+            } else {
+                open.push('\n');
+            }
+        }
+        assert_eq!(records.len(), 6_000);
+        let reversed: Vec<&str> = records.iter().rev().map(String::as_str).collect();
+        std::fs::write(&p, format!("{header}\n{}\n", reversed.join("\n"))).unwrap();
+        assert!(message(&dir).starts_with("MATCH: "));
+        // The last row dropped; then no line end after the last row.
+        std::fs::write(&p, format!("{header}\n{}\n", records[..5_999].join("\n"))).unwrap();
+        assert!(message(&dir).starts_with("MISMATCH: first difference at "));
+        std::fs::write(&p, format!("{header}\n{}", records.join("\n"))).unwrap();
+        assert!(message(&dir).starts_with("MATCH: "));
+    }
+}
+
 #[test]
 fn the_readers_agree_on_bundle_files() {
     let tmp = tempfile::tempdir().unwrap();
@@ -172,8 +287,9 @@ proptest! {
     }
 }
 
-/// `verify_path` keeps of each entity only what `draw::planned_entity` keeps: under every kind of rules the
-/// plan and the draw must come out the same from those rows as from whole ones.
+/// `verify_path` keeps of each entity only what `draw::LeanPopulation` keeps: under every kind of rules the
+/// plan and the draw must come out the same from those rows as from whole ones, also when the scope becomes
+/// known only part of the way through the rows (as when `bundle.json` is parsed beside them).
 #[test]
 fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
     use crate::draw_fixtures::{code, entity, inspector, recusal, rules, secret};
@@ -239,12 +355,25 @@ fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
         let whole = draw::freeze(population.clone(), pool.clone(), recusals.clone(), rules.clone()).unwrap();
         let seed = secret(&format!("{variant}"));
         let expected = draw::draw(&whole, &seed);
-        for scope in [None, Some(&rules.scope)] {
-            let kept: Vec<DrawEntity> = whole
-                .population()
-                .iter()
-                .map(|e| draw::planned_entity(scope, &e.row()))
-                .collect();
+        for known_from in [0, 37, population.len() + 1] {
+            // Entities pushed one by one, and in two parts appended.
+            let mut kept = draw::LeanPopulation::default();
+            let mut tail = draw::LeanPopulation::default();
+            for (i, e) in whole.population().iter().enumerate() {
+                let scope = (i >= known_from).then_some(&rules.scope);
+                let part = if i < 50 { &mut kept } else { &mut tail };
+                assert!(part.push(scope, &e.row()));
+            }
+            assert!(kept.append(tail));
+            assert_eq!(draw::Population::len(&kept), population.len());
+            for (i, e) in whole.population().iter().enumerate() {
+                assert_eq!(draw::Population::code(&kept, i), e.code.as_str());
+                assert_eq!(draw::Population::region(&kept, i), e.region.as_str());
+                assert_eq!(
+                    draw::Population::last_inspected(&kept, i),
+                    e.last_inspected.as_str()
+                );
+            }
             let lean = draw::canonicalise_sorted(
                 kept,
                 whole.fingerprints().population,

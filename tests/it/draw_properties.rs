@@ -441,3 +441,66 @@ fn the_scenarios_cover_feasible_infeasible_and_unassigned_cases() {
     assert!(augmented > 5, "draws with augmenting paths: {augmented}");
     assert!(unassigned > 2, "draws with unassigned targets: {unassigned}");
 }
+
+/// A long excluded list (written on a second thread while the draw runs, from 50,000 on) is the excluded
+/// entities in canonical order with their first reason, and the rest of the outcome is that of the same
+/// draw over the lean population a verifier keeps.
+#[test]
+fn a_long_excluded_list_is_every_excluded_entity_in_order() {
+    let population: Vec<DrawEntity> = (0..60_000u64)
+        .map(|i| DrawEntity {
+            status: if i % 6 == 0 {
+                "存续".into()
+            } else {
+                "吊销".into()
+            },
+            last_inspected: if i % 12 == 0 {
+                "2026-11-01".into()
+            } else {
+                Text::default()
+            },
+            ..entity(&code(i), &format!("永州{i}号店"))
+        })
+        .collect();
+    let pool: Vec<_> = (0..4)
+        .map(|i| inspector(&format!("A{i}"), &format!("甲{i}"), "D01"))
+        .collect();
+    let mut r = rules();
+    r["exclusions"]["statuses"] = json!(["吊销"]);
+    r["exclusions"]["inspected_within_days"] = json!(365);
+    let rules = Rules::from_value(r).unwrap();
+    let frozen = draw::freeze(population, pool, Vec::new(), rules).unwrap();
+    let seed = crate::draw_fixtures::secret("long excluded list");
+    let outcome = draw::draw(&frozen, &seed);
+    let expected: Vec<(String, draw::ExclusionReason)> = frozen
+        .population()
+        .iter()
+        .filter_map(|e| match (e.status.as_str(), e.last_inspected.as_str()) {
+            ("吊销", _) => Some((e.code.to_string(), draw::ExclusionReason::Status)),
+            (_, "") => None,
+            _ => Some((e.code.to_string(), draw::ExclusionReason::RecentlyInspected)),
+        })
+        .collect();
+    assert_eq!(expected.len(), 55_000);
+    let got: Vec<(String, draw::ExclusionReason)> = outcome
+        .excluded
+        .iter()
+        .map(|x| (x.code.clone(), x.reason))
+        .collect();
+    assert_eq!(got, expected);
+    let mut lean = draw::LeanPopulation::default();
+    for e in frozen.population() {
+        assert!(lean.push(Some(&frozen.rules().scope), &e.row()));
+    }
+    let lean = draw::canonicalise_sorted(
+        lean,
+        frozen.fingerprints().population,
+        frozen.inspectors().to_vec(),
+        Vec::new(),
+        frozen.rules().clone(),
+    )
+    .unwrap()
+    .plan()
+    .unwrap();
+    assert_eq!(draw::draw(&lean, &seed), outcome);
+}

@@ -1,0 +1,235 @@
+//! The population as the plan (§6–§8) and the draw read it: entity fields by position in canonical order.
+//!
+//! The draw of `fairdraw draw` and of the ceremony works on whole [`DrawEntity`] rows, which the bundle and
+//! the record need anyway. A verifier has already checked and hashed every whole row as it read it, and needs
+//! only the few fields the plan and the draw read; a million 312-byte `DrawEntity`s cost it more in page
+//! faults and allocations than the draw itself. [`LeanPopulation`] keeps just those fields, a million
+//! entities in about 50 MB, and the plan and the draw are generic over [`Population`] so that both give
+//! the same result from either.
+
+use super::inputs::{DrawEntity, EntityRow, Text};
+use super::rules::Scope;
+
+/// Read access to the fields the plan and the draw use, by position in canonical order. `name` appears only
+/// in the message of a plan that fails; `entity_type`, `industry` and `tags` only where the scope filters on
+/// them.
+pub trait Population: Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn code(&self, i: usize) -> &str;
+    fn name(&self, i: usize) -> &str;
+    fn entity_type(&self, i: usize) -> &str;
+    fn industry(&self, i: usize) -> &str;
+    fn region(&self, i: usize) -> &str;
+    fn status(&self, i: usize) -> &str;
+    fn risk_class(&self, i: usize) -> &str;
+    fn tags(&self, i: usize) -> &[Text];
+    fn last_inspected(&self, i: usize) -> &str;
+}
+
+/// Whole rows: a slice (one entity, for [`Scope::admits`]) or the vector a [`Frozen`](super::Frozen) holds.
+macro_rules! whole_rows {
+    ($t:ty) => {
+        impl Population for $t {
+            fn len(&self) -> usize {
+                <[DrawEntity]>::len(self)
+            }
+            fn code(&self, i: usize) -> &str {
+                &self[i].code
+            }
+            fn name(&self, i: usize) -> &str {
+                &self[i].name
+            }
+            fn entity_type(&self, i: usize) -> &str {
+                &self[i].entity_type
+            }
+            fn industry(&self, i: usize) -> &str {
+                &self[i].industry
+            }
+            fn region(&self, i: usize) -> &str {
+                &self[i].region
+            }
+            fn status(&self, i: usize) -> &str {
+                &self[i].status
+            }
+            fn risk_class(&self, i: usize) -> &str {
+                &self[i].risk_class
+            }
+            fn tags(&self, i: usize) -> &[Text] {
+                &self[i].tags
+            }
+            fn last_inspected(&self, i: usize) -> &str {
+                &self[i].last_inspected
+            }
+        }
+    };
+}
+whole_rows!([DrawEntity]);
+whole_rows!(Vec<DrawEntity>);
+
+/// The fields of a [`Lean`] entity other than its code, in this order.
+const ENTITY_TYPE: usize = 0;
+const INDUSTRY: usize = 1;
+const REGION: usize = 2;
+const STATUS: usize = 3;
+const RISK_CLASS: usize = 4;
+const LAST_INSPECTED: usize = 5;
+
+/// An entity of a [`LeanPopulation`]: the code (inline for codes up to 24 bytes), the other fields as
+/// positions in [`LeanPopulation::values`]. 48 bytes, so that the plan's passes over a million entities
+/// read one short record each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Lean {
+    code: Text,
+    fields: [u32; 6],
+}
+
+/// A population kept only as far as the plan and the draw read it: `code`, `region`, `status`, `risk_class`
+/// and `last_inspected` of every entity, `entity_type`, `industry` and `tags` only while the scope is unknown
+/// or filters on them, and no `name` (empty). Field values repeat a lot (a few regions, statuses, classes and
+/// dates among a million entities), so each distinct value is stored once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeanPopulation {
+    entities: Vec<Lean>,
+    /// The distinct field values, `""` first.
+    values: Vec<Text>,
+    /// Position of each value in `values`.
+    index: hashbrown::HashMap<Text, u32>,
+    /// The entities with tags kept, as (entity, tags), ascending.
+    tags: Vec<(u32, Vec<Text>)>,
+    /// The value of each field in the entity pushed last: a comparison is cheaper than a lookup, and
+    /// statuses and classes often repeat.
+    recent: [u32; 6],
+}
+
+impl Default for LeanPopulation {
+    fn default() -> Self {
+        LeanPopulation {
+            entities: Vec::new(),
+            values: vec![Text::default()],
+            index: hashbrown::HashMap::from_iter([(Text::default(), 0)]),
+            tags: Vec::new(),
+            recent: [0; 6],
+        }
+    }
+}
+
+impl LeanPopulation {
+    /// Position of `value` in `values`, added if new.
+    fn value(&mut self, value: &str) -> u32 {
+        if value.is_empty() {
+            return 0;
+        }
+        if let Some(&at) = self.index.get(value) {
+            return at;
+        }
+        let at = self.values.len() as u32;
+        self.values.push(value.into());
+        self.index.insert(value.into(), at);
+        at
+    }
+
+    /// Appends the fields of `row` the plan can read under `scope` (`None`: not known yet, keep them all).
+    /// `false` (nothing appended) if the population already holds `u32::MAX` entities.
+    pub fn push<S: AsRef<str>>(&mut self, scope: Option<&Scope>, row: &EntityRow<'_, S>) -> bool {
+        let entity = self.entities.len();
+        if entity >= u32::MAX as usize {
+            return false;
+        }
+        let keep = |unused: fn(&Scope) -> bool| !scope.is_some_and(unused);
+        fn kept(kept: bool, value: &str) -> &str {
+            if kept { value } else { "" }
+        }
+        let values = [
+            kept(keep(|s| s.entity_types.is_empty()), row.entity_type),
+            kept(keep(|s| s.industries.is_empty()), row.industry),
+            row.region,
+            row.status,
+            row.risk_class,
+            row.last_inspected,
+        ];
+        let mut fields = self.recent;
+        for (f, value) in fields.iter_mut().zip(values) {
+            if self.values[*f as usize] != value {
+                *f = self.value(value);
+            }
+        }
+        self.recent = fields;
+        self.entities.push(Lean {
+            code: row.code.into(),
+            fields,
+        });
+        if keep(|s| s.tags_any.is_empty()) && !row.tags.is_empty() {
+            let tags = row.tags.iter().map(|t| Text::from(t.as_ref())).collect();
+            self.tags.push((entity as u32, tags));
+        }
+        true
+    }
+
+    /// Makes room for `more` entities if it can (`more` may come from a damaged file: a failed allocation
+    /// is left to the entities' own growth).
+    pub fn reserve(&mut self, more: usize) {
+        let _ = self.entities.try_reserve_exact(more.min(u32::MAX as usize));
+    }
+
+    /// Appends the entities of `other` after these; `false` (nothing appended) if there would be more than
+    /// `u32::MAX`.
+    pub fn append(&mut self, other: LeanPopulation) -> bool {
+        let first = self.entities.len();
+        if first + other.entities.len() > u32::MAX as usize {
+            return false;
+        }
+        let to_here: Vec<u32> = other.values.iter().map(|v| self.value(v)).collect();
+        self.entities.extend(other.entities.into_iter().map(|mut e| {
+            for f in &mut e.fields {
+                *f = to_here[*f as usize];
+            }
+            e
+        }));
+        self.tags
+            .extend(other.tags.into_iter().map(|(e, tags)| (e + first as u32, tags)));
+        true
+    }
+
+    fn field(&self, i: usize, f: usize) -> &str {
+        &self.values[self.entities[i].fields[f] as usize]
+    }
+}
+
+impl Population for LeanPopulation {
+    fn len(&self) -> usize {
+        self.entities.len()
+    }
+    fn code(&self, i: usize) -> &str {
+        &self.entities[i].code
+    }
+    fn name(&self, _: usize) -> &str {
+        ""
+    }
+    fn entity_type(&self, i: usize) -> &str {
+        self.field(i, ENTITY_TYPE)
+    }
+    fn industry(&self, i: usize) -> &str {
+        self.field(i, INDUSTRY)
+    }
+    fn region(&self, i: usize) -> &str {
+        self.field(i, REGION)
+    }
+    fn status(&self, i: usize) -> &str {
+        self.field(i, STATUS)
+    }
+    fn risk_class(&self, i: usize) -> &str {
+        self.field(i, RISK_CLASS)
+    }
+    fn tags(&self, i: usize) -> &[Text] {
+        match self.tags.binary_search_by_key(&(i as u32), |(e, _)| *e) {
+            Ok(at) => &self.tags[at].1,
+            Err(_) => &[],
+        }
+    }
+    fn last_inspected(&self, i: usize) -> &str {
+        self.field(i, LAST_INSPECTED)
+    }
+}
