@@ -650,23 +650,17 @@ fn import_into(
     now: DateTime<FixedOffset>,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportSummary> {
-    let mut duplicates = match register {
-        Register::Entities if sorting.duplicates_in_sort => DuplicateKeys::Sorted,
-        _ => DuplicateKeys::Indexed,
+    let pass = |db: &mut Db, progress: &mut dyn FnMut(ImportProgress), duplicates| {
+        import_pass(db, register, path, options, sorting, now, progress, duplicates)
     };
-    loop {
-        let pass = import_pass(db, register, path, options, sorting, now, progress, duplicates)?;
-        match (pass, duplicates) {
-            (Some(summary), _) => return Ok(summary),
-            (None, DuplicateKeys::Sorted) => duplicates = DuplicateKeys::Indexed,
-            (None, DuplicateKeys::Indexed) => {
-                return Err(Error::invalid(
-                    "import",
-                    "duplicate keys were found by a key index (a bug)",
-                ));
-            }
+    if matches!(register, Register::Entities) && sorting.duplicates_in_sort {
+        if let Some(summary) = pass(db, progress, DuplicateKeys::Sorted)? {
+            return Ok(summary);
         }
     }
+    // Only a sorted pass gives up on duplicate keys; an indexed one reports them as problems.
+    pass(db, progress, DuplicateKeys::Indexed)?
+        .ok_or_else(|| Error::invalid("import", "duplicate keys were found by a key index (a bug)"))
 }
 
 /// One pass of [`import_into`]: `None` if duplicate keys were found in the sort ([`DuplicateKeys::Sorted`]); the
