@@ -1065,16 +1065,24 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
             let o = &json.outcome;
             let rows = o.excluded.len() + o.strata.iter().map(|s| s.size as usize).sum::<usize>();
             let _ = expected.set(rows);
-            // Beside the population rather than after it: the two small parts, and the recorded outcome's
-            // fingerprint, which is the recomputed one's whenever the two outcomes are equal.
-            let parts = small_parts(&mut json_source, path);
-            let outcome_fp = json.outcome.fingerprint();
-            let mut hash = draw::PopulationHash::new(rows);
-            for buf in to_hash {
-                hash.update(&buf);
-                let _ = spare.send(buf);
-            }
-            Some((json, rows, hash.finish(), parts?, outcome_fp))
+            // Beside the population rather than after it, on a thread of their own so that the hashing keeps
+            // up with the rows: the two small parts, and the recorded outcome's fingerprint, which is the
+            // recomputed one's whenever the two outcomes are equal.
+            let (parts, outcome_fp, population_fp) = std::thread::scope(|t| {
+                let json = &json;
+                let side = t.spawn(move || {
+                    let parts = small_parts(&mut json_source, path);
+                    (parts, json.outcome.fingerprint())
+                });
+                let mut hash = draw::PopulationHash::new(rows);
+                for buf in to_hash {
+                    hash.update(&buf);
+                    let _ = spare.send(buf);
+                }
+                let (parts, outcome_fp) = joined(side.join());
+                (parts, outcome_fp, hash.finish())
+            });
+            Some((json, rows, population_fp, parts?, outcome_fp))
         });
         let (opened, population) = read_beside(&mut source, path, "population.csv", |next| {
             lean_population(next, &encoded, &spares, scope, expected)
