@@ -1022,7 +1022,7 @@ pub fn verify(bundle: Bundle) -> Result<Verdict> {
     } = bundle;
     let canonical = draw::canonicalise(population, inspectors, recusals, json.rules.clone())
         .map_err(|e| lines.error(e, &json.departments))?;
-    recheck(json, canonical)
+    recheck(json, canonical, None)
 }
 
 /// Re-checks the bundle at `path` (zip or folder): the verdict and errors of [`Bundle::read`] then
@@ -1065,12 +1065,24 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
             let o = &json.outcome;
             let rows = o.excluded.len() + o.strata.iter().map(|s| s.size as usize).sum::<usize>();
             let _ = expected.set(rows);
-            let mut hash = draw::PopulationHash::new(rows);
-            for buf in to_hash {
-                hash.update(&buf);
-                let _ = spare.send(buf);
-            }
-            Some((json, rows, hash.finish()))
+            // Beside the population rather than after it, on a thread of their own so that the hashing keeps
+            // up with the rows: the two small parts, and the recorded outcome's fingerprint, which is the
+            // recomputed one's whenever the two outcomes are equal.
+            let (parts, outcome_fp, population_fp) = std::thread::scope(|t| {
+                let json = &json;
+                let side = t.spawn(move || {
+                    let parts = small_parts(&mut json_source, path);
+                    (parts, json.outcome.fingerprint())
+                });
+                let mut hash = draw::PopulationHash::new(rows);
+                for buf in to_hash {
+                    hash.update(&buf);
+                    let _ = spare.send(buf);
+                }
+                let (parts, outcome_fp) = joined(side.join());
+                (parts, outcome_fp, hash.finish())
+            });
+            Some((json, rows, population_fp, parts?, outcome_fp))
         });
         let (opened, population) = read_beside(&mut source, path, "population.csv", |next| {
             lean_population(next, &encoded, &spares, scope, expected)
@@ -1078,23 +1090,11 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
         drop(encoded);
         (joined(hasher.join()), opened.ok().and(population))
     });
-    let (json, expected_rows, population_fp) = hashed?;
+    let (json, expected_rows, population_fp, (inspectors, recusals), outcome_fp) = hashed?;
     let population = population?;
     if draw::Population::len(&population) != expected_rows {
         return None;
     }
-    let (inspectors, _) = read_part(
-        &mut source,
-        path,
-        "inspectors.csv",
-        &INSPECTOR_COLUMNS,
-        inspector_row,
-    )
-    .ok()?;
-    let (recusals, _) = read_part(&mut source, path, "recusals.csv", &RECUSAL_COLUMNS, |c, line| {
-        Ok(recusal_row(c, line))
-    })
-    .ok()?;
     let canonical = draw::canonicalise_sorted(
         population,
         population_fp,
@@ -1103,7 +1103,18 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
         json.rules.clone(),
     )
     .ok()?;
-    recheck(json, canonical).ok()
+    recheck(json, canonical, Some(outcome_fp)).ok()
+}
+
+/// `inspectors.csv` and `recusals.csv` of the bundle at `path`; `None` if either cannot be read.
+fn small_parts(source: &mut Source, path: &Path) -> Option<(Vec<DrawInspector>, Vec<Recusal>)> {
+    let (inspectors, _) =
+        read_part(source, path, "inspectors.csv", &INSPECTOR_COLUMNS, inspector_row).ok()?;
+    let (recusals, _) = read_part(source, path, "recusals.csv", &RECUSAL_COLUMNS, |c, line| {
+        Ok(recusal_row(c, line))
+    })
+    .ok()?;
+    Some((inspectors, recusals))
 }
 
 /// One buffer of `population.csv` rows, split, checked and encoded.
@@ -1256,9 +1267,12 @@ fn lean_population(
 }
 
 /// The checks of §12 once the inputs are canonical: fingerprints, commitment, seed, outcome, `fp_outcome`.
+/// `recorded_outcome_fp`, if given, is `json.outcome.fingerprint()`, worked out beforehand: it stands for the
+/// recomputed outcome's fingerprint when the two outcomes are equal.
 fn recheck<P: draw::Population + Send + 'static>(
     json: BundleJson,
     canonical: draw::CanonicalInputs<P>,
+    recorded_outcome_fp: Option<Hash32>,
 ) -> Result<Verdict> {
     let names = json.departments.clone();
     let fp = *canonical.fingerprints();
@@ -1299,14 +1313,18 @@ fn recheck<P: draw::Population + Send + 'static>(
     };
     let outcome = draw::draw(&frozen, &seed);
     // Comparing the typed values is fast; the JSON walk that names the difference runs only when they differ.
-    if outcome != json.outcome {
+    let same_outcome = outcome == json.outcome;
+    if !same_outcome {
         let recorded = serde_json::to_value(&json.outcome).unwrap_or(Value::Null);
         let recomputed = serde_json::to_value(&outcome).unwrap_or(Value::Null);
         if let Some(d) = first_difference("outcome", &recorded, &recomputed) {
             return Ok(Verdict::Mismatch(d));
         }
     }
-    let fp_outcome = outcome.fingerprint();
+    let fp_outcome = match recorded_outcome_fp {
+        Some(fp) if same_outcome => fp,
+        _ => outcome.fingerprint(),
+    };
     if fp_outcome != rec.outcome {
         return Ok(differ("fingerprints.outcome", rec.outcome, fp_outcome));
     }

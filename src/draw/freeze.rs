@@ -294,19 +294,42 @@ impl Scope {
     }
 }
 
+/// From this many entities on, the passes of the plan over the whole population run on two threads, each
+/// over one half, and the halves' results are joined in canonical order.
+const HALVES_FROM: usize = 100_000;
+
+/// `part` over `0..n` — over its two halves on two threads from [`HALVES_FROM`] on — results in order.
+fn in_halves<T: Send>(n: usize, part: impl Fn(std::ops::Range<usize>) -> T + Sync) -> Vec<T> {
+    if n < HALVES_FROM {
+        return vec![part(0..n)];
+    }
+    let mid = n / 2;
+    std::thread::scope(|s| {
+        let first = s.spawn(|| part(0..mid));
+        let second = part(mid..n);
+        let first = first
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        vec![first, second]
+    })
+}
+
 /// §6.1: the first entity (canonical order) outside the scope is an input error.
 fn check_scope<P: Population + ?Sized>(rules: &Rules, population: &P) -> Result<(), DrawError> {
-    for i in 0..population.len() {
-        if let Some(detail) = scope_fault(&rules.scope, population, i) {
-            return Err(DrawError::input(
-                InputCode::OutOfScope,
-                Place::Entity {
-                    code: population.code(i).to_owned(),
-                    name: population.name(i).to_owned(),
-                },
-                detail,
-            ));
-        }
+    let first = in_halves(population.len(), |range| {
+        range
+            .into_iter()
+            .find_map(|i| scope_fault(&rules.scope, population, i).map(|detail| (i, detail)))
+    });
+    if let Some((i, detail)) = first.into_iter().flatten().next() {
+        return Err(DrawError::input(
+            InputCode::OutOfScope,
+            Place::Entity {
+                code: population.code(i).to_owned(),
+                name: population.name(i).to_owned(),
+            },
+            detail,
+        ));
     }
     Ok(())
 }
@@ -321,10 +344,8 @@ fn exclusions<P: Population + ?Sized>(rules: &Rules, population: &P) -> Excluded
     let x = &rules.exclusions;
     // The rules are validated, so the draw date parses.
     let draw_day = parse_date(&rules.draw_date).unwrap_or(0);
-    let mut list = Vec::new();
-    let mut flag = vec![false; population.len()];
-    for (i, flag) in flag.iter_mut().enumerate() {
-        let reason = if !x.entities.is_empty()
+    let reason = |i: usize| {
+        if !x.entities.is_empty()
             && x.entities
                 .binary_search_by(|x| x.code.as_str().cmp(population.code(i)))
                 .is_ok()
@@ -336,11 +357,17 @@ fn exclusions<P: Population + ?Sized>(rules: &Rules, population: &P) -> Excluded
             Some(ExclusionReason::RecentlyInspected)
         } else {
             None
-        };
-        if let Some(r) = reason {
-            list.push((i as u32, r));
-            *flag = true;
         }
+    };
+    let halves = in_halves(population.len(), |range| {
+        range
+            .filter_map(|i| reason(i).map(|r| (i as u32, r)))
+            .collect::<Vec<_>>()
+    });
+    let list = halves.concat();
+    let mut flag = vec![false; population.len()];
+    for &(i, _) in &list {
+        flag[i as usize] = true;
     }
     Excluded { list, flag }
 }
@@ -359,30 +386,39 @@ fn strata<'a, P: Population + ?Sized>(
     population: &'a P,
     excluded: &Excluded,
 ) -> Vec<StratumPlan> {
-    let mut by_key: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    // Consecutive entities often share a key; remembering the last list saves most map lookups.
-    let mut last: Option<(&str, Vec<u32>)> = None;
-    for i in 0..population.len() {
-        if excluded.flag[i] {
-            continue;
-        }
-        let key: &'a str = match rules.strata {
-            StrataBy::None => "",
-            StrataBy::RiskClass => risk_key(population.risk_class(i)),
-            StrataBy::Region if population.region(i).is_empty() => UNCLASSIFIED,
-            StrataBy::Region => population.region(i),
-        };
-        match &mut last {
-            Some((k, v)) if *k == key => v.push(i as u32),
-            _ => {
-                if let Some((k, v)) = last.take() {
-                    by_key.entry(k).or_default().extend(v);
+    // Each half's members by key; the halves' lists joined in order.
+    let halves = in_halves(population.len(), |range| {
+        let mut by_key: BTreeMap<&'a str, Vec<u32>> = BTreeMap::new();
+        // Consecutive entities often share a key; remembering the last list saves most map lookups.
+        let mut last: Option<(&'a str, Vec<u32>)> = None;
+        for i in range {
+            if excluded.flag[i] {
+                continue;
+            }
+            let key: &'a str = match rules.strata {
+                StrataBy::None => "",
+                StrataBy::RiskClass => risk_key(population.risk_class(i)),
+                StrataBy::Region if population.region(i).is_empty() => UNCLASSIFIED,
+                StrataBy::Region => population.region(i),
+            };
+            match &mut last {
+                Some((k, v)) if *k == key => v.push(i as u32),
+                _ => {
+                    if let Some((k, v)) = last.take() {
+                        by_key.entry(k).or_default().extend(v);
+                    }
+                    last = Some((key, vec![i as u32]));
                 }
-                last = Some((key, vec![i as u32]));
             }
         }
-    }
-    if let Some((k, v)) = last {
+        if let Some((k, v)) = last {
+            by_key.entry(k).or_default().extend(v);
+        }
+        by_key
+    });
+    let mut halves = halves.into_iter();
+    let mut by_key = halves.next().unwrap_or_default();
+    for (k, v) in halves.flatten() {
         by_key.entry(k).or_default().extend(v);
     }
     // Lists merged from several runs are still ascending because runs are visited in population order.
@@ -903,5 +939,96 @@ impl<P: Population> Frozen<P> {
             recusals: self.recusals.len() as u32,
             fingerprints: self.fingerprints,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::draw::rules::tests::example;
+
+    /// Just enough entities for the plan's passes to run over two halves, with exclusions of every kind and
+    /// runs of keys on both sides of the middle.
+    fn two_halves() -> (Rules, Vec<DrawEntity>) {
+        let n = HALVES_FROM + 11;
+        let population = (0..n)
+            .map(|i| DrawEntity {
+                code: format!("C{i:08}").into(),
+                region: if i % 3 == 0 { "R1" } else { "R2" }.into(),
+                status: if i % 7 == 0 { "注销" } else { "存续" }.into(),
+                risk_class: ["A", "B", "", "C"][(i / 5) % 4].into(),
+                last_inspected: if i % 11 == 0 { "2026-06-01" } else { "2024-01-01" }.into(),
+                ..Default::default()
+            })
+            .collect();
+        let mut v = example();
+        v["scope"]["regions"] = serde_json::json!(["R1", "R2"]);
+        v["exclusions"]["entities"] = serde_json::json!([
+            { "code": format!("C{:08}", n / 2 - 1), "reason": "立案调查" },
+            { "code": format!("C{:08}", n / 2), "reason": "立案调查" },
+        ]);
+        (Rules::from_value(v).unwrap(), population)
+    }
+
+    #[test]
+    fn the_passes_over_two_halves_give_the_one_pass_results() {
+        let (rules, population) = two_halves();
+        let n = population.len();
+        assert_eq!(check_scope(&rules, &population), Ok(()));
+
+        let expected: Vec<(u32, ExclusionReason)> = (0..n)
+            .filter_map(|i| {
+                let reason = if i == n / 2 - 1 || i == n / 2 {
+                    ExclusionReason::Explicit
+                } else if i % 7 == 0 {
+                    ExclusionReason::Status
+                } else if i % 11 == 0 {
+                    ExclusionReason::RecentlyInspected
+                } else {
+                    return None;
+                };
+                Some((i as u32, reason))
+            })
+            .collect();
+        let excluded = exclusions(&rules, &population);
+        assert_eq!(excluded.list, expected);
+        assert_eq!(excluded.flag.iter().filter(|&&f| f).count(), expected.len());
+        assert!(expected.iter().all(|&(i, _)| excluded.flag[i as usize]));
+
+        let strata = strata(&rules, &population, &excluded);
+        let keys: Vec<&str> = strata.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["A", "B", "C", UNCLASSIFIED]);
+        for s in &strata {
+            let members: Vec<u32> = (0..n)
+                .filter(|&i| !excluded.flag[i] && risk_key(&population[i].risk_class) == s.key)
+                .map(|i| i as u32)
+                .collect();
+            assert_eq!(s.members, members, "{}", s.key);
+        }
+    }
+
+    #[test]
+    fn the_first_entity_out_of_scope_is_named_whichever_half_it_is_in() {
+        let (rules, mut population) = two_halves();
+        let n = population.len();
+        let out_of_scope = |population: &Vec<DrawEntity>, i: usize| {
+            Err(DrawError::input(
+                InputCode::OutOfScope,
+                Place::Entity {
+                    code: population[i].code.to_string(),
+                    name: String::new(),
+                },
+                "region \"R3\"",
+            ))
+        };
+        population[n - 2].region = "R3".into();
+        assert_eq!(check_scope(&rules, &population), out_of_scope(&population, n - 2));
+        population[n / 2 + 1].region = "R3".into();
+        assert_eq!(
+            check_scope(&rules, &population),
+            out_of_scope(&population, n / 2 + 1)
+        );
+        population[1].region = "R3".into();
+        assert_eq!(check_scope(&rules, &population), out_of_scope(&population, 1));
     }
 }
