@@ -873,15 +873,29 @@ pub fn get_item(conn: &Connection, code: &str) -> Result<Option<Item>> {
     Ok(stmt.query_row([code], item_from_row).optional()?)
 }
 
-/// Number of rows in a register.
-pub fn count(conn: &Connection, register: crate::model::Register) -> Result<i64> {
-    let table = match register {
+fn table(register: crate::model::Register) -> &'static str {
+    match register {
         crate::model::Register::Departments => "department",
         crate::model::Register::Entities => "entity",
         crate::model::Register::Inspectors => "inspector",
         crate::model::Register::Items => "item",
-    };
+    }
+}
+
+/// Number of rows in a register.
+pub fn count(conn: &Connection, register: crate::model::Register) -> Result<i64> {
+    let table = table(register);
     Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+}
+
+/// Whether a register has no rows (without counting them).
+pub fn is_empty(conn: &Connection, register: crate::model::Register) -> Result<bool> {
+    let table = table(register);
+    Ok(
+        conn.query_row(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"), [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 #[cfg(test)]
