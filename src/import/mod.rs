@@ -1050,15 +1050,15 @@ fn import_rows(
         if row.number <= header_row || row.is_blank() {
             return None;
         }
-        let mut parsed = parse::parse_row(&ctx, row);
-        let mut encoded = None;
-        if let Some(Record::Entity(e)) = &parsed.record {
-            let start = bytes.len();
-            registers::encode_entity(e, bytes);
-            encoded = Some(start..bytes.len());
-            parsed.record = None;
+        if register == Register::Entities {
+            let (parsed, encoded) = parse::parse_entity_encoded(&ctx, row, bytes);
+            return Some(Prepared { parsed, encoded });
         }
-        Some(Prepared { parsed, encoded })
+        let parsed = parse::parse_row(&ctx, row);
+        Some(Prepared {
+            parsed,
+            encoded: None,
+        })
     };
     read_rows_in_background(
         src,
