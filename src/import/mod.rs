@@ -1142,6 +1142,8 @@ fn import_rows(
             Ok(())
         },
     )?;
+    // A GBK file is hashed while its rows are read (`Source::open`): the hash is known only now.
+    summary.file_sha256 = src.file_sha256()?;
     progress(ImportProgress {
         rows_done: summary.rows,
         rows_total: last_pos.rows_total,
