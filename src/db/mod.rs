@@ -113,10 +113,17 @@ impl Db {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         // WAL cannot be used for in-memory databases; SQLite silently keeps "memory" there.
-        let _mode: String = self
+        match self
             .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| self.map_err(e))?;
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+        {
+            Ok(_) => {}
+            // Another connection is in a transaction in rollback-journal mode (a bulk load, see
+            // `Db::with_rollback_journal`), which switches back to WAL when it is done: meanwhile this connection
+            // works in the mode the file is in, just as safely (its reads wait for that writer's lock).
+            Err(e) if is_busy(&e) => {}
+            Err(e) => return Err(self.map_err(e)),
+        }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         Ok(())
     }
@@ -248,6 +255,14 @@ fn inspect_read_only(path: &Path) -> Result<()> {
         }
         other => other,
     }
+}
+
+/// Whether `e` is SQLite's "busy" or "locked": another connection holds the lock needed.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Whether `e` says a hot journal needs a read-write connection to roll it back.

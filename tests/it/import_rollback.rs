@@ -86,6 +86,34 @@ fn fresh(dir: &Path, name: &str) -> Db {
 }
 
 #[test]
+fn another_connection_opened_during_a_bulk_load_reads_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("entities.csv");
+    entities_csv(&file, 300, "");
+    let mut db = fresh(dir.path(), "db.sqlite3");
+    let path = db.path().to_path_buf();
+    let mut read = Vec::new();
+    // Progress is reported inside the import's transaction, in rollback-journal mode (no WAL file).
+    let s = import::import_file(
+        &mut db,
+        Register::Entities,
+        &file,
+        &ImportOptions::default(),
+        now(),
+        &mut |_| {
+            assert!(!sidecar(&path, "-wal").exists());
+            let other = Db::open(&path).unwrap();
+            read.push(registers_count(&other));
+        },
+    )
+    .unwrap();
+    assert_eq!(s.added, 300);
+    assert!(!read.is_empty() && read.iter().all(|&n| n == 0), "{read:?}");
+    assert_eq!(journal_mode(&db), "wal");
+    assert_eq!(registers_count(&Db::open(&path).unwrap()), 300);
+}
+
+#[test]
 fn a_bulk_load_alone_uses_a_rollback_journal_and_stores_what_wal_stores() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("entities.csv");
