@@ -179,6 +179,23 @@ pub fn name(raw: &str) -> String {
     out
 }
 
+/// [`name`], borrowing `raw` where the result is a part of it (plain characters, no space inside: nearly every
+/// cell of a register), so that the import copies such a cell only into the encoded row.
+pub fn name_cow(raw: &str) -> Cow<'_, str> {
+    match plain_scan(raw) {
+        Some(false) => Cow::Borrowed(plain_text(raw)),
+        _ => Cow::Owned(name(raw)),
+    }
+}
+
+/// [`code`], borrowing `raw` where the result is a part of it (ASCII without spaces or lower-case letters).
+pub fn code_cow(raw: &str) -> Cow<'_, str> {
+    if raw.is_ascii() && plain_scan(raw) == Some(false) && !raw.bytes().any(|b| b.is_ascii_lowercase()) {
+        return Cow::Borrowed(plain_text(raw));
+    }
+    Cow::Owned(code(raw))
+}
+
 /// A code (credit code, staff number, certificate number, item or department code): [`text`], upper-cased,
 /// with all whitespace removed (codes are often typed in groups, `9133 0000 ...`).
 pub fn code(raw: &str) -> String {
@@ -377,6 +394,8 @@ mod tests {
                 .flat_map(char::to_uppercase)
                 .collect();
             proptest::prop_assert_eq!(code(&raw), slow_code);
+            proptest::prop_assert_eq!(name_cow(&raw), name(&raw));
+            proptest::prop_assert_eq!(code_cow(&raw), code(&raw));
         }
     }
 

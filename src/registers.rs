@@ -224,18 +224,62 @@ fn push_value_with(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
     out[at..at + 4].copy_from_slice(&len.to_le_bytes());
 }
 
+/// An entity's values borrowed from wherever they are: what [`encode_entity_ref`] encodes. The import parses a
+/// row into one of these without copying its cells into an [`Entity`] first.
+#[derive(Clone, Copy, Debug)]
+pub struct EntityRef<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub entity_type: &'a str,
+    pub industry: &'a str,
+    pub address: &'a str,
+    pub authority: &'a str,
+    pub region: &'a str,
+    pub town: &'a str,
+    pub established: Option<NaiveDate>,
+    pub status: &'a str,
+    pub risk_class: Option<RiskClass>,
+    pub tags: &'a [String],
+    pub last_inspected: Option<NaiveDate>,
+}
+
+impl<'a> From<&'a Entity> for EntityRef<'a> {
+    fn from(e: &'a Entity) -> Self {
+        EntityRef {
+            code: &e.code,
+            name: &e.name,
+            entity_type: &e.entity_type,
+            industry: &e.industry,
+            address: &e.address,
+            authority: &e.authority,
+            region: &e.region,
+            town: &e.town,
+            established: e.established,
+            status: &e.status,
+            risk_class: e.risk_class,
+            tags: &e.tags,
+            last_inspected: e.last_inspected,
+        }
+    }
+}
+
 /// Appends the 13 SQL values of `e`, in `ENTITY_COLUMNS` order, as [`upsert_entity`] would store them, to
 /// `out`. The first value is the key (the code), so encoded entities sort by [`encoded_key`].
 pub fn encode_entity(e: &Entity, out: &mut Vec<u8>) {
+    encode_entity_ref(&EntityRef::from(e), out);
+}
+
+/// [`encode_entity`] of borrowed values.
+pub fn encode_entity_ref(e: &EntityRef<'_>, out: &mut Vec<u8>) {
     for text in [
-        &e.code,
-        &e.name,
-        &e.entity_type,
-        &e.industry,
-        &e.address,
-        &e.authority,
-        &e.region,
-        &e.town,
+        e.code,
+        e.name,
+        e.entity_type,
+        e.industry,
+        e.address,
+        e.authority,
+        e.region,
+        e.town,
     ] {
         push_value(out, Some(text.as_bytes()));
     }
@@ -247,7 +291,7 @@ pub fn encode_entity(e: &Entity, out: &mut Vec<u8>) {
     push_value(out, e.risk_class.map(|r| r.as_str().as_bytes()));
     // Exactly the text of `list_to_sql`: serde_json writes the same bytes into a vector as into a string.
     push_value_with(out, |o| {
-        if serde_json::to_writer(&mut *o, &e.tags).is_err() {
+        if serde_json::to_writer(&mut *o, e.tags).is_err() {
             o.extend_from_slice(b"[]");
         }
     });
@@ -873,15 +917,29 @@ pub fn get_item(conn: &Connection, code: &str) -> Result<Option<Item>> {
     Ok(stmt.query_row([code], item_from_row).optional()?)
 }
 
-/// Number of rows in a register.
-pub fn count(conn: &Connection, register: crate::model::Register) -> Result<i64> {
-    let table = match register {
+fn table(register: crate::model::Register) -> &'static str {
+    match register {
         crate::model::Register::Departments => "department",
         crate::model::Register::Entities => "entity",
         crate::model::Register::Inspectors => "inspector",
         crate::model::Register::Items => "item",
-    };
+    }
+}
+
+/// Number of rows in a register.
+pub fn count(conn: &Connection, register: crate::model::Register) -> Result<i64> {
+    let table = table(register);
     Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+}
+
+/// Whether a register has no rows (without counting them).
+pub fn is_empty(conn: &Connection, register: crate::model::Register) -> Result<bool> {
+    let table = table(register);
+    Ok(
+        conn.query_row(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"), [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 #[cfg(test)]

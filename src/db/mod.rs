@@ -113,10 +113,17 @@ impl Db {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         // WAL cannot be used for in-memory databases; SQLite silently keeps "memory" there.
-        let _mode: String = self
+        match self
             .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| self.map_err(e))?;
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+        {
+            Ok(_) => {}
+            // Another connection is in a transaction in rollback-journal mode (a bulk load, see
+            // `Db::with_rollback_journal`), which switches back to WAL when it is done: meanwhile this connection
+            // works in the mode the file is in, just as safely (its reads wait for that writer's lock).
+            Err(e) if is_busy(&e) => {}
+            Err(e) => return Err(self.map_err(e)),
+        }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         Ok(())
     }
@@ -183,6 +190,42 @@ impl Db {
         user_version(&self.conn)
     }
 
+    /// Runs `f` with a rollback journal (`journal_mode=DELETE`) instead of WAL, if this connection can switch the
+    /// database out of WAL now, and switches back afterwards, whatever `f` returned. For a bulk load into an
+    /// empty table: its pages are all new, so the rollback journal holds only the few existing pages the load
+    /// changes, and the table is written once (with WAL it is written to the WAL and then again by the
+    /// checkpoint). Every transaction of `f` is as atomic and durable as under WAL (`synchronous=FULL` in both
+    /// modes; a crash leaves a hot journal that the next open rolls back, see [`Db::open`]).
+    ///
+    /// Leaving WAL needs every other connection to the file closed: when another is open (the switch fails with
+    /// "busy" or SQLite keeps the old mode), or the database is not in WAL (in memory), `f` simply runs on the
+    /// current mode. Should the switch back fail (another process opened the file in rollback mode meanwhile),
+    /// the database stays in rollback mode, which is just as safe, until the next [`Db::open`] sets WAL again.
+    pub fn with_rollback_journal<T>(&mut self, f: impl FnOnce(&mut Db) -> Result<T>) -> Result<T> {
+        let switched = self.journal_mode_is("wal") && self.set_journal_mode("delete");
+        let result = f(self);
+        if switched {
+            self.set_journal_mode("wal");
+        }
+        result
+    }
+
+    /// Whether the database is in journal mode `mode` now.
+    fn journal_mode_is(&self, mode: &str) -> bool {
+        self.conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+            .is_ok_and(|m| m.eq_ignore_ascii_case(mode))
+    }
+
+    /// Switches the journal mode; true if SQLite reports the new mode (a refused switch returns the old one).
+    fn set_journal_mode(&self, mode: &str) -> bool {
+        self.conn
+            .query_row(&format!("PRAGMA journal_mode={mode}"), [], |r| {
+                r.get::<_, String>(0)
+            })
+            .is_ok_and(|m| m.eq_ignore_ascii_case(mode))
+    }
+
     /// Maps a SQLite error to a busy/corrupt error naming this database where it is one of those.
     pub fn map_err(&self, e: rusqlite::Error) -> Error {
         map_open_error(&self.path, e)
@@ -195,14 +238,49 @@ pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
 
 /// Reads the schema version and runs `PRAGMA quick_check` without writing anything, so that a newer or a
 /// damaged database is left byte-for-byte intact: nothing is ever written to a file that fails either check.
+///
+/// The one exception is SQLite's own crash recovery: a process killed inside a transaction in rollback-journal
+/// mode (a bulk import, see [`Db::with_rollback_journal`]) leaves a hot journal, which a read-only connection
+/// cannot roll back (`SQLITE_READONLY_ROLLBACK`). A read-write connection then rolls it back — restoring the
+/// file to its last committed state, exactly what any reader would do first — and the checks run again.
 fn inspect_read_only(path: &Path) -> Result<()> {
+    match inspect_read_only_once(path) {
+        Err(Error::Db(e)) if is_hot_journal(&e) => {
+            let conn = Connection::open(path).map_err(|e| map_open_error(path, e))?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // The first read of a read-write connection plays the hot journal back.
+            user_version(&conn).map_err(|e| name_db_error(path, e))?;
+            drop(conn);
+            inspect_read_only_once(path)
+        }
+        other => other,
+    }
+}
+
+/// Whether `e` is SQLite's "busy" or "locked": another connection holds the lock needed.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Whether `e` says a hot journal needs a read-write connection to roll it back.
+fn is_hot_journal(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK)
+}
+
+fn inspect_read_only_once(path: &Path) -> Result<()> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| map_open_error(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let found = user_version(&conn).map_err(|e| name_db_error(path, e))?;
+    let found = match user_version(&conn) {
+        Err(Error::Db(e)) if is_hot_journal(&e) => return Err(Error::Db(e)),
+        found => found.map_err(|e| name_db_error(path, e))?,
+    };
     if found > SCHEMA_VERSION {
         return Err(Error::NewerSchema {
             path: path.to_path_buf(),

@@ -570,6 +570,9 @@ pub struct SortSettings {
     /// `DuplicateKeys`); false checks every row against a key index from the start, the reference the tests
     /// hold the sorted check to.
     pub duplicates_in_sort: bool,
+    /// SQLite's page cache during the import, in KiB ([`IMPORT_CACHE_KIB`]); tests make it tiny so that a few
+    /// rows already overflow it and SQLite writes pages to the database file before the commit.
+    pub page_cache_kib: i64,
 }
 
 impl Default for SortSettings {
@@ -579,6 +582,7 @@ impl Default for SortSettings {
             temp_dir: std::env::temp_dir(),
             run_bytes: sort::DEFAULT_RUN_BYTES,
             duplicates_in_sort: true,
+            page_cache_kib: IMPORT_CACHE_KIB,
         }
     }
 }
@@ -596,8 +600,18 @@ pub fn import_file_sorting(
     // A fixed, larger page cache for the import (the small registers are upserted in file order, so their
     // inserts touch pages all over the B-tree) keeps memory bounded; the old size is restored afterwards.
     let old_cache: i64 = db.conn().query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-    db.conn().pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-    let result = import_into(db, register, path, options, sorting, now, progress);
+    db.conn()
+        .pragma_update(None, "cache_size", -sorting.page_cache_kib)?;
+    let mut import = |db: &mut Db| import_into(db, register, path, options, sorting, now, progress);
+    // A bulk load into an empty entity table runs with a rollback journal where the database can leave WAL
+    // (no other connection open): the table is then written once instead of twice (see
+    // `Db::with_rollback_journal`). Into a table that has rows, the changed pages would be copied to the
+    // journal first, and WAL is as good.
+    let result = if register == Register::Entities && registers::is_empty(db.conn(), register)? {
+        db.with_rollback_journal(import)
+    } else {
+        import(db)
+    };
     let restored = db.conn().pragma_update(None, "cache_size", old_cache);
     let summary = result?;
     restored?;
@@ -1036,15 +1050,15 @@ fn import_rows(
         if row.number <= header_row || row.is_blank() {
             return None;
         }
-        let mut parsed = parse::parse_row(&ctx, row);
-        let mut encoded = None;
-        if let Some(Record::Entity(e)) = &parsed.record {
-            let start = bytes.len();
-            registers::encode_entity(e, bytes);
-            encoded = Some(start..bytes.len());
-            parsed.record = None;
+        if register == Register::Entities {
+            let (parsed, encoded) = parse::parse_entity_encoded(&ctx, row, bytes);
+            return Some(Prepared { parsed, encoded });
         }
-        Some(Prepared { parsed, encoded })
+        let parsed = parse::parse_row(&ctx, row);
+        Some(Prepared {
+            parsed,
+            encoded: None,
+        })
     };
     read_rows_in_background(
         src,
@@ -1128,6 +1142,8 @@ fn import_rows(
             Ok(())
         },
     )?;
+    // A GBK file is hashed while its rows are read (`Source::open`): the hash is known only now.
+    summary.file_sha256 = src.file_sha256()?;
     progress(ImportProgress {
         rows_done: summary.rows,
         rows_total: last_pos.rows_total,

@@ -5,6 +5,7 @@
 //! credit codes through `codes::check` (a wrong check character is a warning, a malformed code an error);
 //! departments are referenced by code or name and must exist.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -170,6 +171,20 @@ impl<'a> RowReader<'a, '_> {
             CellValue::Text(t) => f(t),
             other => f(&other.display()),
         };
+        self.capped(key, Cow::Owned(v)).into_owned()
+    }
+
+    /// [`RowReader::with`] with a normaliser that borrows the cell where it can (`normalize::name_cow`).
+    fn with_cow(&mut self, key: &'static str, f: for<'c> fn(&'c str) -> Cow<'c, str>) -> Cow<'a, str> {
+        let v = match self.cell(key) {
+            CellValue::Text(t) => f(t),
+            other => Cow::Owned(f(&other.display()).into_owned()),
+        };
+        self.capped(key, v)
+    }
+
+    /// `v`, or empty with an error if it is longer than [`MAX_TEXT_CHARS`].
+    fn capped(&mut self, key: &'static str, v: Cow<'a, str>) -> Cow<'a, str> {
         // A string has at most as many characters as bytes: count them only when the bytes could exceed the cap.
         if v.len() > MAX_TEXT_CHARS {
             let length = v.chars().count();
@@ -181,7 +196,7 @@ impl<'a> RowReader<'a, '_> {
                         max: MAX_TEXT_CHARS,
                     },
                 );
-                return String::new();
+                return Cow::Borrowed("");
             }
         }
         v
@@ -190,10 +205,31 @@ impl<'a> RowReader<'a, '_> {
     fn required(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
         let errors_before = self.problems.len();
         let v = self.with(key, f);
-        if v.is_empty() && self.problems.len() == errors_before {
+        self.missing_unless(key, !v.is_empty(), errors_before);
+        v
+    }
+
+    /// [`RowReader::required`] with a borrowing normaliser.
+    fn required_cow(&mut self, key: &'static str, f: for<'c> fn(&'c str) -> Cow<'c, str>) -> Cow<'a, str> {
+        let errors_before = self.problems.len();
+        let v = self.with_cow(key, f);
+        self.missing_unless(key, !v.is_empty(), errors_before);
+        v
+    }
+
+    /// A `Missing` error for a required field that is empty without an error of its own.
+    fn missing_unless(&mut self, key: &'static str, present: bool, errors_before: usize) {
+        if !present && self.problems.len() == errors_before {
             self.error(key, Reason::Missing);
         }
-        v
+    }
+
+    /// The text of a cell that is not a number, a date or a boolean, borrowed where it is text.
+    fn text_of(cell: &CellValue) -> Cow<'_, str> {
+        match cell {
+            CellValue::Text(t) => Cow::Borrowed(t),
+            other => Cow::Owned(other.display()),
+        }
     }
 
     /// A date field. `no_expiry` allows 长期/永久, read as [`NO_EXPIRY`] (9999-12-31), which the draw protocol
@@ -214,8 +250,8 @@ impl<'a> RowReader<'a, '_> {
                 date
             }
             other => {
-                let t = other.display();
-                if normalize::text(&t).is_empty() {
+                let t = Self::text_of(other);
+                if normalize::is_blank(&t) {
                     return None;
                 }
                 if no_expiry && normalize::is_no_expiry(&t) {
@@ -234,8 +270,8 @@ impl<'a> RowReader<'a, '_> {
         match self.cell(key) {
             &CellValue::Bool(b) => b,
             other => {
-                let t = other.display();
-                if normalize::text(&t).is_empty() {
+                let t = Self::text_of(other);
+                if normalize::is_blank(&t) {
                     return false;
                 }
                 normalize::boolean(&t).unwrap_or_else(|| {
@@ -247,11 +283,11 @@ impl<'a> RowReader<'a, '_> {
     }
 
     fn list(&mut self, key: &'static str) -> Vec<String> {
-        normalize::list(&self.with(key, str::to_string))
+        normalize::list(&self.with_cow(key, |t| Cow::Borrowed(t)))
     }
 
     fn risk_class(&mut self, key: &'static str) -> Option<RiskClass> {
-        let t = self.with(key, normalize::name);
+        let t = self.with_cow(key, normalize::name_cow);
         if t.is_empty() {
             return None;
         }
@@ -262,7 +298,7 @@ impl<'a> RowReader<'a, '_> {
             .nth(1)
             .and_then(|s| s.split(')').next())
             .unwrap_or("");
-        let parsed = [t.as_str(), outside, inside]
+        let parsed = [&*t, outside, inside]
             .into_iter()
             .find_map(|s| RiskClass::parse(s.trim()).filter(|_| !s.trim().is_empty()));
         if parsed.is_none() {
@@ -320,37 +356,7 @@ pub fn parse_row(ctx: &RowContext<'_>, row: &RawRow) -> Parsed {
     };
     match ctx.register {
         Register::Entities => {
-            let code = r.required("code", normalize::code);
-            if !code.is_empty() {
-                match codes::check(&code) {
-                    CodeCheck::Valid => {}
-                    CodeCheck::BadCheck { expected, found } => {
-                        let col = r.col("code");
-                        r.problem(
-                            Some("code"),
-                            col,
-                            Severity::Warning,
-                            Reason::CheckCharacter { expected, found },
-                        );
-                    }
-                    CodeCheck::Malformed(m) => r.error("code", Reason::from_malformed(m)),
-                }
-            }
-            let e = Entity {
-                code,
-                name: r.required("name", normalize::name),
-                entity_type: r.with("entity_type", normalize::name),
-                industry: r.with("industry", normalize::name),
-                address: r.with("address", normalize::name),
-                authority: r.with("authority", normalize::name),
-                region: r.with("region", normalize::name),
-                town: r.with("town", normalize::name),
-                established: r.date("established", false),
-                status: r.with("status", normalize::name),
-                risk_class: r.risk_class("risk_class"),
-                tags: r.list("tags"),
-                last_inspected: r.date("last_inspected", false),
-            };
+            let e = read_entity(&mut r).into_entity();
             r.finish(Record::Entity(e), "code")
         }
         Register::Inspectors => {
@@ -421,6 +427,127 @@ pub fn parse_row(ctx: &RowContext<'_>, row: &RawRow) -> Parsed {
     }
 }
 
+/// An entity row's values as parsed, borrowing the cells that need no change (nearly all of them).
+struct EntityCells<'a> {
+    code: Cow<'a, str>,
+    name: Cow<'a, str>,
+    entity_type: Cow<'a, str>,
+    industry: Cow<'a, str>,
+    address: Cow<'a, str>,
+    authority: Cow<'a, str>,
+    region: Cow<'a, str>,
+    town: Cow<'a, str>,
+    established: Option<NaiveDate>,
+    status: Cow<'a, str>,
+    risk_class: Option<RiskClass>,
+    tags: Vec<String>,
+    last_inspected: Option<NaiveDate>,
+}
+
+impl EntityCells<'_> {
+    fn as_ref(&self) -> registers::EntityRef<'_> {
+        registers::EntityRef {
+            code: &self.code,
+            name: &self.name,
+            entity_type: &self.entity_type,
+            industry: &self.industry,
+            address: &self.address,
+            authority: &self.authority,
+            region: &self.region,
+            town: &self.town,
+            established: self.established,
+            status: &self.status,
+            risk_class: self.risk_class,
+            tags: &self.tags,
+            last_inspected: self.last_inspected,
+        }
+    }
+
+    fn into_entity(self) -> Entity {
+        Entity {
+            code: self.code.into_owned(),
+            name: self.name.into_owned(),
+            entity_type: self.entity_type.into_owned(),
+            industry: self.industry.into_owned(),
+            address: self.address.into_owned(),
+            authority: self.authority.into_owned(),
+            region: self.region.into_owned(),
+            town: self.town.into_owned(),
+            established: self.established,
+            status: self.status.into_owned(),
+            risk_class: self.risk_class,
+            tags: self.tags,
+            last_inspected: self.last_inspected,
+        }
+    }
+}
+
+/// Reads the fields of an entity row, in column-independent field order (the problems come in that order).
+fn read_entity<'a>(r: &mut RowReader<'a, '_>) -> EntityCells<'a> {
+    let code = r.required_cow("code", normalize::code_cow);
+    if !code.is_empty() {
+        match codes::check(&code) {
+            CodeCheck::Valid => {}
+            CodeCheck::BadCheck { expected, found } => {
+                let col = r.col("code");
+                r.problem(
+                    Some("code"),
+                    col,
+                    Severity::Warning,
+                    Reason::CheckCharacter { expected, found },
+                );
+            }
+            CodeCheck::Malformed(m) => r.error("code", Reason::from_malformed(m)),
+        }
+    }
+    EntityCells {
+        code,
+        name: r.required_cow("name", normalize::name_cow),
+        entity_type: r.with_cow("entity_type", normalize::name_cow),
+        industry: r.with_cow("industry", normalize::name_cow),
+        address: r.with_cow("address", normalize::name_cow),
+        authority: r.with_cow("authority", normalize::name_cow),
+        region: r.with_cow("region", normalize::name_cow),
+        town: r.with_cow("town", normalize::name_cow),
+        established: r.date("established", false),
+        status: r.with_cow("status", normalize::name_cow),
+        risk_class: r.risk_class("risk_class"),
+        tags: r.list("tags"),
+        last_inspected: r.date("last_inspected", false),
+    }
+}
+
+/// [`parse_row`] of an entity row for the import's sort: the entity of a row without errors is appended to
+/// `out` as `registers::encode_entity` encodes it (the range says where), instead of being made an `Entity`,
+/// so a cell that needs no change is copied once, into `out`. `record` is always `None`; key and problems are
+/// exactly [`parse_row`]'s.
+pub fn parse_entity_encoded(
+    ctx: &RowContext<'_>,
+    row: &RawRow,
+    out: &mut Vec<u8>,
+) -> (Parsed, Option<std::ops::Range<usize>>) {
+    let mut r = RowReader {
+        ctx,
+        row,
+        problems: Vec::new(),
+    };
+    let e = read_entity(&mut r);
+    let has_errors = r.problems.iter().any(|p| p.severity == Severity::Error);
+    let encoded = (!has_errors).then(|| {
+        let start = out.len();
+        registers::encode_entity_ref(&e.as_ref(), out);
+        start..out.len()
+    });
+    let key = (!e.code.is_empty()).then(|| (e.code.into_owned(), r.col("code")));
+    let parsed = Parsed {
+        record: None,
+        key,
+        department_name: None,
+        problems: r.problems,
+    };
+    (parsed, encoded)
+}
+
 /// The header names of a register's fields, for the export and for reports.
 pub fn canonical_headers(register: Register) -> Vec<&'static str> {
     fields(register).iter().map(|f| f.header).collect()
@@ -429,6 +556,109 @@ pub fn canonical_headers(register: Register) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The entity rows of `cells` (one per row) as `parse_row` + `encode_entity` and as
+    /// `parse_entity_encoded` see them: key, problems, encoding.
+    fn both_ways(rows: &[Vec<CellValue>]) {
+        let headers: Vec<String> = canonical_headers(Register::Entities)
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        let map = crate::import::fields::map_columns(Register::Entities, &headers, &[]).unwrap();
+        let departments = Departments::default();
+        let ctx = RowContext {
+            register: Register::Entities,
+            file: "e.csv",
+            sheet: None,
+            headers: &headers,
+            map: &map,
+            departments: &departments,
+        };
+        let mut out = vec![7u8];
+        for (i, cells) in rows.iter().enumerate() {
+            let row = RawRow {
+                number: i as u32 + 2,
+                cells: cells.clone(),
+            };
+            let old = parse_row(&ctx, &row);
+            let mut expected = Vec::new();
+            if let Some(Record::Entity(e)) = &old.record {
+                registers::encode_entity(e, &mut expected);
+            }
+            let start = out.len();
+            let (new, range) = parse_entity_encoded(&ctx, &row, &mut out);
+            assert_eq!(new.key, old.key, "{cells:?}");
+            assert_eq!(new.problems, old.problems, "{cells:?}");
+            assert!(new.record.is_none());
+            assert_eq!(range.is_some(), old.record.is_some(), "{cells:?}");
+            assert_eq!(&out[start..], &expected[..], "{cells:?}");
+            if let Some(r) = range {
+                assert_eq!(r, start..out.len());
+            }
+        }
+    }
+
+    #[test]
+    fn entities_encoded_while_parsing_are_what_parsing_then_encoding_gives() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let text = |cells: Vec<String>| -> Vec<CellValue> {
+            cells
+                .into_iter()
+                .map(|c| {
+                    if c.is_empty() {
+                        CellValue::Empty
+                    } else {
+                        CellValue::Text(c)
+                    }
+                })
+                .collect()
+        };
+        let mut rows: Vec<Vec<CellValue>> = crate::demo::entities(b"parse", 300, as_of)
+            .map(|e| text(crate::export::entity_cells(&e)))
+            .collect();
+        let base = rows[0].clone();
+        // Every kind of cell in every column: what each normaliser changes, refuses or warns about.
+        let odd: Vec<CellValue> = vec![
+            CellValue::Empty,
+            CellValue::Text("  ".into()),
+            CellValue::Text(" 91330000566997460t ".into()),
+            CellValue::Text("91330000566997460t".into()),
+            CellValue::Text("9133 0000 5669 9746 0T".into()),
+            CellValue::Text("'91330000566997460T".into()),
+            CellValue::Text("91330000566997461T".into()),
+            CellValue::Text("9133000056699746".into()),
+            CellValue::Text("９１３３００００５６６９９７４６０Ｔ".into()),
+            CellValue::Text("甲  公司\u{3000}（分店）".into()),
+            CellValue::Text("e\u{301}tude".into()),
+            CellValue::Text("abc def".into()),
+            CellValue::Text("A(低风险)".into()),
+            CellValue::Text("低风险（B）".into()),
+            CellValue::Text("食品；药品、食品,  ".into()),
+            CellValue::Text("2020-1-2".into()),
+            CellValue::Text("2020年1月2日".into()),
+            CellValue::Text("长期".into()),
+            CellValue::Text("not a date".into()),
+            CellValue::Text("中".repeat(1001)),
+            CellValue::Text("x".repeat(1001)),
+            CellValue::Number(20200102.0),
+            CellValue::Number(43831.0),
+            CellValue::Number(3.5),
+            CellValue::Bool(true),
+            CellValue::Date(as_of),
+            CellValue::Error("#N/A".into()),
+        ];
+        for col in 0..base.len() {
+            for cell in &odd {
+                let mut row = base.clone();
+                row[col] = cell.clone();
+                rows.push(row);
+            }
+        }
+        // Short rows: the missing cells are empty.
+        rows.push(base[..2].to_vec());
+        rows.push(Vec::new());
+        both_ways(&rows);
+    }
 
     #[test]
     fn derived_item_codes_are_stable_and_depend_on_department_and_name() {

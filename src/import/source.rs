@@ -171,6 +171,8 @@ pub struct Source {
     size: u64,
     encoding: Option<Encoding>,
     sha256: Option<String>,
+    /// The SHA-256 is to be taken while the rows are read (see [`Source::open`]).
+    hash_while_reading: bool,
     sheets: Vec<String>,
     xlsx: Option<Xlsx<BufReader<File>>>,
     other: Option<calamine::Sheets<BufReader<File>>>,
@@ -261,7 +263,9 @@ fn unreadable(path: &Path, detail: impl std::fmt::Display) -> Error {
 
 impl Source {
     /// Opens `path`. With `full_scan`, the whole file is read once first to compute its SHA-256 and, for a CSV
-    /// file, to decide its encoding on every byte; without it (previews) only a prefix is inspected.
+    /// file, to decide its encoding on every byte; without it (previews) only a prefix is inspected. A CSV file
+    /// found not to be UTF-8 (GBK, UTF-16) is read only up to that point: its encoding is then decided, and its
+    /// SHA-256 is taken while the rows are read ([`Source::file_sha256`]) instead of in a pass of its own.
     pub fn open(path: &Path, full_scan: bool) -> Result<Source> {
         let kind = kind_of(path)?;
         let size = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
@@ -271,12 +275,14 @@ impl Source {
             size,
             encoding: None,
             sha256: None,
+            hash_while_reading: false,
             sheets: Vec::new(),
             xlsx: None,
             other: None,
         };
         if full_scan || kind == Kind::Csv {
             let (sha, enc) = scan(path, kind == Kind::Csv, full_scan)?;
+            src.hash_while_reading = full_scan && sha.is_none();
             src.sha256 = sha;
             src.encoding = enc;
         }
@@ -331,9 +337,19 @@ impl Source {
         self.encoding
     }
 
-    /// Lower-case hex SHA-256 of the file (only after a full scan).
+    /// Lower-case hex SHA-256 of the file (only after a full scan), `None` while it is still to be taken.
     pub fn sha256(&self) -> Option<&str> {
         self.sha256.as_deref()
+    }
+
+    /// Lower-case hex SHA-256 of the file after a full-scan open: taken on opening, or while the rows were read
+    /// to the end, or else now, in a pass over the file (reading stopped early). Empty for a preview.
+    pub fn file_sha256(&mut self) -> Result<String> {
+        if self.sha256.is_none() && self.hash_while_reading {
+            self.sha256 = scan(&self.path, false, true)?.0;
+            self.hash_while_reading = false;
+        }
+        Ok(self.sha256.clone().unwrap_or_default())
     }
 
     /// Calls `f` with every row that has at least one cell, in order, until it returns [`Flow::Stop`]. For a
@@ -403,9 +419,14 @@ impl Source {
         let path = self.path.clone();
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         let counter = Rc::new(StdCell::new(0u64));
+        // The hash of the bytes as they are read, when it was left for this pass; kept only if the pass reads
+        // the file to its end (a header search stops early).
+        let hasher = (self.hash_while_reading && self.sha256.is_none())
+            .then(|| Rc::new(std::cell::RefCell::new(Sha256::new())));
         let mut raw = CountingReader {
             inner: file,
             count: Rc::clone(&counter),
+            hasher: hasher.clone(),
         };
         let encoding = self.encoding.unwrap_or(Encoding::Utf8);
         let mut head = [0u8; 4096];
@@ -453,7 +474,16 @@ impl Source {
                 csv.read_record(&mut record)
             };
             match read {
-                Ok(false) => return Ok(()),
+                Ok(false) => {
+                    if let Some(hasher) = hasher {
+                        // The whole file went through the hash, unless it changed size while being read.
+                        if counter.get() == self.size {
+                            let digest = std::mem::take(&mut *hasher.borrow_mut()).finalize();
+                            self.sha256 = Some(hex::encode(digest));
+                        }
+                    }
+                    return Ok(());
+                }
                 Ok(true) => {}
                 Err(e) => {
                     return Err(match e.kind() {
@@ -562,7 +592,8 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
 }
 
 /// One pass over the file: SHA-256 (if `full`) and, for CSV, whether it is valid UTF-8 (on every byte if
-/// `full`, else on the first [`PREFIX_SCAN`] bytes).
+/// `full`, else on the first [`PREFIX_SCAN`] bytes). A full scan of a CSV file stops at the first byte that
+/// rules UTF-8 out and returns no hash (the rows' reading takes it).
 fn scan(path: &Path, csv: bool, full: bool) -> Result<(Option<String>, Option<Encoding>)> {
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hasher = Sha256::new();
@@ -616,30 +647,41 @@ fn scan(path: &Path, csv: bool, full: bool) -> Result<(Option<String>, Option<En
             pending.clear();
             break;
         }
+        if full && csv && !utf8 {
+            // The encoding is decided (GB18030 or UTF-16): the hash is left to the reading of the rows.
+            return Ok((None, Some(decided_encoding(utf16, utf8, bom))));
+        }
     }
     if !pending.is_empty() {
         utf8 = false;
     }
     let sha = full.then(|| hex::encode(hasher.finalize()));
-    let enc = csv.then_some(match (utf16, utf8, bom) {
+    Ok((sha, csv.then_some(decided_encoding(utf16, utf8, bom))))
+}
+
+fn decided_encoding(utf16: Option<Encoding>, utf8: bool, bom: bool) -> Encoding {
+    match (utf16, utf8, bom) {
         (Some(e), _, _) => e,
         (None, true, true) => Encoding::Utf8Bom,
         (None, true, false) => Encoding::Utf8,
         (None, false, _) => Encoding::Gb18030,
-    });
-    Ok((sha, enc))
+    }
 }
 
-/// Counts the bytes read through it, for progress reports.
+/// Counts the bytes read through it, for progress reports, and hashes them if asked to.
 struct CountingReader<R> {
     inner: R,
     count: Rc<StdCell<u64>>,
+    hasher: Option<Rc<std::cell::RefCell<Sha256>>>,
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.set(self.count.get() + n as u64);
+        if let Some(h) = &self.hasher {
+            h.borrow_mut().update(&buf[..n]);
+        }
         Ok(n)
     }
 }
@@ -1090,6 +1132,71 @@ mod tests {
         let mut r = DecodeReader::new(std::io::Cursor::new(bad), 0, encoding_rs::GB18030);
         let err = r.read_to_end(&mut Vec::new()).unwrap_err();
         assert!(err.to_string().contains(&format!("offset {at} ")), "{err}");
+    }
+
+    #[test]
+    fn a_gbk_file_is_hashed_while_its_rows_are_read_and_any_file_gets_its_own_hash() {
+        use sha2::Digest;
+        let dir = tempfile::tempdir().unwrap();
+        let text = "企业名称,统一社会信用代码\n永州市某某公司,1\n".repeat(3000);
+        let gbk = encoding_rs::GB18030.encode(&text).0.into_owned();
+        let ascii = "name,code\nabc,1\n".repeat(3000);
+        let files = [
+            ("gbk.csv", gbk.clone(), Encoding::Gb18030),
+            ("utf8.csv", text.clone().into_bytes(), Encoding::Utf8),
+            (
+                "bom.csv",
+                [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+                Encoding::Utf8Bom,
+            ),
+            // Not UTF-8 only in its last line.
+            (
+                "late.csv",
+                [ascii.as_bytes(), &gbk[..8]].concat(),
+                Encoding::Gb18030,
+            ),
+        ];
+        for (name, bytes, encoding) in files {
+            let lines = 6000 + u32::from(name == "late.csv");
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let expected = hex::encode(Sha256::digest(&bytes));
+            let rows = |src: &mut Source, stop_after: u32| {
+                let mut n = 0;
+                src.rows(None, &mut |row, _| {
+                    n = row.number;
+                    Ok(if row.number >= stop_after {
+                        Flow::Stop
+                    } else {
+                        Flow::Continue
+                    })
+                })
+                .unwrap();
+                n
+            };
+            let late = encoding == Encoding::Gb18030;
+            // Read to the end: the hash of the reading.
+            let mut src = Source::open(&path, true).unwrap();
+            assert_eq!(src.encoding(), Some(encoding), "{name}");
+            assert_eq!(src.sha256().is_none(), late, "{name}: hashed on opening");
+            rows(&mut src, 2);
+            assert_eq!(
+                src.sha256().is_none(),
+                late,
+                "{name}: a stopped read does not hash"
+            );
+            assert_eq!(rows(&mut src, u32::MAX), lines, "{name}");
+            assert_eq!(src.sha256(), Some(expected.as_str()), "{name}");
+            assert_eq!(src.file_sha256().unwrap(), expected, "{name}");
+            // Stopped early: the hash is taken in a pass of its own.
+            let mut src = Source::open(&path, true).unwrap();
+            rows(&mut src, 2);
+            assert_eq!(src.file_sha256().unwrap(), expected, "{name}");
+            // A preview has none.
+            let mut src = Source::open(&path, false).unwrap();
+            rows(&mut src, u32::MAX);
+            assert_eq!(src.file_sha256().unwrap(), "", "{name}");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod failures;
 mod import;
 mod import_journal;
 mod import_order;
+mod import_rollback;
 mod journal;
 mod notice;
 mod pdf;
