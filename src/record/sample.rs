@@ -32,10 +32,13 @@ pub struct SampleOptions {
     pub voided_first: bool,
     /// Seal the drawn attempt; otherwise it stays revealed and unsealed (its record is a draft).
     pub seal: bool,
-    /// Share of entity names with a rare character (parts per million; see `demo::RARE_CHARS`). One of them,
-    /// 𪚥 (U+2A6A5), is in neither the built-in font nor any font Debian installs by default, so a record
-    /// that draws such an entity is refused unless a font that has it is added.
+    /// Share of entity names with a rare character (parts per million; see `demo::RARE_CHARS`, all of which
+    /// the built-in font has).
     pub rare_names_ppm: u32,
+    /// Put 𪚥 (U+2A6A5) in place of the rare character 𫖮 (U+2B5AE) in those names: 𪚥 is in neither the
+    /// built-in font nor any font Debian installs by default, so a record that draws such an entity is refused
+    /// unless a font that has it is added.
+    pub char_no_font_has: bool,
 }
 
 impl Default for SampleOptions {
@@ -48,6 +51,7 @@ impl Default for SampleOptions {
             voided_first: true,
             seal: true,
             rare_names_ppm: 0,
+            char_no_font_has: false,
         }
     }
 }
@@ -78,7 +82,10 @@ pub fn demo_ceremony(db: &mut Db, o: &SampleOptions) -> Result<i64> {
         for i in crate::demo::items() {
             registers::upsert_item(&tx, &i)?;
         }
-        for e in crate::demo::entities(b"record", o.entities, as_of).rare_names_ppm(o.rare_names_ppm) {
+        for mut e in crate::demo::entities(b"record", o.entities, as_of).rare_names_ppm(o.rare_names_ppm) {
+            if o.char_no_font_has {
+                e.name = e.name.replace('𫖮', "𪚥");
+            }
             registers::upsert_entity(&tx, &e)?;
         }
         for i in crate::demo::inspectors(b"record", o.inspectors, as_of) {
