@@ -720,6 +720,13 @@ fn keep_previous(db_path: &Path, kept: &Path) -> Result<()> {
             fs::rename(&wal, &kept_wal).map_err(|e| Error::io(&kept_wal, e))?;
         }
     }
+    // A rollback journal left by a bulk import that was killed (see `Db::with_rollback_journal`) belongs to the
+    // previous file: it goes with the kept copy, or it would be played back into the restored database.
+    let journal = side_file(db_path, "-journal");
+    if journal.exists() {
+        let kept_journal = side_file(kept, "-journal");
+        fs::rename(&journal, &kept_journal).map_err(|e| Error::io(&kept_journal, e))?;
+    }
     Ok(())
 }
 

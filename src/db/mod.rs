@@ -242,10 +242,24 @@ pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
 /// The one exception is SQLite's own crash recovery: a process killed inside a transaction in rollback-journal
 /// mode (a bulk import, see [`Db::with_rollback_journal`]) leaves a hot journal, which a read-only connection
 /// cannot roll back (`SQLITE_READONLY_ROLLBACK`). A read-write connection then rolls it back — restoring the
-/// file to its last committed state, exactly what any reader would do first — and the checks run again.
+/// file to its last committed state, exactly what any reader would do first — and the checks run again. It
+/// does so only for a file whose header (read as bytes, since SQLite will not read past a hot journal) says it
+/// is an SQLite database of a schema version this fairdraw knows: a newer one is refused as before, and any
+/// other file keeps its journal and gets the error it got before bulk loads existed.
 fn inspect_read_only(path: &Path) -> Result<()> {
     match inspect_read_only_once(path) {
         Err(Error::Db(e)) if is_hot_journal(&e) => {
+            match header_user_version(path) {
+                Some(found) if found > SCHEMA_VERSION => {
+                    return Err(Error::NewerSchema {
+                        path: path.to_path_buf(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                Some(found) if found >= 1 => {}
+                _ => return Err(name_db_error(path, Error::Db(e))),
+            }
             let conn = Connection::open(path).map_err(|e| map_open_error(path, e))?;
             conn.busy_timeout(BUSY_TIMEOUT)?;
             // The first read of a read-write connection plays the hot journal back.
@@ -255,6 +269,20 @@ fn inspect_read_only(path: &Path) -> Result<()> {
         }
         other => other,
     }
+}
+
+/// `PRAGMA user_version` read from the file's 100-byte header (offset 60, big-endian), if the file starts with
+/// SQLite's magic string. An import does not change it, so a hot journal left by one does not either.
+fn header_user_version(path: &Path) -> Option<i64> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    std::fs::File::open(path).ok()?.read_exact(&mut header).ok()?;
+    if &header[..16] != b"SQLite format 3\0" {
+        return None;
+    }
+    Some(i64::from(i32::from_be_bytes([
+        header[60], header[61], header[62], header[63],
+    ])))
 }
 
 /// Whether `e` is SQLite's "busy" or "locked": another connection holds the lock needed.

@@ -204,9 +204,18 @@ fn restore_onto_a_damaged_database_works_and_keeps_the_damaged_file() {
     )
     .unwrap();
     let damaged = std::fs::read(&env.db).unwrap();
+    // A rollback journal beside it (as a bulk import killed mid-way leaves one) belongs to the damaged file: it
+    // goes with the kept copy, never into the restored database.
+    let journal_beside = env.path("fairdraw.sqlite3-journal");
+    std::fs::write(&journal_beside, [0u8; 512]).unwrap();
     env.ok(T2, &["restore", out.to_str().unwrap()]);
     let kept = env.path("fairdraw.sqlite3.before-restore-20260602-091530");
     assert_eq!(std::fs::read(&kept).unwrap(), damaged);
+    assert!(!journal_beside.exists());
+    assert_eq!(
+        std::fs::read(env.path("fairdraw.sqlite3.before-restore-20260602-091530-journal")).unwrap(),
+        [0u8; 512]
+    );
     assert_eq!(without_entry_3(dump(&env.db)), backed_up);
     let j = journal(&env.db);
     assert_eq!(j[2].1["previous_journal_head"], Value::Null);

@@ -307,6 +307,32 @@ fn killed_in_rollback_mode_the_import_is_recovered_by_the_next_open() {
         } else {
             assert!(!journal.exists(), "{fault}: committed, no journal");
         }
+        if fault == "import.before_commit" {
+            // The journal is played back only into a file whose header names a schema this fairdraw knows: a
+            // copy claiming a newer schema is refused as newer, one claiming none (not a fairdraw database) is
+            // refused too, and neither the file nor its journal is touched.
+            for (name, version) in [("newer", fairdraw::db::SCHEMA_VERSION as i32 + 1), ("foreign", 0)] {
+                let copy = dir.path().join(format!("{name}.sqlite3"));
+                let mut bytes = std::fs::read(&db).unwrap();
+                bytes[60..64].copy_from_slice(&version.to_be_bytes());
+                std::fs::write(&copy, &bytes).unwrap();
+                let copy_journal = sidecar(&copy, "-journal");
+                std::fs::copy(&journal, &copy_journal).unwrap();
+                let journal_bytes = std::fs::read(&copy_journal).unwrap();
+                let Err(err) = Db::open(&copy) else {
+                    panic!("{name}: the copy was opened")
+                };
+                if name == "newer" {
+                    assert_eq!(err.code(), fairdraw::ErrorCode::NewerSchema, "{err}");
+                }
+                assert_eq!(std::fs::read(&copy).unwrap(), bytes, "{name}: file untouched");
+                assert_eq!(
+                    std::fs::read(&copy_journal).unwrap(),
+                    journal_bytes,
+                    "{name}: journal untouched"
+                );
+            }
+        }
         // The normal open path rolls a hot journal back before its read-only checks, then sets WAL again.
         let reopened = Db::open(&db).unwrap();
         assert_eq!(&dump(&reopened), expected, "{fault}");
