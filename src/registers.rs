@@ -426,11 +426,7 @@ fn upsert_sorted_unchecked(
     mut next: impl FnMut(&mut Vec<u8>) -> Result<bool>,
     mut done: impl FnMut(Upsert),
 ) -> Result<()> {
-    let table_empty = conn
-        .prepare("SELECT 1 FROM entity LIMIT 1")?
-        .query([])?
-        .next()?
-        .is_none();
+    let table_empty = is_empty(conn, crate::model::Register::Entities)?;
     let mut insert = StaticInsert::prepare(conn, &insert_entities_sql(1))?;
     let mut insert_many = StaticInsert::prepare(conn, &insert_entities_sql(INSERT_ROWS))?;
     let mut inserts: Vec<usize> = Vec::with_capacity(UPSERT_CHUNK);
