@@ -13,6 +13,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
 
+pub mod writeback;
+
 /// The migrations, in order. Migration `i` (0-based) takes the schema from version `i` to `i + 1`.
 /// Append-only: a released migration never changes.
 pub const MIGRATIONS: &[&str] = &[

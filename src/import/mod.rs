@@ -897,7 +897,8 @@ enum Merged {
 /// second thread while this one reads and writes the database: the merge's comparisons and copies then cost
 /// no wall time. The merging thread sends batches of entities and then an explicit end, so that a merge that
 /// stopped early (an error reading a run back) can never pass for the end of the data. Key-only records (see
-/// `registers::encode_key_only`) are skipped.
+/// `registers::encode_key_only`) are skipped. The merging thread also starts the kernel's writeback of the
+/// database file as it goes (`db::writeback`), so that the commit's `fsync` finds most pages written.
 ///
 /// False if two records have the same key: the upsert then stops at the first of them, and the caller rolls
 /// back (see [`DuplicateKeys::Sorted`]).
@@ -907,10 +908,15 @@ fn upsert_merged(
     done: &mut dyn FnMut(Upsert),
 ) -> Result<bool> {
     let (send, receive) = std::sync::mpsc::sync_channel::<Result<Merged>>(4);
+    // The table's pages reach the disk while the rest are written, not all at the commit's `fsync`.
+    let mut writeback = crate::db::writeback::Writeback::new(tx.path());
     std::thread::scope(|scope| {
         let merger = scope.spawn(move || {
             let (mut record, mut last_key) = (Vec::new(), None::<Vec<u8>>);
             loop {
+                if let Some(w) = writeback.as_mut() {
+                    w.tick();
+                }
                 let (mut bytes, mut ends) = (Vec::with_capacity(MERGED_BATCH_BYTES + 4096), Vec::new());
                 let mut end = None;
                 while bytes.len() < MERGED_BATCH_BYTES {
