@@ -46,7 +46,7 @@ use parse::{Departments, Parsed, Record, RowContext};
 pub use problem::{ImportError, Problem, Reason, Severity};
 use sort::ExternalSort;
 pub use source::Encoding;
-use source::{Flow, Position, RawRow, Source};
+use source::{Flow, Position, RawRow, RowRef, Source, SourceRow, TextRows};
 
 /// How many problems an [`ImportSummary`] keeps (the total is always counted; a report file gets them all).
 pub const MAX_PROBLEMS_KEPT: usize = 1000;
@@ -296,15 +296,16 @@ impl<'a> RowChecker<'a> {
     }
 
     fn check(&mut self, row: &RawRow) -> Result<Parsed> {
+        let row = RowRef::Cells(row);
         let mut parsed = parse::parse_row(&self.ctx, row);
         self.check_parsed(row, &mut parsed)?;
         Ok(parsed)
     }
 
     /// The checks of [`RowChecker::check`] after `parse::parse_row`, which may run on another thread.
-    fn check_parsed(&mut self, row: &RawRow, parsed: &mut Parsed) -> Result<()> {
+    fn check_parsed(&mut self, row: RowRef<'_>, parsed: &mut Parsed) -> Result<()> {
         if let (Some((key, col)), Some(keys)) = (&parsed.key, &mut self.keys) {
-            let first = keys.first_row_or_insert(key, row.number).map_err(|()| {
+            let first = keys.first_row_or_insert(key, row.number()).map_err(|()| {
                 Error::from(ImportError::TooLarge {
                     file: self.ctx.file.to_string(),
                 })
@@ -319,7 +320,7 @@ impl<'a> RowChecker<'a> {
                 let dup = self.problem(row, Some(*col), Reason::DuplicateName { first_row });
                 parsed.problems.push(dup);
             } else {
-                self.department_names.insert(name.clone(), row.number);
+                self.department_names.insert(name.clone(), row.number());
             }
         }
         if parsed.has_errors() {
@@ -332,11 +333,11 @@ impl<'a> RowChecker<'a> {
         Ok(())
     }
 
-    fn problem(&self, row: &RawRow, col: Option<usize>, reason: Reason) -> Problem {
+    fn problem(&self, row: RowRef<'_>, col: Option<usize>, reason: Reason) -> Problem {
         Problem {
             file: self.ctx.file.to_string(),
             sheet: self.ctx.sheet.map(str::to_string),
-            row: row.number,
+            row: row.number(),
             column: col.map(|c| self.ctx.headers.get(c).cloned().unwrap_or_default()),
             column_index: col,
             field: col.and_then(|c| self.ctx.map.field_of(self.ctx.register, c)),
@@ -767,10 +768,37 @@ const ROW_BATCH: usize = 256;
 /// rows in flight take a few megabytes at most.
 const BATCHES_IN_FLIGHT: usize = 8;
 
+/// The rows of a batch as read: a workbook's rows, or a CSV file's records as text (kept in a few buffers that
+/// the batch reuses, rather than a string per cell).
+#[derive(Default)]
+struct BatchRows {
+    cells: Vec<RawRow>,
+    text: TextRows,
+}
+
+impl BatchRows {
+    fn push(&mut self, row: SourceRow<'_>) {
+        match row {
+            SourceRow::Cells(row) => self.cells.push(row),
+            SourceRow::Text(row) => self.text.push(row),
+        }
+    }
+
+    /// Row `i` (which must exist).
+    fn row(&self, i: usize) -> RowRef<'_> {
+        if self.text.is_empty() {
+            RowRef::Cells(&self.cells[i])
+        } else {
+            RowRef::Text(self.text.row(i))
+        }
+    }
+}
+
 /// Rows read and prepared on the reading thread, with the bytes the preparation wrote for them.
 struct Batch<T> {
-    /// Each row and what `prepare` made of it, if the reading thread prepared it.
-    rows: Vec<(RawRow, Option<T>, Position)>,
+    rows: BatchRows,
+    /// What `prepare` made of each row, if the reading thread prepared it, and where reading stood.
+    prepared: Vec<(Option<T>, Position)>,
     bytes: Vec<u8>,
 }
 
@@ -783,7 +811,7 @@ const PREPARE_WHEN_WAITING: usize = 2;
 
 /// What checks and stores a row: the row, what the reading thread prepared of it, the batch's bytes, where
 /// reading stood.
-type CheckRow<'a, T> = dyn FnMut(&RawRow, &mut T, &[u8], Position) -> Result<()> + 'a;
+type CheckRow<'a, T> = dyn FnMut(RowRef<'_>, &mut T, &[u8], Position) -> Result<()> + 'a;
 
 /// Calls `f` with the rows of `sheet` in order, what `prepare` made of each and the bytes it wrote, reading
 /// them on a second thread: decoding a GBK file and splitting its CSV records (or unzipping and parsing an xlsx
@@ -793,20 +821,22 @@ type CheckRow<'a, T> = dyn FnMut(&RawRow, &mut T, &[u8], Position) -> Result<()>
 ///
 /// Batches go back to the reading thread once `f` is done with them, and are dropped or reused there: memory
 /// freed by the thread that allocated it is much cheaper than memory freed by another (the allocator's
-/// per-thread caches, no lock).
+/// per-thread caches, no lock). A CSV record travels as its text, copied once from the CSV reader into the
+/// batch's buffer ([`Source::rows_as_read`]).
 ///
 /// An error of `f` stops the reading; an error of the reading comes after `f` has seen every row before it,
 /// as when reading on one thread.
 fn read_rows_in_background<T: Send>(
     src: &mut Source,
     sheet: Option<&str>,
-    prepare: &(dyn Fn(&RawRow, &mut Vec<u8>) -> T + Sync),
+    prepare: &(dyn Fn(RowRef<'_>, &mut Vec<u8>) -> T + Sync),
     f: &mut CheckRow<'_, T>,
 ) -> Result<()> {
     let (send, receive) = std::sync::mpsc::sync_channel::<Batch<T>>(BATCHES_IN_FLIGHT);
     let (give_back, given_back) = std::sync::mpsc::sync_channel::<Batch<T>>(BATCHES_IN_FLIGHT + 2);
     let fresh = || Batch {
-        rows: Vec::with_capacity(ROW_BATCH),
+        rows: BatchRows::default(),
+        prepared: Vec::with_capacity(ROW_BATCH),
         bytes: Vec::new(),
     };
     // Batches sent and not yet taken by this thread.
@@ -817,21 +847,18 @@ fn read_rows_in_background<T: Send>(
             use std::sync::atomic::Ordering::Relaxed;
             let mut batch = fresh();
             let mut prepare_here = false;
-            // Rows of batches given back, to be filled again.
-            let spares = std::cell::RefCell::new(Vec::<RawRow>::new());
-            let read = src.rows_reusing(sheet, &mut || spares.borrow_mut().pop(), &mut |row, pos| {
-                let prepared = prepare_here.then(|| prepare(&row, &mut batch.bytes));
-                batch.rows.push((row, prepared, pos));
-                if batch.rows.len() == ROW_BATCH {
+            let read = src.rows_as_read(sheet, &mut |row, pos| {
+                batch.rows.push(row);
+                let prepared =
+                    prepare_here.then(|| prepare(batch.rows.row(batch.prepared.len()), &mut batch.bytes));
+                batch.prepared.push((prepared, pos));
+                if batch.prepared.len() == ROW_BATCH {
                     let mut next = match given_back.try_recv() {
                         Ok(mut old) => {
-                            // Kept only up to a bound: a workbook's rows are never asked back.
-                            let mut spares = spares.borrow_mut();
-                            for (row, _, _) in old.rows.drain(..) {
-                                if spares.len() < 2 * ROW_BATCH {
-                                    spares.push(row);
-                                }
-                            }
+                            // A workbook's rows are dropped here; a CSV batch keeps its buffers.
+                            old.rows.cells.clear();
+                            old.rows.text.clear();
+                            old.prepared.clear();
                             old.bytes.clear();
                             old
                         }
@@ -847,7 +874,7 @@ fn read_rows_in_background<T: Send>(
                 }
                 Ok(Flow::Continue)
             });
-            if !batch.rows.is_empty() {
+            if !batch.prepared.is_empty() {
                 // Ignored: if the checking side is gone, it has its own error to report.
                 let _ = send.send(batch);
             }
@@ -856,14 +883,22 @@ fn read_rows_in_background<T: Send>(
         let mut checked = Ok(());
         for mut batch in receive.iter() {
             waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            let bytes = &mut batch.bytes;
-            checked = batch.rows.iter_mut().try_for_each(|(row, prepared, pos)| {
-                let prepared = match prepared {
-                    Some(p) => p,
-                    None => prepared.insert(prepare(row, bytes)),
-                };
-                f(row, prepared, bytes, *pos)
-            });
+            let Batch {
+                rows,
+                prepared,
+                bytes,
+            } = &mut batch;
+            checked = prepared
+                .iter_mut()
+                .enumerate()
+                .try_for_each(|(i, (prepared, pos))| {
+                    let row = rows.row(i);
+                    let prepared = match prepared {
+                        Some(p) => p,
+                        None => prepared.insert(prepare(row, bytes)),
+                    };
+                    f(row, prepared, bytes, *pos)
+                });
             if checked.is_err() {
                 break;
             }
@@ -1052,8 +1087,8 @@ fn import_rows(
     // The reading thread parses each data row (`None` for the header rows and blank rows) and encodes the
     // entity of a row without errors.
     let header_row = header.row;
-    let prepare = move |row: &RawRow, bytes: &mut Vec<u8>| {
-        if row.number <= header_row || row.is_blank() {
+    let prepare = move |row: RowRef<'_>, bytes: &mut Vec<u8>| {
+        if row.number() <= header_row || row.is_blank() {
             return None;
         }
         if register == Register::Entities {
@@ -1072,12 +1107,12 @@ fn import_rows(
         &prepare,
         &mut |row, prepared, bytes, pos| {
             last_pos = pos;
-            if row.number <= header.row {
+            if row.number() <= header.row {
                 return Ok(());
             }
             // Rows missing between two rows of the file (xlsx, or blank CSV lines) are blank rows too.
-            pending_blank += u64::from(row.number.saturating_sub(last_number + 1));
-            last_number = row.number;
+            pending_blank += u64::from(row.number().saturating_sub(last_number + 1));
+            last_number = row.number();
             let Some(Prepared { parsed, encoded }) = prepared else {
                 pending_blank += 1;
                 return Ok(());
@@ -1119,8 +1154,8 @@ fn import_rows(
                     summary.rejected += 1;
                     if let Some(w) = report.as_mut() {
                         let mut cells = Vec::with_capacity(header.headers.len() + 2);
-                        cells.push(row.number.to_string());
-                        let width = header.headers.len().max(row.cells.len());
+                        cells.push(row.number().to_string());
+                        let width = header.headers.len().max(row.len());
                         cells.extend((0..width).map(|c| row.cell(c).display()));
                         cells.push(
                             parsed

@@ -20,7 +20,7 @@ use crate::registers;
 
 use super::fields::{ColumnMap, fields};
 use super::problem::{Problem, Reason, Severity};
-use super::source::{CellValue, RawRow};
+use super::source::{Cell, RowRef};
 
 /// A parsed row's value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,7 +119,7 @@ pub fn derived_item_code(department: &str, name: &str) -> String {
 /// Collects the problems of one row while its fields are read.
 struct RowReader<'a, 'b> {
     ctx: &'a RowContext<'b>,
-    row: &'a RawRow,
+    row: RowRef<'a>,
     problems: Vec<Problem>,
 }
 
@@ -135,7 +135,7 @@ impl<'a> RowReader<'a, '_> {
         self.problems.push(Problem {
             file: self.ctx.file.to_string(),
             sheet: self.ctx.sheet.map(str::to_string),
-            row: self.row.number,
+            row: self.row.number(),
             column: col.map(|c| self.ctx.headers.get(c).cloned().unwrap_or_default()),
             column_index: col,
             field: key,
@@ -151,15 +151,14 @@ impl<'a> RowReader<'a, '_> {
     }
 
     /// The raw cell of a field (empty if the field has no column). Error values are reported once here.
-    fn cell(&mut self, key: &'static str) -> &'a CellValue {
-        static EMPTY: CellValue = CellValue::Empty;
+    fn cell(&mut self, key: &'static str) -> Cell<'a> {
         let Some(col) = self.col(key) else {
-            return &EMPTY;
+            return Cell::Empty;
         };
         let cell = self.row.cell(col);
-        if let CellValue::Error(_) = cell {
+        if let Cell::Error(_) = cell {
             self.error(key, Reason::CellError);
-            return &EMPTY;
+            return Cell::Empty;
         }
         cell
     }
@@ -168,7 +167,7 @@ impl<'a> RowReader<'a, '_> {
     fn with(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
         let v = match self.cell(key) {
             // Text, nearly every cell, is normalised in place rather than copied first.
-            CellValue::Text(t) => f(t),
+            Cell::Text(t) => f(t),
             other => f(&other.display()),
         };
         self.capped(key, Cow::Owned(v)).into_owned()
@@ -177,7 +176,7 @@ impl<'a> RowReader<'a, '_> {
     /// [`RowReader::with`] with a normaliser that borrows the cell where it can (`normalize::name_cow`).
     fn with_cow(&mut self, key: &'static str, f: for<'c> fn(&'c str) -> Cow<'c, str>) -> Cow<'a, str> {
         let v = match self.cell(key) {
-            CellValue::Text(t) => f(t),
+            Cell::Text(t) => f(t),
             other => Cow::Owned(f(&other.display()).into_owned()),
         };
         self.capped(key, v)
@@ -225,9 +224,9 @@ impl<'a> RowReader<'a, '_> {
     }
 
     /// The text of a cell that is not a number, a date or a boolean, borrowed where it is text.
-    fn text_of(cell: &CellValue) -> Cow<'_, str> {
+    fn text_of(cell: Cell<'_>) -> Cow<'_, str> {
         match cell {
-            CellValue::Text(t) => Cow::Borrowed(t),
+            Cell::Text(t) => Cow::Borrowed(t),
             other => Cow::Owned(other.display()),
         }
     }
@@ -236,9 +235,9 @@ impl<'a> RowReader<'a, '_> {
     /// treats as valid on every date; an empty cell stays `None` ("unknown").
     fn date(&mut self, key: &'static str, no_expiry: bool) -> Option<NaiveDate> {
         match self.cell(key) {
-            CellValue::Empty => None,
-            CellValue::Date(d) => Some(*d),
-            &CellValue::Number(n) => {
+            Cell::Empty => None,
+            Cell::Date(d) => Some(d),
+            Cell::Number(n) => {
                 let date = if n.fract() == 0.0 && (19_000_101.0..=29_991_231.0).contains(&n) {
                     normalize::date(&format!("{}", n as i64))
                 } else {
@@ -268,7 +267,7 @@ impl<'a> RowReader<'a, '_> {
 
     fn boolean(&mut self, key: &'static str) -> bool {
         match self.cell(key) {
-            &CellValue::Bool(b) => b,
+            Cell::Bool(b) => b,
             other => {
                 let t = Self::text_of(other);
                 if normalize::is_blank(&t) {
@@ -348,7 +347,7 @@ pub(crate) fn shorten(text: String) -> String {
     }
 }
 
-pub fn parse_row(ctx: &RowContext<'_>, row: &RawRow) -> Parsed {
+pub fn parse_row(ctx: &RowContext<'_>, row: RowRef<'_>) -> Parsed {
     let mut r = RowReader {
         ctx,
         row,
@@ -523,7 +522,7 @@ fn read_entity<'a>(r: &mut RowReader<'a, '_>) -> EntityCells<'a> {
 /// exactly [`parse_row`]'s.
 pub fn parse_entity_encoded(
     ctx: &RowContext<'_>,
-    row: &RawRow,
+    row: RowRef<'_>,
     out: &mut Vec<u8>,
 ) -> (Parsed, Option<std::ops::Range<usize>>) {
     let mut r = RowReader {
@@ -556,6 +555,7 @@ pub fn canonical_headers(register: Register) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::source::{CellValue, RawRow};
 
     /// The entity rows of `cells` (one per row) as `parse_row` + `encode_entity` and as
     /// `parse_entity_encoded` see them: key, problems, encoding.
@@ -575,18 +575,19 @@ mod tests {
             departments: &departments,
         };
         let mut out = vec![7u8];
+        let mut texts = 0;
         for (i, cells) in rows.iter().enumerate() {
             let row = RawRow {
                 number: i as u32 + 2,
                 cells: cells.clone(),
             };
-            let old = parse_row(&ctx, &row);
+            let old = parse_row(&ctx, RowRef::Cells(&row));
             let mut expected = Vec::new();
             if let Some(Record::Entity(e)) = &old.record {
                 registers::encode_entity(e, &mut expected);
             }
             let start = out.len();
-            let (new, range) = parse_entity_encoded(&ctx, &row, &mut out);
+            let (new, range) = parse_entity_encoded(&ctx, RowRef::Cells(&row), &mut out);
             assert_eq!(new.key, old.key, "{cells:?}");
             assert_eq!(new.problems, old.problems, "{cells:?}");
             assert!(new.record.is_none());
@@ -595,7 +596,38 @@ mod tests {
             if let Some(r) = range {
                 assert_eq!(r, start..out.len());
             }
+            // A CSV record read as text (only text and empty cells): the same as its `RawRow`.
+            let fields: Option<Vec<&str>> = cells
+                .iter()
+                .map(|c| match c {
+                    CellValue::Empty => Some(""),
+                    CellValue::Text(t) if !t.is_empty() => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if let Some(fields) = fields {
+                let mut text = crate::import::source::TextRows::default();
+                text.push_fields(row.number, &fields);
+                let mut text_out = Vec::new();
+                let (parsed, range) = parse_entity_encoded(&ctx, RowRef::Text(text.row(0)), &mut text_out);
+                assert_eq!(parsed.key, old.key, "{cells:?}");
+                assert_eq!(parsed.problems, old.problems, "{cells:?}");
+                assert_eq!(range.is_some(), old.record.is_some(), "{cells:?}");
+                assert_eq!(text_out, expected, "{cells:?}");
+                let again = parse_row(&ctx, RowRef::Text(text.row(0)));
+                assert_eq!(
+                    (again.key, again.problems),
+                    (old.key.clone(), old.problems.clone())
+                );
+                assert_eq!(again.record, old.record);
+                texts += 1;
+            }
         }
+        assert!(
+            texts > rows.len() / 2,
+            "{texts} of {} rows read as text",
+            rows.len()
+        );
     }
 
     #[test]

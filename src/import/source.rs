@@ -88,23 +88,12 @@ pub enum CellValue {
 impl CellValue {
     /// The text a person sees in the cell: integral numbers without `.0`, dates as `YYYY-MM-DD`.
     pub fn display(&self) -> String {
-        match self {
-            CellValue::Empty => String::new(),
-            CellValue::Text(s) => s.clone(),
-            CellValue::Number(n) => number_text(*n),
-            CellValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-            CellValue::Date(d) => normalize::date_text(*d),
-            CellValue::Error(e) => e.clone(),
-        }
+        Cell::from(self).display()
     }
 
     /// True if the cell holds nothing but whitespace.
     pub fn is_blank(&self) -> bool {
-        match self {
-            CellValue::Empty => true,
-            CellValue::Text(s) => normalize::is_blank(s),
-            _ => false,
-        }
+        Cell::from(self).is_blank()
     }
 }
 
@@ -138,6 +127,219 @@ impl RawRow {
     pub fn cell(&self, col: usize) -> &CellValue {
         self.cells.get(col).unwrap_or(&CellValue::Empty)
     }
+}
+
+/// A cell borrowed from a row, whichever way the row is stored: what [`CellValue`] holds, without a copy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell<'a> {
+    Empty,
+    Text(&'a str),
+    Number(f64),
+    Bool(bool),
+    Date(NaiveDate),
+    Error(&'a str),
+}
+
+impl<'a> From<&'a CellValue> for Cell<'a> {
+    fn from(v: &'a CellValue) -> Self {
+        match v {
+            CellValue::Empty => Cell::Empty,
+            CellValue::Text(t) => Cell::Text(t),
+            &CellValue::Number(n) => Cell::Number(n),
+            &CellValue::Bool(b) => Cell::Bool(b),
+            &CellValue::Date(d) => Cell::Date(d),
+            CellValue::Error(e) => Cell::Error(e),
+        }
+    }
+}
+
+impl Cell<'_> {
+    /// [`CellValue::display`].
+    pub fn display(self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) | Cell::Error(s) => s.to_string(),
+            Cell::Number(n) => number_text(n),
+            Cell::Bool(b) => if b { "TRUE" } else { "FALSE" }.to_string(),
+            Cell::Date(d) => normalize::date_text(d),
+        }
+    }
+
+    /// [`CellValue::is_blank`].
+    pub fn is_blank(self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => normalize::is_blank(s),
+            _ => false,
+        }
+    }
+}
+
+/// A CSV record as text: the record's fields back to back (valid UTF-8) and where each one ends. Its cells are
+/// what [`RawRow`] makes of the record (an empty field is an empty cell, any other a text cell), read without
+/// copying each field into a string of its own.
+#[derive(Clone, Copy, Debug)]
+pub struct TextRow<'a> {
+    pub number: u32,
+    text: &'a str,
+    /// The end of each field in `text`; a field starts where the one before it ends.
+    ends: &'a [usize],
+}
+
+impl<'a> TextRow<'a> {
+    /// How many fields (cells) the record has.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True for a record without fields (never made by the CSV reader).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The cell at `col`, or an empty cell past the row's end.
+    pub fn cell(&self, col: usize) -> Cell<'a> {
+        let Some(&end) = self.ends.get(col) else {
+            return Cell::Empty;
+        };
+        let start = if col == 0 { 0 } else { self.ends[col - 1] };
+        match self.text.get(start..end) {
+            Some("") | None => Cell::Empty,
+            Some(t) => Cell::Text(t),
+        }
+    }
+
+    /// The row with a [`CellValue`] per field.
+    pub fn to_raw(&self) -> RawRow {
+        let cells = (0..self.len())
+            .map(|c| match self.cell(c) {
+                Cell::Text(t) => CellValue::Text(t.to_string()),
+                _ => CellValue::Empty,
+            })
+            .collect();
+        RawRow {
+            number: self.number,
+            cells,
+        }
+    }
+}
+
+/// CSV records kept as text back to back (see [`TextRow`]): a batch of rows in a few buffers rather than a
+/// string per cell.
+#[derive(Debug, Default)]
+pub struct TextRows {
+    text: String,
+    ends: Vec<usize>,
+    /// Per row: its number, where its text starts, where its field ends start in `ends`.
+    rows: Vec<(u32, usize, usize)>,
+}
+
+impl TextRows {
+    /// Appends a copy of `row`.
+    pub fn push(&mut self, row: TextRow<'_>) {
+        self.rows.push((row.number, self.text.len(), self.ends.len()));
+        self.text.push_str(row.text);
+        self.ends.extend_from_slice(row.ends);
+    }
+
+    /// Appends a row of the given fields (for tests: the CSV reader makes the rows otherwise).
+    #[cfg(test)]
+    pub(crate) fn push_fields(&mut self, number: u32, fields: &[&str]) {
+        let text = fields.concat();
+        let ends: Vec<usize> = fields
+            .iter()
+            .scan(0, |end, f| {
+                *end += f.len();
+                Some(*end)
+            })
+            .collect();
+        self.push(TextRow {
+            number,
+            text: &text,
+            ends: &ends,
+        });
+    }
+
+    /// How many rows there are.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True if there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Row `i` (which must exist).
+    pub fn row(&self, i: usize) -> TextRow<'_> {
+        let (number, start, first) = self.rows[i];
+        let (text_end, ends_end) = match self.rows.get(i + 1) {
+            Some(&(_, s, f)) => (s, f),
+            None => (self.text.len(), self.ends.len()),
+        };
+        TextRow {
+            number,
+            text: &self.text[start..text_end],
+            ends: &self.ends[first..ends_end],
+        }
+    }
+
+    /// Forgets every row, keeping the memory.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.rows.clear();
+    }
+}
+
+/// A row of either kind, borrowed: a workbook's [`RawRow`] or a CSV file's [`TextRow`].
+#[derive(Clone, Copy, Debug)]
+pub enum RowRef<'a> {
+    Cells(&'a RawRow),
+    Text(TextRow<'a>),
+}
+
+impl<'a> RowRef<'a> {
+    /// The row number as Excel shows it.
+    pub fn number(self) -> u32 {
+        match self {
+            RowRef::Cells(r) => r.number,
+            RowRef::Text(t) => t.number,
+        }
+    }
+
+    /// How many cells the row has (the last ones may be empty).
+    pub fn len(self) -> usize {
+        match self {
+            RowRef::Cells(r) => r.cells.len(),
+            RowRef::Text(t) => t.len(),
+        }
+    }
+
+    /// True for a row without cells.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cell at `col`, or an empty cell past the row's end.
+    pub fn cell(self, col: usize) -> Cell<'a> {
+        match self {
+            RowRef::Cells(r) => r.cell(col).into(),
+            RowRef::Text(t) => t.cell(col),
+        }
+    }
+
+    /// True if every cell is blank.
+    pub fn is_blank(self) -> bool {
+        (0..self.len()).all(|c| self.cell(c).is_blank())
+    }
+}
+
+/// A row handed out by [`Source::rows_as_read`]: a workbook's row to keep, or a CSV record to copy before the
+/// next one is read.
+pub enum SourceRow<'a> {
+    Cells(RawRow),
+    Text(TextRow<'a>),
 }
 
 /// Whether a row visitor wants more rows.
@@ -359,35 +561,43 @@ impl Source {
         sheet: Option<&str>,
         f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
     ) -> Result<()> {
-        self.rows_reusing(sheet, &mut || None, f)
+        self.rows_as_read(sheet, &mut |row, pos| match row {
+            SourceRow::Cells(row) => f(row, pos),
+            SourceRow::Text(text) => f(text.to_raw(), pos),
+        })
     }
 
-    /// [`Source::rows`], filling the rows `spare` hands back (rows `f` is done with) instead of new ones where
-    /// it can: a CSV row then reuses its cells' strings rather than allocating one per cell.
-    pub fn rows_reusing(
+    /// [`Source::rows`], handing out a CSV record as the text the CSV reader holds ([`TextRow`], its cells those
+    /// of the [`RawRow`] that `rows` makes of it) instead of a string per cell: for the import, which copies the
+    /// record's text into its batch of rows in one piece.
+    pub fn rows_as_read(
         &mut self,
         sheet: Option<&str>,
-        spare: &mut dyn FnMut() -> Option<RawRow>,
-        f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
+        f: &mut dyn FnMut(SourceRow<'_>, Position) -> Result<Flow>,
     ) -> Result<()> {
         // A row wider than any spreadsheet program can hold is a broken or hostile file: refuse it by its row
         // rather than carry 100,000 cells through every check.
         let path = self.path.clone();
-        let f = &mut |row: RawRow, pos: Position| {
-            if row.cells.len() > MAX_COLUMNS {
-                return Err(unreadable(
-                    &path,
-                    format!(
-                        "row {} has {} columns; at most {MAX_COLUMNS} are read (the limit of Excel)",
-                        row.number,
-                        row.cells.len()
-                    ),
-                ));
+        let too_wide = |number: u32, cells: usize| {
+            unreadable(
+                &path,
+                format!(
+                    "row {number} has {cells} columns; at most {MAX_COLUMNS} are read (the limit of Excel)"
+                ),
+            )
+        };
+        let f = &mut |row: SourceRow<'_>, pos: Position| {
+            let (number, cells) = match &row {
+                SourceRow::Cells(r) => (r.number, r.cells.len()),
+                SourceRow::Text(t) => (t.number, t.len()),
+            };
+            if cells > MAX_COLUMNS {
+                return Err(too_wide(number, cells));
             }
             f(row, pos)
         };
         match self.kind {
-            Kind::Csv => self.csv_rows(spare, f),
+            Kind::Csv => self.csv_rows(&mut |row, pos| f(SourceRow::Text(row), pos)),
             Kind::Xlsx => {
                 let path = self.path.clone();
                 let sheet = sheet.ok_or_else(|| unreadable(&path, "no sheet"))?;
@@ -395,7 +605,7 @@ impl Source {
                     .xlsx
                     .as_mut()
                     .ok_or_else(|| unreadable(&path, "workbook not open"))?;
-                xlsx_rows(&path, wb, sheet, f)
+                xlsx_rows(&path, wb, sheet, &mut |row, pos| f(SourceRow::Cells(row), pos))
             }
             Kind::Xls => {
                 let path = self.path.clone();
@@ -406,16 +616,12 @@ impl Source {
                     .ok_or_else(|| unreadable(&path, "workbook not open"))?;
                 let range =
                     contain_panic(&path, || wb.worksheet_range(sheet))?.map_err(|e| unreadable(&path, e))?;
-                range_rows(&range, f)
+                range_rows(&range, &mut |row, pos| f(SourceRow::Cells(row), pos))
             }
         }
     }
 
-    fn csv_rows(
-        &mut self,
-        spare: &mut dyn FnMut() -> Option<RawRow>,
-        f: &mut dyn FnMut(RawRow, Position) -> Result<Flow>,
-    ) -> Result<()> {
+    fn csv_rows(&mut self, f: &mut dyn FnMut(TextRow<'_>, Position) -> Result<Flow>) -> Result<()> {
         let path = self.path.clone();
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         let counter = Rc::new(StdCell::new(0u64));
@@ -464,6 +670,7 @@ impl Source {
         let known_utf8 = encoding.decoder().is_some() || self.sha256.is_some();
         let mut record = csv::StringRecord::new();
         let mut bytes = csv::ByteRecord::new();
+        let mut ends = Vec::new();
         // Thanks to `BlankLines`, every physical line outside quotes is a record, so the record index is the
         // row number Excel shows (a record spanning lines inside quotes is one row in Excel too).
         let mut number = 0u32;
@@ -495,32 +702,37 @@ impl Source {
                 }
             }
             number = number.saturating_add(1);
-            let mut row = spare().unwrap_or(RawRow {
-                number,
-                cells: Vec::new(),
-            });
-            row.number = number;
-            if known_utf8 {
+            let text = if known_utf8 {
                 // The record's fields lie back to back in one buffer: checked at once (`simdutf8` checks short
-                // strings no faster than the standard library), then cut at the field boundaries.
-                // A record that is not UTF-8 fails at its first non-empty field.
-                let text = simdutf8::basic::from_utf8(bytes.as_slice()).unwrap_or("");
-                let fields = (0..bytes.len()).map(|i| bytes.range(i).and_then(|r| text.get(r)));
-                if let Err(field) = fill_cells(&mut row.cells, bytes.len(), fields) {
-                    return Err(unreadable(
-                        &path,
-                        format!(
-                            "row {number}, field {}: not UTF-8 after decoding (a bug)",
-                            field + 1
-                        ),
-                    ));
+                // strings no faster than the standard library). A record that is not UTF-8 is refused at its
+                // first non-empty field.
+                ends.clear();
+                ends.extend((0..bytes.len()).filter_map(|i| bytes.range(i)).map(|r| r.end));
+                match simdutf8::basic::from_utf8(bytes.as_slice()) {
+                    Ok(text) => text,
+                    Err(_) => {
+                        let field = (0..bytes.len())
+                            .position(|i| bytes.range(i).is_some_and(|r| !r.is_empty()))
+                            .unwrap_or(0);
+                        return Err(unreadable(
+                            &path,
+                            format!(
+                                "row {number}, field {}: not UTF-8 after decoding (a bug)",
+                                field + 1
+                            ),
+                        ));
+                    }
                 }
-            } else if let Err(field) = fill_cells(&mut row.cells, record.len(), record.iter().map(Some)) {
-                return Err(unreadable(
-                    &path,
-                    format!("row {number}, field {}: not UTF-8", field + 1),
-                ));
-            }
+            } else {
+                ends.clear();
+                ends.extend((0..record.len()).filter_map(|i| record.range(i)).map(|r| r.end));
+                record.as_slice()
+            };
+            let row = TextRow {
+                number,
+                text,
+                ends: &ends,
+            };
             let pos = Position {
                 bytes_read: Some(counter.get()),
                 rows_total: None,
@@ -530,36 +742,6 @@ impl Source {
             }
         }
     }
-}
-
-/// Makes `cells` the cells of a CSV record (an empty field is an empty cell), writing into the strings already
-/// there. A field that is not text (`None`) is an error carrying its index.
-fn fill_cells<'r>(
-    cells: &mut Vec<CellValue>,
-    len: usize,
-    record: impl Iterator<Item = Option<&'r str>>,
-) -> std::result::Result<(), usize> {
-    cells.truncate(len);
-    for (i, field) in record.enumerate() {
-        let field = field.ok_or(i)?;
-        let cell = if field.is_empty() {
-            CellValue::Empty
-        } else {
-            match cells.get_mut(i) {
-                Some(CellValue::Text(t)) => {
-                    t.clear();
-                    t.push_str(field);
-                    continue;
-                }
-                _ => CellValue::Text(field.to_string()),
-            }
-        };
-        match cells.get_mut(i) {
-            Some(c) => *c = cell,
-            None => cells.push(cell),
-        }
-    }
-    Ok(())
 }
 
 /// Reads until `buf` is full or the input ends.
@@ -997,41 +1179,66 @@ mod tests {
         assert_eq!(CellValue::Number(1001.0).display(), "1001");
     }
 
+    /// The rows of `csv` as `rows` (a `RawRow` per record) and as `rows_as_read` (text), kept in a `TextRows`
+    /// batch and read back: the same numbers, lengths, cells and blankness.
+    fn text_rows_agree(name: &str, bytes: &[u8]) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let mut raw = Vec::new();
+        let mut src = Source::open(&path, true).unwrap();
+        src.rows(None, &mut |row, _| {
+            raw.push(row);
+            Ok(Flow::Continue)
+        })
+        .unwrap();
+        let mut batch = TextRows::default();
+        let mut src = Source::open(&path, true).unwrap();
+        src.rows_as_read(None, &mut |row, _| {
+            match row {
+                SourceRow::Text(t) => batch.push(t),
+                SourceRow::Cells(_) => panic!("a CSV row as cells"),
+            }
+            Ok(Flow::Continue)
+        })
+        .unwrap();
+        assert_eq!(batch.len(), raw.len(), "{name}");
+        for (i, r) in raw.iter().enumerate() {
+            let t = RowRef::Text(batch.row(i));
+            assert_eq!(t.number(), r.number, "{name}");
+            assert_eq!(t.len(), r.cells.len(), "{name} row {}", r.number);
+            assert_eq!(t.is_blank(), r.is_blank(), "{name} row {}", r.number);
+            for c in 0..r.cells.len() + 2 {
+                assert_eq!(
+                    t.cell(c),
+                    Cell::from(r.cell(c)),
+                    "{name} row {} cell {c}",
+                    r.number
+                );
+                assert_eq!(t.cell(c).display(), r.cell(c).display());
+            }
+            assert_eq!(batch.row(i).to_raw().cells, r.cells);
+        }
+        batch.clear();
+        assert!(batch.is_empty());
+    }
+
     #[test]
-    fn reused_rows_hold_exactly_the_new_record() {
-        let mut cells = vec![
-            CellValue::Text("old long text".into()),
-            CellValue::Empty,
-            CellValue::Number(1.0),
-            CellValue::Text("gone".into()),
-        ];
-        let fill = |cells: &mut Vec<CellValue>, fields: &[Option<&str>]| {
-            fill_cells(cells, fields.len(), fields.iter().copied())
-        };
-        assert_eq!(fill(&mut cells, &[Some("a"), Some("b"), Some("")]), Ok(()));
-        assert_eq!(
-            cells,
-            [
-                CellValue::Text("a".into()),
-                CellValue::Text("b".into()),
-                CellValue::Empty
-            ]
+    fn csv_records_as_text_have_the_cells_of_raw_rows() {
+        let odd = "标题\n\n名称,代码,,备注\r\n甲公司,\"9133\"\"0\",\"多\n行\",x\n\"\",,\n  ,\u{3000},\n短\n\n很,多,的,列,a,b,c,d\n\"引号\"后,ab\"c\n末行无换行";
+        text_rows_agree("utf8.csv", odd.as_bytes());
+        text_rows_agree("bom.csv", &[b"\xEF\xBB\xBF".as_slice(), odd.as_bytes()].concat());
+        text_rows_agree("gbk.csv", &encoding_rs::GB18030.encode(odd).0);
+        text_rows_agree("tab.tsv", "a\tb\n\n1\t\t2\n".as_bytes());
+        // A record longer than the reader's buffers.
+        let long = format!(
+            "h1,h2\n{},\"{}\"\nx,y\n",
+            "长".repeat(100_000),
+            "a\n\"\"b".repeat(30_000)
         );
-        assert_eq!(
-            fill(&mut cells, &[Some(""), Some("x"), Some("y"), Some("z")]),
-            Ok(())
-        );
-        assert_eq!(
-            cells,
-            [
-                CellValue::Empty,
-                CellValue::Text("x".into()),
-                CellValue::Text("y".into()),
-                CellValue::Text("z".into())
-            ]
-        );
-        // A field that is not text is refused with its index.
-        assert_eq!(fill(&mut cells, &[Some("中"), None]), Err(1));
+        text_rows_agree("long.csv", long.as_bytes());
+        text_rows_agree("long-gbk.csv", &encoding_rs::GB18030.encode(&long).0);
+        text_rows_agree("empty.csv", b"");
     }
 
     #[test]
