@@ -341,8 +341,8 @@ pub fn encoded_key_range(bytes: &[u8]) -> std::ops::Range<usize> {
 
 /// A record of the entity sort that carries only a key (a row not to be stored, whose key still counts for
 /// finding duplicate keys): the key encoded as the first value of [`encode_entity`], nothing after it.
-pub fn encode_key_only(key: &str, out: &mut Vec<u8>) {
-    push_value(out, Some(key.as_bytes()));
+pub fn encode_key_only(key: &[u8], out: &mut Vec<u8>) {
+    push_value(out, Some(key));
 }
 
 /// Whether a sort record is a key-only record ([`encode_key_only`]) rather than an encoded entity, which
@@ -1029,7 +1029,7 @@ mod tests {
         let mut full = Vec::new();
         encode_entity(&entity("91330000566997460T", "甲公司"), &mut full);
         let mut key_only = Vec::new();
-        encode_key_only("91330000566997460T", &mut key_only);
+        encode_key_only(b"91330000566997460T", &mut key_only);
         assert_eq!(encoded_key(&key_only), encoded_key(&full));
         assert_eq!(encoded_key(&key_only), b"91330000566997460T");
         assert!(full.starts_with(&key_only));

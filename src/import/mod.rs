@@ -1092,7 +1092,9 @@ fn import_rows(
             return None;
         }
         if register == Register::Entities {
-            let (parsed, encoded) = parse::parse_entity_encoded(&ctx, row, bytes);
+            // With duplicates found in the sort, an encoded row's key is read from its encoding when needed:
+            // no string per row.
+            let (parsed, encoded) = parse::parse_entity_encoded(&ctx, row, bytes, !sorted_duplicates);
             return Some(Prepared { parsed, encoded });
         }
         let parsed = parse::parse_row(&ctx, row);
@@ -1130,11 +1132,19 @@ fn import_rows(
             summary.problem_count += parsed.problems.len() as u64;
             let accepted = !parsed.has_errors();
             // A row whose entity is not sorted still has its key sorted, so that duplicates are found.
-            let key_only = |sorted: &mut Option<ExternalSort>| match (sorted, &parsed.key) {
-                (Some(sorted), Some((key, _))) if sorted_duplicates => {
-                    sorted.push(|out| registers::encode_key_only(key, out))
+            let range = encoded.clone();
+            let key_only = |sorted: &mut Option<ExternalSort>| {
+                let key = match (&parsed.key, &range) {
+                    (Some((key, _)), _) => Some(key.as_bytes()),
+                    (None, Some(range)) => Some(registers::encoded_key(&bytes[range.clone()])),
+                    (None, None) => None,
+                };
+                match (sorted, key) {
+                    (Some(sorted), Some(key)) if sorted_duplicates => {
+                        sorted.push(|out| registers::encode_key_only(key, out))
+                    }
+                    _ => Ok(()),
                 }
-                _ => Ok(()),
             };
             match (accepted, &parsed.record, encoded, &mut sorted) {
                 // After the first error an all-or-nothing import will roll back: stop writing, keep checking.

@@ -519,11 +519,14 @@ fn read_entity<'a>(r: &mut RowReader<'a, '_>) -> EntityCells<'a> {
 /// [`parse_row`] of an entity row for the import's sort: the entity of a row without errors is appended to
 /// `out` as `registers::encode_entity` encodes it (the range says where), instead of being made an `Entity`,
 /// so a cell that needs no change is copied once, into `out`. `record` is always `None`; key and problems are
-/// exactly [`parse_row`]'s.
+/// exactly [`parse_row`]'s, except that without `keep_key` the key of an encoded row is left out (`None`): it is
+/// the encoding's first value (`registers::encoded_key`), and a caller that needs it only now and then saves a
+/// string per row.
 pub fn parse_entity_encoded(
     ctx: &RowContext<'_>,
     row: RowRef<'_>,
     out: &mut Vec<u8>,
+    keep_key: bool,
 ) -> (Parsed, Option<std::ops::Range<usize>>) {
     let mut r = RowReader {
         ctx,
@@ -537,7 +540,8 @@ pub fn parse_entity_encoded(
         registers::encode_entity_ref(&e.as_ref(), out);
         start..out.len()
     });
-    let key = (!e.code.is_empty()).then(|| (e.code.into_owned(), r.col("code")));
+    let key =
+        (!e.code.is_empty() && (keep_key || encoded.is_none())).then(|| (e.code.into_owned(), r.col("code")));
     let parsed = Parsed {
         record: None,
         key,
@@ -587,7 +591,19 @@ mod tests {
                 registers::encode_entity(e, &mut expected);
             }
             let start = out.len();
-            let (new, range) = parse_entity_encoded(&ctx, RowRef::Cells(&row), &mut out);
+            let (new, range) = parse_entity_encoded(&ctx, RowRef::Cells(&row), &mut out, true);
+            // Without the key: the same but for the key of an encoded row, which is the encoding's.
+            let mut plain = Vec::new();
+            let (keyless, keyless_range) = parse_entity_encoded(&ctx, RowRef::Cells(&row), &mut plain, false);
+            assert_eq!(keyless.problems, old.problems);
+            match keyless_range {
+                Some(r) => {
+                    assert_eq!(keyless.key, None);
+                    let key = old.key.as_ref().map(|(k, _)| k.as_bytes());
+                    assert_eq!(Some(registers::encoded_key(&plain[r])), key);
+                }
+                None => assert_eq!(keyless.key, old.key),
+            }
             assert_eq!(new.key, old.key, "{cells:?}");
             assert_eq!(new.problems, old.problems, "{cells:?}");
             assert!(new.record.is_none());
@@ -609,7 +625,8 @@ mod tests {
                 let mut text = crate::import::source::TextRows::default();
                 text.push_fields(row.number, &fields);
                 let mut text_out = Vec::new();
-                let (parsed, range) = parse_entity_encoded(&ctx, RowRef::Text(text.row(0)), &mut text_out);
+                let (parsed, range) =
+                    parse_entity_encoded(&ctx, RowRef::Text(text.row(0)), &mut text_out, true);
                 assert_eq!(parsed.key, old.key, "{cells:?}");
                 assert_eq!(parsed.problems, old.problems, "{cells:?}");
                 assert_eq!(range.is_some(), old.record.is_some(), "{cells:?}");
