@@ -412,7 +412,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn dates_read_as_the_reference_reads_them(raw in "[0-9 \u{3000}T:年月日号./-]{0,16}") {
+        fn dates_read_as_the_reference_reads_them(raw in "[0-9０-９ \u{3000}\u{A0}T:年月日号./-]{0,16}") {
             proptest::prop_assert_eq!(date(&raw), date_reference(&raw));
         }
 

@@ -52,29 +52,29 @@ impl Writeback {
 /// file in between gets the same harmless request.
 #[cfg(target_os = "linux")]
 pub fn start_writeback(path: &Path) {
-    let Ok(target) = std::fs::canonicalize(path) else {
-        return;
-    };
-    let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
-        return;
-    };
-    for entry in fds.flatten() {
-        if !std::fs::read_link(entry.path()).is_ok_and(|link| link == target) {
-            continue;
-        }
-        let Some(fd) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<libc::c_int>().ok())
-        else {
-            continue;
-        };
+    for fd in descriptors_of(path) {
         // SAFETY: `sync_file_range` reads no memory of ours; on a descriptor that is not (or no longer) a
         // regular file it fails with an error, which is ignored like any other: the hint is optional.
         unsafe {
             libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE);
         }
     }
+}
+
+/// The descriptors this process holds on `path`, found in `/proc/self/fd` (nothing is opened: opening and
+/// closing a descriptor of the file would release SQLite's POSIX locks on it).
+#[cfg(target_os = "linux")]
+fn descriptors_of(path: &Path) -> Vec<libc::c_int> {
+    let Ok(target) = std::fs::canonicalize(path) else {
+        return Vec::new();
+    };
+    let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
+        return Vec::new();
+    };
+    fds.flatten()
+        .filter(|entry| std::fs::read_link(entry.path()).is_ok_and(|link| link == target))
+        .filter_map(|entry| entry.file_name().to_str().and_then(|n| n.parse().ok()))
+        .collect()
 }
 
 /// Not available: the commit's `fsync` does all the writing, as it always did.
@@ -85,6 +85,7 @@ pub fn start_writeback(_path: &Path) {}
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn the_hint_changes_nothing_and_fails_nothing() {
         let dir = tempfile::tempdir().unwrap();
@@ -101,12 +102,15 @@ mod tests {
                 writeback.tick();
             }
         }
+        // The hint reaches SQLite's own descriptor of the file (and none is left once it is closed, below).
+        assert!(!descriptors_of(&path).is_empty());
         conn.execute_batch("COMMIT").unwrap();
         // The hint on a missing file and on a folder.
         start_writeback(&dir.path().join("missing"));
         start_writeback(dir.path());
         assert!(Writeback::new(Some("")).is_none() && Writeback::new(None).is_none());
         drop(conn);
+        assert_eq!(descriptors_of(&path), Vec::<libc::c_int>::new());
         let count = |conn: rusqlite::Connection| {
             conn.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
                 .unwrap()

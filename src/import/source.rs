@@ -203,7 +203,14 @@ impl<'a> TextRow<'a> {
             return Cell::Empty;
         };
         let start = if col == 0 { 0 } else { self.ends[col - 1] };
-        match self.text.get(start..end) {
+        let field = self.text.get(start..end);
+        // The reader refuses a record whose field ends fall inside a character.
+        debug_assert!(
+            field.is_some(),
+            "field {col} of row {} is cut inside a character",
+            self.number
+        );
+        match field {
             Some("") | None => Cell::Empty,
             Some(t) => Cell::Text(t),
         }
@@ -708,12 +715,24 @@ impl Source {
                 // first non-empty field.
                 ends.clear();
                 ends.extend((0..bytes.len()).filter_map(|i| bytes.range(i)).map(|r| r.end));
-                match simdutf8::basic::from_utf8(bytes.as_slice()) {
-                    Ok(text) => text,
-                    Err(_) => {
-                        let field = (0..bytes.len())
+                // A field that ends inside a character of a record that is UTF-8 as a whole (only if the file
+                // changed after its check on opening) is refused like one that is not UTF-8, never read as
+                // empty.
+                let checked = simdutf8::basic::from_utf8(bytes.as_slice())
+                    .map_err(|_| {
+                        (0..bytes.len())
                             .position(|i| bytes.range(i).is_some_and(|r| !r.is_empty()))
-                            .unwrap_or(0);
+                            .unwrap_or(0)
+                    })
+                    .and_then(
+                        |text| match ends.iter().position(|&e| !text.is_char_boundary(e)) {
+                            Some(field) => Err(field),
+                            None => Ok(text),
+                        },
+                    );
+                match checked {
+                    Ok(text) => text,
+                    Err(field) => {
                         return Err(unreadable(
                             &path,
                             format!(
@@ -1177,6 +1196,23 @@ mod tests {
         assert_eq!(number_text(110105000000001.0), "110105000000001");
         assert_eq!(number_text(1.5), "1.5");
         assert_eq!(CellValue::Number(1001.0).display(), "1001");
+    }
+
+    /// A UTF-8 file changed after its check on opening so that a field ends inside a character, though the
+    /// record's fields put together are UTF-8: the record is refused, naming the field, never read as empty.
+    #[test]
+    fn a_field_cut_inside_a_character_is_refused_not_read_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("changed.csv");
+        std::fs::write(&path, "code,name\n中中,x\n").unwrap();
+        let mut src = Source::open(&path, true).unwrap();
+        // "中" is E4 B8 AD; a comma now splits the first one.
+        std::fs::write(&path, b"code,name\n\xE4\xB8,\xAD\xE4\xB8\xAD,x\n".as_slice()).unwrap();
+        let err = src
+            .rows_as_read(None, &mut |_, _| Ok(Flow::Continue))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 2, field 1: not UTF-8"), "{err}");
     }
 
     /// The rows of `csv` as `rows` (a `RawRow` per record) and as `rows_as_read` (text), kept in a `TextRows`
