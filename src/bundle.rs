@@ -1145,8 +1145,21 @@ fn split_rows(
     // One allocation for the tags of every row: emptied, it is kept between rows as a list of `'static`
     // strings (mapping into a vector of the same layout reuses the allocation).
     let mut recycled: Vec<&'static str> = Vec::new();
+    // NFC is settled for runs of rows at once: up to `unsure`, every character is of the kind that is NFC
+    // in any string; a row holding the character found there is looked at alone, then the search goes on
+    // after it. The rows come one after another, so `end` is where the current one ends in the buffer.
+    let rows_text = &data[from..];
+    let mut unsure = draw::unsure_from(rows_text, 0);
+    let mut end = 0;
     let flow = reader
-        .whole_rows(&data[from..], &mut |c, text, _line| {
+        .whole_rows(rows_text, &mut |c, text, _line| {
+            end += text.len();
+            let nfc = if end <= unsure {
+                true
+            } else {
+                unsure = draw::unsure_from(rows_text, end);
+                draw::only_stable_starters(text)
+            };
             let mut tags: Vec<&str> = std::mem::take(&mut recycled);
             if !matches!(c[11], "" | "[]") {
                 fastcsv::simple_list_into(c[11], &mut tags).ok_or_else(stop)?;
@@ -1166,7 +1179,7 @@ fn split_rows(
                 tags: &tags,
                 last_inspected: c[12],
             };
-            if !sorted.push(&row, text) || !lean.push(scope, &row) {
+            if !sorted.push_nfc(&row, nfc) || !lean.push(scope, &row) {
                 return Err(stop());
             }
             tags.clear();

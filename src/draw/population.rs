@@ -77,6 +77,44 @@ const STATUS: usize = 3;
 const RISK_CLASS: usize = 4;
 const LAST_INSPECTED: usize = 5;
 
+/// Values of up to this many bytes (regions, statuses, risk classes, dates) are interned by a [`ShortKey`].
+const SHORT: usize = 16;
+
+/// A value of 1 to [`SHORT`] bytes as numbers that determine it: its first and last (up to) eight bytes,
+/// which overlap for values shorter than 16 bytes, and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ShortKey(u64, u64, u8);
+
+/// The [`ShortKey`] of `value`, or `None` if it is empty or longer than [`SHORT`] bytes. Read as at most four
+/// loads of fixed size, without a loop or a call: the first and last 8 (or 4, or 1) bytes cover every byte
+/// of a value of 8..16 (4..8, 1..4) bytes, and with the length they tell every value apart.
+#[inline]
+fn short_key(value: &str) -> Option<ShortKey> {
+    let b = value.as_bytes();
+    let n = b.len();
+    let word = |at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |at: usize| -> u64 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let (first, last) = match n {
+        0 => return None,
+        1..4 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        4..8 => (half(0), half(n - 4)),
+        8..=SHORT => (word(0), word(n - 8)),
+        _ => return None,
+    };
+    Some(ShortKey(first, last, n as u8))
+}
+
 /// An entity of a [`LeanPopulation`]: the code (inline for codes up to 24 bytes), the other fields as
 /// positions in [`LeanPopulation::values`]. 48 bytes, so that the plan's passes over a million entities
 /// read one short record each.
@@ -95,8 +133,10 @@ pub struct LeanPopulation {
     entities: Vec<Lean>,
     /// The distinct field values, `""` first.
     values: Vec<Text>,
-    /// Position of each value in `values`.
+    /// Position in `values` of each value longer than [`SHORT`] bytes.
     index: hashbrown::HashMap<Text, u32>,
+    /// Position in `values` of each value of 1 to [`SHORT`] bytes, by its [`short_key`].
+    short: hashbrown::HashMap<ShortKey, u32>,
     /// The entities with tags kept, as (entity, tags), ascending.
     tags: Vec<(u32, Vec<Text>)>,
     /// The value of each field in the entity pushed last: a comparison is cheaper than a lookup, and
@@ -110,6 +150,7 @@ impl Default for LeanPopulation {
             entities: Vec::new(),
             values: vec![Text::default()],
             index: hashbrown::HashMap::from_iter([(Text::default(), 0)]),
+            short: hashbrown::HashMap::new(),
             tags: Vec::new(),
             recent: [0; 6],
         }
@@ -121,6 +162,15 @@ impl LeanPopulation {
     fn value(&mut self, value: &str) -> u32 {
         if value.is_empty() {
             return 0;
+        }
+        if let Some(key) = short_key(value) {
+            if let Some(&at) = self.short.get(&key) {
+                return at;
+            }
+            let at = self.values.len() as u32;
+            self.values.push(value.into());
+            self.short.insert(key, at);
+            return at;
         }
         if let Some(&at) = self.index.get(value) {
             return at;
@@ -152,7 +202,9 @@ impl LeanPopulation {
         ];
         let mut fields = self.recent;
         for (f, value) in fields.iter_mut().zip(values) {
-            if self.values[*f as usize] != value {
+            // A short value is looked up at once (its key hashes and compares as two numbers); a long one
+            // is compared with the entity before's first.
+            if value.len() <= SHORT || self.values[*f as usize] != value {
                 *f = self.value(value);
             }
         }
@@ -231,5 +283,80 @@ impl Population for LeanPopulation {
     }
     fn last_inspected(&self, i: usize) -> &str {
         self.field(i, LAST_INSPECTED)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values that differ in one byte anywhere, or only in length, get their own places, and every field
+    /// reads back as pushed: keys of short values are exact, however the bytes overlap.
+    #[test]
+    fn interned_values_read_back_as_pushed() {
+        let mut values: Vec<String> = vec![String::new()];
+        for n in 1..=24 {
+            let base: String = "永州a".chars().cycle().take(n).collect();
+            values.push(base.clone());
+            let mut bytes = base.clone().into_bytes();
+            for at in 0..bytes.len() {
+                if bytes[at].is_ascii_alphabetic() {
+                    bytes[at] = b'b';
+                    values.push(String::from_utf8(bytes.clone()).unwrap());
+                    bytes[at] = b'a';
+                }
+            }
+            values.push(format!("{base}\0"));
+            values.push("x".repeat(n));
+        }
+        let mut population = LeanPopulation::default();
+        let mut tail = LeanPopulation::default();
+        for (i, v) in values.iter().enumerate() {
+            let w = &values[(i * 7 + 3) % values.len()];
+            let row = EntityRow::<&str> {
+                code: &format!("E{i:05}"),
+                name: "",
+                entity_type: v,
+                industry: w,
+                address: "",
+                authority: "",
+                region: v,
+                town: "",
+                established: "",
+                status: w,
+                risk_class: v,
+                tags: &[],
+                last_inspected: w,
+            };
+            let into = if i < values.len() / 2 {
+                &mut population
+            } else {
+                &mut tail
+            };
+            assert!(into.push(None, &row));
+        }
+        assert!(population.append(tail));
+        let distinct: std::collections::BTreeSet<&String> = values.iter().collect();
+        assert_eq!(population.values.len(), distinct.len());
+        for (i, v) in values.iter().enumerate() {
+            let w = &values[(i * 7 + 3) % values.len()];
+            assert_eq!(population.code(i), format!("E{i:05}"));
+            assert_eq!(
+                [
+                    population.entity_type(i),
+                    population.region(i),
+                    population.risk_class(i)
+                ],
+                [v.as_str(); 3]
+            );
+            assert_eq!(
+                [
+                    population.industry(i),
+                    population.status(i),
+                    population.last_inspected(i)
+                ],
+                [w.as_str(); 3]
+            );
+        }
     }
 }
