@@ -27,7 +27,7 @@ mod seed;
 mod text;
 
 pub use encode::{Hash32, sha256};
-pub use engine::{DrawTrace, draw, draw_traced};
+pub use engine::{DrawTrace, draw, draw_matches, draw_traced};
 pub use error::{
     DepartmentNames, DrawError, Infeasible, InputCode, InputError, Lack, Place, StratumName, Table,
     input_problem,
