@@ -44,7 +44,7 @@ pub use outcome::{
     Excluded, ExclusionReason, GroupEntry, Ineligible, IneligibleReason, Outcome, ReserveEntry,
     StratumSummary, TargetEntry,
 };
-pub use population::{LeanPopulation, Population};
+pub use population::{Field, LeanPopulation, Population};
 pub use rules::{
     Exclusions, ExplicitExclusion, Groups, InspectorRules, Leader, Quota, Rules, Scope, StrataBy, StratumBp,
     StratumCount, Task,

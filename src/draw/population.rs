@@ -27,6 +27,28 @@ pub trait Population: Sync {
     fn risk_class(&self, i: usize) -> &str;
     fn tags(&self, i: usize) -> &[Text];
     fn last_inspected(&self, i: usize) -> &str;
+    /// For a population that stores each distinct field value once ([`LeanPopulation`]), how many distinct
+    /// values it holds, so that the plan's passes can decide once per value rather than once per entity;
+    /// `None` (whole rows): decide per entity.
+    fn distinct_values(&self) -> Option<usize> {
+        None
+    }
+    /// The number (below [`Population::distinct_values`]) of entity `i`'s value of `field`: equal numbers,
+    /// equal values. Only asked when `distinct_values` is `Some`.
+    fn value_id(&self, _i: usize, _field: Field) -> usize {
+        0
+    }
+}
+
+/// The fields a [`Population`] may number ([`Population::value_id`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    EntityType = 0,
+    Industry = 1,
+    Region = 2,
+    Status = 3,
+    RiskClass = 4,
+    LastInspected = 5,
 }
 
 /// Whole rows: a slice (one entity, for [`Scope::admits`]) or the vector a [`Frozen`](super::Frozen) holds.
@@ -69,13 +91,13 @@ macro_rules! whole_rows {
 whole_rows!([DrawEntity]);
 whole_rows!(Vec<DrawEntity>);
 
-/// The fields of a [`Lean`] entity other than its code, in this order.
-const ENTITY_TYPE: usize = 0;
-const INDUSTRY: usize = 1;
-const REGION: usize = 2;
-const STATUS: usize = 3;
-const RISK_CLASS: usize = 4;
-const LAST_INSPECTED: usize = 5;
+/// The columns of [`LeanPopulation::fields`], in this order (that of [`Field`]).
+const ENTITY_TYPE: usize = Field::EntityType as usize;
+const INDUSTRY: usize = Field::Industry as usize;
+const REGION: usize = Field::Region as usize;
+const STATUS: usize = Field::Status as usize;
+const RISK_CLASS: usize = Field::RiskClass as usize;
+const LAST_INSPECTED: usize = Field::LastInspected as usize;
 
 /// Values of up to this many bytes (regions, statuses, risk classes, dates) are interned by a [`ShortKey`].
 const SHORT: usize = 16;
@@ -115,22 +137,18 @@ fn short_key(value: &str) -> Option<ShortKey> {
     Some(ShortKey(first, last, n as u8))
 }
 
-/// An entity of a [`LeanPopulation`]: the code (inline for codes up to 24 bytes), the other fields as
-/// positions in [`LeanPopulation::values`]. 48 bytes, so that the plan's passes over a million entities
-/// read one short record each.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Lean {
-    code: Text,
-    fields: [u32; 6],
-}
-
 /// A population kept only as far as the plan and the draw read it: `code`, `region`, `status`, `risk_class`
 /// and `last_inspected` of every entity, `entity_type`, `industry` and `tags` only while the scope is unknown
 /// or filters on them, and no `name` (empty). Field values repeat a lot (a few regions, statuses, classes and
 /// dates among a million entities), so each distinct value is stored once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeanPopulation {
-    entities: Vec<Lean>,
+    /// The codes (inline up to 24 bytes), in canonical order.
+    codes: Vec<Text>,
+    /// Per field other than the code (in the order of [`Field`]), each entity's value as a position in
+    /// `values`: one column per field, so that a pass of the plan over a million entities reads only the
+    /// 4 MB of the field it decides on.
+    fields: [Vec<u32>; 6],
     /// The distinct field values, `""` first.
     values: Vec<Text>,
     /// Position in `values` of each value longer than [`SHORT`] bytes.
@@ -147,7 +165,8 @@ pub struct LeanPopulation {
 impl Default for LeanPopulation {
     fn default() -> Self {
         LeanPopulation {
-            entities: Vec::new(),
+            codes: Vec::new(),
+            fields: Default::default(),
             values: vec![Text::default()],
             index: hashbrown::HashMap::from_iter([(Text::default(), 0)]),
             short: hashbrown::HashMap::new(),
@@ -184,7 +203,7 @@ impl LeanPopulation {
     /// Appends the fields of `row` the plan can read under `scope` (`None`: not known yet, keep them all).
     /// `false` (nothing appended) if the population already holds `u32::MAX` entities.
     pub fn push<S: AsRef<str>>(&mut self, scope: Option<&Scope>, row: &EntityRow<'_, S>) -> bool {
-        let entity = self.entities.len();
+        let entity = self.codes.len();
         if entity >= u32::MAX as usize {
             return false;
         }
@@ -209,10 +228,10 @@ impl LeanPopulation {
             }
         }
         self.recent = fields;
-        self.entities.push(Lean {
-            code: row.code.into(),
-            fields,
-        });
+        self.codes.push(row.code.into());
+        for (column, f) in self.fields.iter_mut().zip(fields) {
+            column.push(f);
+        }
         if keep(|s| s.tags_any.is_empty()) && !row.tags.is_empty() {
             let tags = row.tags.iter().map(|t| Text::from(t.as_ref())).collect();
             self.tags.push((entity as u32, tags));
@@ -223,39 +242,41 @@ impl LeanPopulation {
     /// Makes room for `more` entities if it can (`more` may come from a damaged file: a failed allocation
     /// is left to the entities' own growth).
     pub fn reserve(&mut self, more: usize) {
-        let _ = self.entities.try_reserve_exact(more.min(u32::MAX as usize));
+        let more = more.min(u32::MAX as usize);
+        let _ = self.codes.try_reserve_exact(more);
+        for column in &mut self.fields {
+            let _ = column.try_reserve_exact(more);
+        }
     }
 
     /// Appends the entities of `other` after these; `false` (nothing appended) if there would be more than
     /// `u32::MAX`.
     pub fn append(&mut self, other: LeanPopulation) -> bool {
-        let first = self.entities.len();
-        if first + other.entities.len() > u32::MAX as usize {
+        let first = self.codes.len();
+        if first + other.codes.len() > u32::MAX as usize {
             return false;
         }
         let to_here: Vec<u32> = other.values.iter().map(|v| self.value(v)).collect();
-        self.entities.extend(other.entities.into_iter().map(|mut e| {
-            for f in &mut e.fields {
-                *f = to_here[*f as usize];
-            }
-            e
-        }));
+        self.codes.extend(other.codes);
+        for (column, theirs) in self.fields.iter_mut().zip(other.fields) {
+            column.extend(theirs.into_iter().map(|f| to_here[f as usize]));
+        }
         self.tags
             .extend(other.tags.into_iter().map(|(e, tags)| (e + first as u32, tags)));
         true
     }
 
     fn field(&self, i: usize, f: usize) -> &str {
-        &self.values[self.entities[i].fields[f] as usize]
+        &self.values[self.fields[f][i] as usize]
     }
 }
 
 impl Population for LeanPopulation {
     fn len(&self) -> usize {
-        self.entities.len()
+        self.codes.len()
     }
     fn code(&self, i: usize) -> &str {
-        &self.entities[i].code
+        &self.codes[i]
     }
     fn name(&self, _: usize) -> &str {
         ""
@@ -283,6 +304,12 @@ impl Population for LeanPopulation {
     }
     fn last_inspected(&self, i: usize) -> &str {
         self.field(i, LAST_INSPECTED)
+    }
+    fn distinct_values(&self) -> Option<usize> {
+        Some(self.values.len())
+    }
+    fn value_id(&self, i: usize, field: Field) -> usize {
+        self.fields[field as usize][i] as usize
     }
 }
 
