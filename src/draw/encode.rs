@@ -100,6 +100,14 @@ impl Enc {
         }
     }
 
+    /// `size` more bytes at the end of the collected ones, for the caller to fill (zero until it does); for an
+    /// encoder that collects ([`Enc::unhashed`]), as nothing is hashed here.
+    pub(crate) fn room(&mut self, size: usize) -> &mut [u8] {
+        let start = self.buf.len();
+        self.buf.resize(start + size, 0);
+        &mut self.buf[start..]
+    }
+
     /// Bytes collected but not yet hashed.
     pub(crate) fn collected(&self) -> usize {
         self.buf.len()

@@ -57,12 +57,18 @@ pub fn draw_traced<P: Population>(frozen: &Frozen<P>, seed: &Hash32) -> (Outcome
     })
 }
 
-/// The draw; `excluded` gives the excluded list when the outcome is put together.
-fn draw_with<P: Population>(
-    frozen: &Frozen<P>,
-    seed: &Hash32,
-    excluded: impl FnOnce() -> Vec<Excluded>,
-) -> (Outcome, DrawTrace) {
+/// What the draw decides (§7.3, §8.3, §9), by position, before it is written out as an [`Outcome`].
+struct Decided {
+    /// (entity, stratum index) in target order.
+    targets: Vec<(u32, usize)>,
+    /// (entity, stratum index), stratum by stratum, each in reserve order.
+    reserves: Vec<(u32, usize)>,
+    /// Each group's members (positions in the pool).
+    groups: Vec<Vec<u32>>,
+    assignment: super::assign::Assignment,
+}
+
+fn decide<P: Population>(frozen: &Frozen<P>, seed: &Hash32) -> Decided {
     // §7.3: targets and reserves per stratum, strata in key order.
     let mut targets: Vec<(u32, usize)> = Vec::with_capacity(frozen.k as usize);
     let mut reserves: Vec<(u32, usize)> = Vec::new();
@@ -87,17 +93,37 @@ fn draw_with<P: Population>(
     };
     let conflicts = Conflicts::new(frozen, &groups, &targets);
     let assignment = assign(targets.len(), groups.len(), |h, t| conflicts.conflict(h, t));
+    Decided {
+        targets,
+        reserves,
+        groups,
+        assignment,
+    }
+}
+
+/// A staff number of the pool by its position in the pool.
+fn staff_no<P: Population>(frozen: &Frozen<P>, p: u32) -> &str {
+    &frozen.inspectors[frozen.pool.index[p as usize] as usize].staff_no
+}
+
+/// The draw; `excluded` gives the excluded list when the outcome is put together.
+fn draw_with<P: Population>(
+    frozen: &Frozen<P>,
+    seed: &Hash32,
+    excluded: impl FnOnce() -> Vec<Excluded>,
+) -> (Outcome, DrawTrace) {
+    let Decided {
+        targets,
+        reserves,
+        groups,
+        assignment,
+    } = decide(frozen, seed);
 
     // §10.
     // `as_str().to_owned()` copies directly; `to_string()` would go through the formatter.
     let code = |e: u32| frozen.population.code(e as usize).to_owned();
     let key = |si: usize| frozen.strata[si].key.clone();
-    let staff = |p: u32| {
-        frozen.inspectors[frozen.pool.index[p as usize] as usize]
-            .staff_no
-            .as_str()
-            .to_owned()
-    };
+    let staff = |p: u32| staff_no(frozen, p).to_owned();
     let leader_required = frozen.rules.inspectors.leader.required;
     let outcome = Outcome {
         algorithm: ALGORITHM.to_string(),
@@ -159,6 +185,108 @@ fn draw_with<P: Population>(
         augmenting_paths: assignment.augmenting_paths,
     };
     (outcome, trace)
+}
+
+/// Whether [`draw`] of `frozen` and `seed` equals `recorded`, found without writing the outcome out: each
+/// field of `recorded` is compared, in the order of [`Outcome`], with what the draw decided, read in place
+/// (codes and staff numbers borrowed from the inputs). For a verifier that only needs to know whether a
+/// record matches: a million-entity draw writes out over 350,000 strings (the excluded list, then
+/// targets, reserves and the groups' lists) just to compare them once.
+pub fn draw_matches<P: Population>(frozen: &Frozen<P>, seed: &Hash32, recorded: &Outcome) -> bool {
+    if recorded.algorithm != ALGORITHM || recorded.seed != *seed {
+        return false;
+    }
+    let code = |e: u32| frozen.population.code(e as usize);
+    let excluded_same = || {
+        recorded.excluded.len() == frozen.excluded.len()
+            && recorded
+                .excluded
+                .iter()
+                .zip(&frozen.excluded)
+                .all(|(x, &(e, reason))| x.code == code(e) && x.reason == reason)
+    };
+    if recorded.strata != frozen.strata() {
+        return false;
+    }
+    // As in `draw_traced`, a long excluded list (which does not depend on the seed) is compared beside
+    // the draw.
+    let (excluded_same, decided) = if frozen.excluded.len() < EXCLUDED_BESIDE {
+        (excluded_same(), decide(frozen, seed))
+    } else {
+        std::thread::scope(|s| {
+            let same = s.spawn(excluded_same);
+            let decided = decide(frozen, seed);
+            let same = same
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (same, decided)
+        })
+    };
+    if !excluded_same {
+        return false;
+    }
+    let Decided {
+        targets,
+        reserves,
+        groups,
+        assignment,
+    } = decided;
+    let key = |si: usize| frozen.strata[si].key.as_str();
+    let staff = |p: u32| staff_no(frozen, p);
+    let leader_required = frozen.rules.inspectors.leader.required;
+    let same_targets = recorded.targets.len() == targets.len()
+        && recorded
+            .targets
+            .iter()
+            .zip(&targets)
+            .zip(&assignment.group_of)
+            .all(|((t, &(e, si)), g)| {
+                t.code == code(e) && t.stratum == key(si) && t.group == g.map(|h| h + 1)
+            });
+    let same_reserves = recorded.reserves.len() == reserves.len()
+        && recorded
+            .reserves
+            .iter()
+            .zip(&reserves)
+            .all(|(r, &(e, si))| r.code == code(e) && r.stratum == key(si));
+    let same_ineligible = recorded.ineligible_inspectors.len() == frozen.ineligible.len()
+        && recorded
+            .ineligible_inspectors
+            .iter()
+            .zip(&frozen.ineligible)
+            .all(|(x, &(i, reason))| {
+                x.staff_no == frozen.inspectors[i as usize].staff_no && x.reason == reason
+            });
+    let same_groups = recorded.groups.len() == groups.len()
+        && recorded
+            .groups
+            .iter()
+            .zip(groups.iter().zip(&assignment.lists))
+            .enumerate()
+            .all(|(h, (g, (members, list)))| {
+                let leader = if leader_required {
+                    members.first().map(|&p| staff(p))
+                } else {
+                    None
+                };
+                g.number == h as u32 + 1
+                    && g.leader.as_deref() == leader
+                    && g.members.len() == members.len()
+                    && g.members.iter().zip(members).all(|(m, &p)| m == staff(p))
+                    && g.targets.len() == list.len()
+                    && g.targets
+                        .iter()
+                        .zip(list)
+                        .all(|(c, &t)| c == code(targets[t as usize].0))
+            });
+    let mut unassigned = targets
+        .iter()
+        .zip(&assignment.group_of)
+        .filter(|(_, g)| g.is_none())
+        .map(|(&(e, _), _)| code(e));
+    let same_unassigned =
+        recorded.unassigned.iter().all(|c| unassigned.next() == Some(c)) && unassigned.next().is_none();
+    same_targets && same_reserves && same_ineligible && same_groups && same_unassigned
 }
 
 /// The first `l` entries of a forward Fisher–Yates shuffle of `a` (§7.3). When `l` is small against the

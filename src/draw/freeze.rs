@@ -17,7 +17,7 @@ use super::inputs::{
     fp_inputs,
 };
 use super::outcome::{ExclusionReason, IneligibleReason, StratumSummary};
-use super::population::Population;
+use super::population::{Field, Population};
 use super::rules::{Groups, Quota, Rules, Scope, StrataBy};
 use super::text::parse_date;
 
@@ -314,12 +314,69 @@ fn in_halves<T: Send>(n: usize, part: impl Fn(std::ops::Range<usize>) -> T + Syn
     })
 }
 
+/// Decisions about one field's values, made once per distinct value for a population that numbers its
+/// values ([`Population::value_id`]) and once per entity for any other.
+struct PerValue<'p, P: ?Sized> {
+    population: &'p P,
+    field: Field,
+    /// Per value number: 0 not decided yet, 1 no, 2 yes; empty for a population without numbers.
+    known: Vec<u8>,
+}
+
+impl<'p, P: Population + ?Sized> PerValue<'p, P> {
+    fn new(population: &'p P, field: Field) -> Self {
+        PerValue {
+            population,
+            field,
+            known: vec![0; population.distinct_values().unwrap_or(0)],
+        }
+    }
+
+    /// `decide(i)` for entity `i`, or what it said for an earlier entity with the same value.
+    #[inline]
+    fn get(&mut self, i: usize, decide: impl FnOnce(usize) -> bool) -> bool {
+        if self.known.is_empty() {
+            return decide(i);
+        }
+        let id = self.population.value_id(i, self.field);
+        match self.known[id] {
+            0 => {
+                let yes = decide(i);
+                self.known[id] = 1 + u8::from(yes);
+                yes
+            }
+            known => known == 2,
+        }
+    }
+}
+
 /// §6.1: the first entity (canonical order) outside the scope is an input error.
 fn check_scope<P: Population + ?Sized>(rules: &Rules, population: &P) -> Result<(), DrawError> {
+    let s = &rules.scope;
     let first = in_halves(population.len(), |range| {
-        range
-            .into_iter()
-            .find_map(|i| scope_fault(&rules.scope, population, i).map(|detail| (i, detail)))
+        // Whether an entity is in scope as far as its region, industry, entity type and risk class go,
+        // decided per value; the tags are a list per entity. An entity that may be out is named by
+        // `scope_fault` itself, so the fault and its message are the one-pass ones.
+        let mut region = PerValue::new(population, Field::Region);
+        let mut industry = PerValue::new(population, Field::Industry);
+        let mut entity_type = PerValue::new(population, Field::EntityType);
+        let mut risk_class = PerValue::new(population, Field::RiskClass);
+        range.into_iter().find_map(|i| {
+            let plainly_in = s.tags_any.is_empty()
+                && (s.regions.is_empty() || region.get(i, |i| contains(&s.regions, population.region(i))))
+                && (s.industries.is_empty()
+                    || industry.get(i, |i| contains(&s.industries, population.industry(i))))
+                && (s.entity_types.is_empty()
+                    || entity_type.get(i, |i| contains(&s.entity_types, population.entity_type(i))))
+                && (s.risk_classes.is_empty()
+                    || risk_class.get(i, |i| {
+                        contains(&s.risk_classes, risk_key(population.risk_class(i)))
+                    }));
+            if plainly_in {
+                return None;
+            }
+            scope_fault(s, population, i).map(|detail| (i, detail))
+        })
     });
     if let Some((i, detail)) = first.into_iter().flatten().next() {
         return Err(DrawError::input(
@@ -344,22 +401,27 @@ fn exclusions<P: Population + ?Sized>(rules: &Rules, population: &P) -> Excluded
     let x = &rules.exclusions;
     // The rules are validated, so the draw date parses.
     let draw_day = parse_date(&rules.draw_date).unwrap_or(0);
-    let reason = |i: usize| {
-        if !x.entities.is_empty()
-            && x.entities
-                .binary_search_by(|x| x.code.as_str().cmp(population.code(i)))
-                .is_ok()
-        {
-            Some(ExclusionReason::Explicit)
-        } else if contains(&x.statuses, population.status(i)) {
-            Some(ExclusionReason::Status)
-        } else if recently_inspected(x.inspected_within_days, draw_day, population.last_inspected(i)) {
-            Some(ExclusionReason::RecentlyInspected)
-        } else {
-            None
-        }
-    };
     let halves = in_halves(population.len(), |range| {
+        // The status and the last inspection are decided once per value (see `PerValue`).
+        let mut status = PerValue::new(population, Field::Status);
+        let mut recent = PerValue::new(population, Field::LastInspected);
+        let mut reason = |i: usize| {
+            if !x.entities.is_empty()
+                && x.entities
+                    .binary_search_by(|x| x.code.as_str().cmp(population.code(i)))
+                    .is_ok()
+            {
+                Some(ExclusionReason::Explicit)
+            } else if status.get(i, |i| contains(&x.statuses, population.status(i))) {
+                Some(ExclusionReason::Status)
+            } else if recent.get(i, |i| {
+                recently_inspected(x.inspected_within_days, draw_day, population.last_inspected(i))
+            }) {
+                Some(ExclusionReason::RecentlyInspected)
+            } else {
+                None
+            }
+        };
         range
             .filter_map(|i| reason(i).map(|r| (i as u32, r)))
             .collect::<Vec<_>>()
@@ -391,9 +453,27 @@ fn strata<'a, P: Population + ?Sized>(
         let mut by_key: BTreeMap<&'a str, Vec<u32>> = BTreeMap::new();
         // Consecutive entities often share a key; remembering the last list saves most map lookups.
         let mut last: Option<(&'a str, Vec<u32>)> = None;
+        // For a population that numbers its values: the number of the last entity's key field, whose key
+        // the next entity shares when its number is the same.
+        let field = match rules.strata {
+            StrataBy::Region => Field::Region,
+            _ => Field::RiskClass,
+        };
+        let numbered = population.distinct_values().is_some();
+        let mut last_id = usize::MAX;
         for i in range {
             if excluded.flag[i] {
                 continue;
+            }
+            if numbered {
+                let id = population.value_id(i, field);
+                if id == last_id
+                    && let Some((_, v)) = &mut last
+                {
+                    v.push(i as u32);
+                    continue;
+                }
+                last_id = id;
             }
             let key: &'a str = match rules.strata {
                 StrataBy::None => "",

@@ -27,7 +27,7 @@ mod seed;
 mod text;
 
 pub use encode::{Hash32, sha256};
-pub use engine::{DrawTrace, draw, draw_traced};
+pub use engine::{DrawTrace, draw, draw_matches, draw_traced};
 pub use error::{
     DepartmentNames, DrawError, Infeasible, InputCode, InputError, Lack, Place, StratumName, Table,
     input_problem,
@@ -44,12 +44,13 @@ pub use outcome::{
     Excluded, ExclusionReason, GroupEntry, Ineligible, IneligibleReason, Outcome, ReserveEntry,
     StratumSummary, TargetEntry,
 };
-pub use population::{LeanPopulation, Population};
+pub use population::{Field, LeanPopulation, Population};
 pub use rules::{
     Exclusions, ExplicitExclusion, Groups, InspectorRules, Leader, Quota, Rules, Scope, StrataBy, StratumBp,
     StratumCount, Task,
 };
 pub use seed::{check_witness, commitment, derive_seed};
+pub(crate) use text::{only_stable_starters, unsure_from};
 
 /// The algorithm identifier this module implements.
 pub const ALGORITHM: &str = "fairdraw-draw/1";

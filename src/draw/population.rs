@@ -27,6 +27,28 @@ pub trait Population: Sync {
     fn risk_class(&self, i: usize) -> &str;
     fn tags(&self, i: usize) -> &[Text];
     fn last_inspected(&self, i: usize) -> &str;
+    /// For a population that stores each distinct field value once ([`LeanPopulation`]), how many distinct
+    /// values it holds, so that the plan's passes can decide once per value rather than once per entity;
+    /// `None` (whole rows): decide per entity.
+    fn distinct_values(&self) -> Option<usize> {
+        None
+    }
+    /// The number (below [`Population::distinct_values`]) of entity `i`'s value of `field`: equal numbers,
+    /// equal values. Only asked when `distinct_values` is `Some`.
+    fn value_id(&self, _i: usize, _field: Field) -> usize {
+        0
+    }
+}
+
+/// The fields a [`Population`] may number ([`Population::value_id`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    EntityType = 0,
+    Industry = 1,
+    Region = 2,
+    Status = 3,
+    RiskClass = 4,
+    LastInspected = 5,
 }
 
 /// Whole rows: a slice (one entity, for [`Scope::admits`]) or the vector a [`Frozen`](super::Frozen) holds.
@@ -69,21 +91,50 @@ macro_rules! whole_rows {
 whole_rows!([DrawEntity]);
 whole_rows!(Vec<DrawEntity>);
 
-/// The fields of a [`Lean`] entity other than its code, in this order.
-const ENTITY_TYPE: usize = 0;
-const INDUSTRY: usize = 1;
-const REGION: usize = 2;
-const STATUS: usize = 3;
-const RISK_CLASS: usize = 4;
-const LAST_INSPECTED: usize = 5;
+/// The columns of [`LeanPopulation::fields`], in this order (that of [`Field`]).
+const ENTITY_TYPE: usize = Field::EntityType as usize;
+const INDUSTRY: usize = Field::Industry as usize;
+const REGION: usize = Field::Region as usize;
+const STATUS: usize = Field::Status as usize;
+const RISK_CLASS: usize = Field::RiskClass as usize;
+const LAST_INSPECTED: usize = Field::LastInspected as usize;
 
-/// An entity of a [`LeanPopulation`]: the code (inline for codes up to 24 bytes), the other fields as
-/// positions in [`LeanPopulation::values`]. 48 bytes, so that the plan's passes over a million entities
-/// read one short record each.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Lean {
-    code: Text,
-    fields: [u32; 6],
+/// Values of up to this many bytes (regions, statuses, risk classes, dates) are interned by a [`ShortKey`].
+const SHORT: usize = 16;
+
+/// A value of 1 to [`SHORT`] bytes as numbers that determine it: its first and last (up to) eight bytes,
+/// which overlap for values shorter than 16 bytes, and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ShortKey(u64, u64, u8);
+
+/// The [`ShortKey`] of `value`, or `None` if it is empty or longer than [`SHORT`] bytes. Read as at most four
+/// loads of fixed size, without a loop or a call: the first and last 8 (or 4, or 1) bytes cover every byte
+/// of a value of 8..16 (4..8, 1..4) bytes, and with the length they tell every value apart.
+#[inline]
+fn short_key(value: &str) -> Option<ShortKey> {
+    let b = value.as_bytes();
+    let n = b.len();
+    let word = |at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let half = |at: usize| -> u64 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&b[at..at + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let (first, last) = match n {
+        0 => return None,
+        1..4 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        4..8 => (half(0), half(n - 4)),
+        8..=SHORT => (word(0), word(n - 8)),
+        _ => return None,
+    };
+    Some(ShortKey(first, last, n as u8))
 }
 
 /// A population kept only as far as the plan and the draw read it: `code`, `region`, `status`, `risk_class`
@@ -92,11 +143,18 @@ struct Lean {
 /// dates among a million entities), so each distinct value is stored once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeanPopulation {
-    entities: Vec<Lean>,
+    /// The codes (inline up to 24 bytes), in canonical order.
+    codes: Vec<Text>,
+    /// Per field other than the code (in the order of [`Field`]), each entity's value as a position in
+    /// `values`: one column per field, so that a pass of the plan over a million entities reads only the
+    /// 4 MB of the field it decides on.
+    fields: [Vec<u32>; 6],
     /// The distinct field values, `""` first.
     values: Vec<Text>,
-    /// Position of each value in `values`.
+    /// Position in `values` of each value longer than [`SHORT`] bytes.
     index: hashbrown::HashMap<Text, u32>,
+    /// Position in `values` of each value of 1 to [`SHORT`] bytes, by its [`short_key`].
+    short: hashbrown::HashMap<ShortKey, u32>,
     /// The entities with tags kept, as (entity, tags), ascending.
     tags: Vec<(u32, Vec<Text>)>,
     /// The value of each field in the entity pushed last: a comparison is cheaper than a lookup, and
@@ -107,9 +165,11 @@ pub struct LeanPopulation {
 impl Default for LeanPopulation {
     fn default() -> Self {
         LeanPopulation {
-            entities: Vec::new(),
+            codes: Vec::new(),
+            fields: Default::default(),
             values: vec![Text::default()],
             index: hashbrown::HashMap::from_iter([(Text::default(), 0)]),
+            short: hashbrown::HashMap::new(),
             tags: Vec::new(),
             recent: [0; 6],
         }
@@ -121,6 +181,15 @@ impl LeanPopulation {
     fn value(&mut self, value: &str) -> u32 {
         if value.is_empty() {
             return 0;
+        }
+        if let Some(key) = short_key(value) {
+            if let Some(&at) = self.short.get(&key) {
+                return at;
+            }
+            let at = self.values.len() as u32;
+            self.values.push(value.into());
+            self.short.insert(key, at);
+            return at;
         }
         if let Some(&at) = self.index.get(value) {
             return at;
@@ -134,7 +203,7 @@ impl LeanPopulation {
     /// Appends the fields of `row` the plan can read under `scope` (`None`: not known yet, keep them all).
     /// `false` (nothing appended) if the population already holds `u32::MAX` entities.
     pub fn push<S: AsRef<str>>(&mut self, scope: Option<&Scope>, row: &EntityRow<'_, S>) -> bool {
-        let entity = self.entities.len();
+        let entity = self.codes.len();
         if entity >= u32::MAX as usize {
             return false;
         }
@@ -152,15 +221,17 @@ impl LeanPopulation {
         ];
         let mut fields = self.recent;
         for (f, value) in fields.iter_mut().zip(values) {
-            if self.values[*f as usize] != value {
+            // A short value is looked up at once (its key hashes and compares as two numbers); a long one
+            // is compared with the entity before's first.
+            if value.len() <= SHORT || self.values[*f as usize] != value {
                 *f = self.value(value);
             }
         }
         self.recent = fields;
-        self.entities.push(Lean {
-            code: row.code.into(),
-            fields,
-        });
+        self.codes.push(row.code.into());
+        for (column, f) in self.fields.iter_mut().zip(fields) {
+            column.push(f);
+        }
         if keep(|s| s.tags_any.is_empty()) && !row.tags.is_empty() {
             let tags = row.tags.iter().map(|t| Text::from(t.as_ref())).collect();
             self.tags.push((entity as u32, tags));
@@ -171,39 +242,41 @@ impl LeanPopulation {
     /// Makes room for `more` entities if it can (`more` may come from a damaged file: a failed allocation
     /// is left to the entities' own growth).
     pub fn reserve(&mut self, more: usize) {
-        let _ = self.entities.try_reserve_exact(more.min(u32::MAX as usize));
+        let more = more.min(u32::MAX as usize);
+        let _ = self.codes.try_reserve_exact(more);
+        for column in &mut self.fields {
+            let _ = column.try_reserve_exact(more);
+        }
     }
 
     /// Appends the entities of `other` after these; `false` (nothing appended) if there would be more than
     /// `u32::MAX`.
     pub fn append(&mut self, other: LeanPopulation) -> bool {
-        let first = self.entities.len();
-        if first + other.entities.len() > u32::MAX as usize {
+        let first = self.codes.len();
+        if first + other.codes.len() > u32::MAX as usize {
             return false;
         }
         let to_here: Vec<u32> = other.values.iter().map(|v| self.value(v)).collect();
-        self.entities.extend(other.entities.into_iter().map(|mut e| {
-            for f in &mut e.fields {
-                *f = to_here[*f as usize];
-            }
-            e
-        }));
+        self.codes.extend(other.codes);
+        for (column, theirs) in self.fields.iter_mut().zip(other.fields) {
+            column.extend(theirs.into_iter().map(|f| to_here[f as usize]));
+        }
         self.tags
             .extend(other.tags.into_iter().map(|(e, tags)| (e + first as u32, tags)));
         true
     }
 
     fn field(&self, i: usize, f: usize) -> &str {
-        &self.values[self.entities[i].fields[f] as usize]
+        &self.values[self.fields[f][i] as usize]
     }
 }
 
 impl Population for LeanPopulation {
     fn len(&self) -> usize {
-        self.entities.len()
+        self.codes.len()
     }
     fn code(&self, i: usize) -> &str {
-        &self.entities[i].code
+        &self.codes[i]
     }
     fn name(&self, _: usize) -> &str {
         ""
@@ -231,5 +304,86 @@ impl Population for LeanPopulation {
     }
     fn last_inspected(&self, i: usize) -> &str {
         self.field(i, LAST_INSPECTED)
+    }
+    fn distinct_values(&self) -> Option<usize> {
+        Some(self.values.len())
+    }
+    fn value_id(&self, i: usize, field: Field) -> usize {
+        self.fields[field as usize][i] as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values that differ in one byte anywhere, or only in length, get their own places, and every field
+    /// reads back as pushed: keys of short values are exact, however the bytes overlap.
+    #[test]
+    fn interned_values_read_back_as_pushed() {
+        let mut values: Vec<String> = vec![String::new()];
+        for n in 1..=24 {
+            let base: String = "永州a".chars().cycle().take(n).collect();
+            values.push(base.clone());
+            let mut bytes = base.clone().into_bytes();
+            for at in 0..bytes.len() {
+                if bytes[at].is_ascii_alphabetic() {
+                    bytes[at] = b'b';
+                    values.push(String::from_utf8(bytes.clone()).unwrap());
+                    bytes[at] = b'a';
+                }
+            }
+            values.push(format!("{base}\0"));
+            values.push("x".repeat(n));
+        }
+        let mut population = LeanPopulation::default();
+        let mut tail = LeanPopulation::default();
+        for (i, v) in values.iter().enumerate() {
+            let w = &values[(i * 7 + 3) % values.len()];
+            let row = EntityRow::<&str> {
+                code: &format!("E{i:05}"),
+                name: "",
+                entity_type: v,
+                industry: w,
+                address: "",
+                authority: "",
+                region: v,
+                town: "",
+                established: "",
+                status: w,
+                risk_class: v,
+                tags: &[],
+                last_inspected: w,
+            };
+            let into = if i < values.len() / 2 {
+                &mut population
+            } else {
+                &mut tail
+            };
+            assert!(into.push(None, &row));
+        }
+        assert!(population.append(tail));
+        let distinct: std::collections::BTreeSet<&String> = values.iter().collect();
+        assert_eq!(population.values.len(), distinct.len());
+        for (i, v) in values.iter().enumerate() {
+            let w = &values[(i * 7 + 3) % values.len()];
+            assert_eq!(population.code(i), format!("E{i:05}"));
+            assert_eq!(
+                [
+                    population.entity_type(i),
+                    population.region(i),
+                    population.risk_class(i)
+                ],
+                [v.as_str(); 3]
+            );
+            assert_eq!(
+                [
+                    population.industry(i),
+                    population.status(i),
+                    population.last_inspected(i)
+                ],
+                [w.as_str(); 3]
+            );
+        }
     }
 }

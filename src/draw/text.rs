@@ -82,6 +82,84 @@ fn quick_stable(b: &[u8]) -> bool {
         })
 }
 
+/// Where in `b` (valid UTF-8) from `from` on the first character is that [`quick_stable`] would not vouch
+/// for, or `b.len()`: every character that starts in `from..` the result is a stable starter, so every row
+/// within that range is NFC. For a whole buffer of rows at once, 16 bytes to a few SSE2 comparisons; the
+/// rows that hold the byte found are then looked at one by one with [`only_stable_starters`].
+pub(crate) fn unsure_from(b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    while i + 18 <= b.len() {
+        // Borrowed, not copied: loads from a copy on the stack at other offsets than it was written with
+        // wait for the copy to land.
+        let Ok(window) = <&[u8; 18]>::try_from(&b[i..i + 18]) else {
+            break;
+        };
+        // SAFETY: SSE2 is part of the x86-64 baseline: every CPU this target runs on has it.
+        let mask = unsafe { unsure_mask_sse2(window) };
+        if mask != 0 {
+            return i + mask.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    while i < b.len() {
+        let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+        if unsure_byte(at(0), at(1), at(2)) {
+            return i;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// Whether the character whose first byte is `c0`, followed by `c1` and `c2`, is one [`quick_stable`]
+/// would not vouch for (continuation bytes never are): a lead byte from CC on other than E3..E9 and EF,
+/// E4 B7, E3 not followed by 90..BF or 80 80..A9, EF not followed by BC 81..BF or BD 80..A0.
+fn unsure_byte(c0: u8, c1: u8, c2: u8) -> bool {
+    let simple = c0 >= 0xCC && !(0xE3..=0xE9).contains(&c0) && c0 != 0xEF;
+    let e3 = c0 == 0xE3 && !(c1 >= 0x90 || (c1 == 0x80 && c2 <= 0xA9));
+    let e4 = c0 == 0xE4 && c1 == 0xB7;
+    let ef = c0 == 0xEF && !((c1 == 0xBC && c2 >= 0x81) || (c1 == 0xBD && c2 <= 0xA0));
+    simple || e3 || e4 || ef
+}
+
+/// [`unsure_byte`] for the first 16 bytes of `w` (the two after them are their neighbours): bit `k` of the
+/// result is set when byte `k` is unsure.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn unsure_mask_sse2(w: &[u8; 18]) -> u32 {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8,
+        _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let splat = |c: u8| _mm_set1_epi8(c as i8);
+    let eq = |a: __m128i, c: u8| _mm_cmpeq_epi8(a, splat(c));
+    // Unsigned comparisons: a ≥ c exactly when max(a, c) = a, a ≤ c when min(a, c) = a.
+    let ge = |a: __m128i, c: u8| _mm_cmpeq_epi8(_mm_max_epu8(a, splat(c)), a);
+    let le = |a: __m128i, c: u8| _mm_cmpeq_epi8(_mm_min_epu8(a, splat(c)), a);
+    // SAFETY: each load reads 16 bytes of `w` (from 0, 1 and 2 of its 18); no alignment requirement.
+    let (v0, v1, v2) = unsafe {
+        (
+            _mm_loadu_si128(w.as_ptr().cast()),
+            _mm_loadu_si128(w[1..].as_ptr().cast()),
+            _mm_loadu_si128(w[2..].as_ptr().cast()),
+        )
+    };
+    let is_ef = eq(v0, 0xEF);
+    let e3_e9 = _mm_and_si128(ge(v0, 0xE3), le(v0, 0xE9));
+    let simple = _mm_andnot_si128(_mm_or_si128(e3_e9, is_ef), ge(v0, 0xCC));
+    let e3_ok = _mm_or_si128(ge(v1, 0x90), _mm_and_si128(eq(v1, 0x80), le(v2, 0xA9)));
+    let e3 = _mm_andnot_si128(e3_ok, eq(v0, 0xE3));
+    let e4 = _mm_and_si128(eq(v0, 0xE4), eq(v1, 0xB7));
+    let ef_ok = _mm_or_si128(
+        _mm_and_si128(eq(v1, 0xBC), ge(v2, 0x81)),
+        _mm_and_si128(eq(v1, 0xBD), le(v2, 0xA0)),
+    );
+    let ef = _mm_andnot_si128(ef_ok, is_ef);
+    let unsure = _mm_or_si128(_mm_or_si128(simple, e3), _mm_or_si128(e4, ef));
+    _mm_movemask_epi8(unsure) as u32 & 0xFFFF
+}
+
 /// Characters with NFC_Quick_Check = Yes and canonical combining class 0 (checked by a test against the
 /// Unicode tables): Latin-1 and Latin Extended, CJK punctuation up to U+3029, CJK Unified Ideographs with
 /// extensions A and B, and the full-width forms. A string of only these is NFC.
@@ -185,6 +263,79 @@ mod tests {
         assert!(!only_stable_starters("91431100000035916E,2012-07-12\u{f900}"));
         assert!(!only_stable_starters("永州\u{f900}"));
         assert!(!only_stable_starters("cafe\u{301}"));
+    }
+
+    /// The buffer search flags exactly the bytes of the byte-by-byte rule, wherever they are in the 16-byte
+    /// comparisons and whatever their neighbours; and text it finds nothing in is text of stable starters.
+    #[test]
+    fn the_buffer_search_agrees_with_the_byte_rule_and_the_quick_path() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Lead bytes that need their neighbours, with every neighbour; every byte with random neighbours.
+        let mut triples: Vec<[u8; 3]> = Vec::new();
+        for c0 in [0xE3, 0xE4, 0xEF] {
+            for c1 in 0..=255u8 {
+                for c2 in (0..=255u8).step_by(3).chain([0x81, 0xA0, 0xA9, 0xAA]) {
+                    triples.push([c0, c1, c2]);
+                }
+            }
+        }
+        for c0 in 0..=255u8 {
+            for _ in 0..64 {
+                let r = next();
+                triples.push([c0, r as u8, (r >> 8) as u8]);
+            }
+        }
+        for (n, t) in triples.iter().enumerate() {
+            let len = 3 + n % 37;
+            let at = n % (len - 2);
+            let mut b = vec![b'x'; len];
+            b[at..at + 3].copy_from_slice(t);
+            let expected = (0..len)
+                .find(|&i| {
+                    let get = |k: usize| b.get(i + k).copied().unwrap_or(0);
+                    unsure_byte(get(0), get(1), get(2))
+                })
+                .unwrap_or(len);
+            for from in [0, at, at + 1] {
+                let expected = if expected >= from {
+                    expected
+                } else {
+                    (from..len)
+                        .find(|&i| {
+                            let get = |k: usize| b.get(i + k).copied().unwrap_or(0);
+                            unsure_byte(get(0), get(1), get(2))
+                        })
+                        .unwrap_or(len)
+                };
+                assert_eq!(
+                    unsure_from(&b, from),
+                    expected,
+                    "{t:02X?} at {at} of {len} from {from}"
+                );
+            }
+        }
+        // Whole strings of random characters: nothing unsure means only stable starters.
+        let pool: Vec<char> =
+            "永州市（）、《》ａ１ーabc é䶮\u{4DC0}\u{FF61}\u{3030}\u{3001}\u{F900}\u{301}𠮷𫖮"
+                .chars()
+                .collect();
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let s: String = (0..len)
+                .map(|_| pool[(next() % pool.len() as u64) as usize])
+                .collect();
+            if unsure_from(s.as_bytes(), 0) == s.len() {
+                assert!(only_stable_starters(&s) && quick_stable(s.as_bytes()), "{s:?}");
+            } else {
+                assert!(!quick_stable(s.as_bytes()), "{s:?}");
+            }
+        }
     }
 
     #[test]

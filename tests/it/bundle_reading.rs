@@ -338,6 +338,10 @@ fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
     ];
     let variants = [
         json!({"strata": "none", "quota": {"mode": "count", "total": 9}}),
+        json!({"strata": "none", "quota": {"mode": "count", "total": 7},
+               "inspectors": {"departments": ["D01"], "group_size": 2, "groups": {"mode": "fixed", "count": 3},
+                              "leader": {"required": true, "qualification": ""}, "expert_required": false,
+                              "required_qualifications": [], "active_statuses": ["在岗"], "recuse_same_region": true}}),
         json!({"strata": "risk_class", "quota": {"mode": "ratio", "ratios": [{"stratum": "A", "bp": 5000}], "default_bp": 2500}}),
         json!({"strata": "region", "quota": {"mode": "count", "total": 12},
                "scope": {"regions": [], "industries": ["制造业", "食品销售", "餐饮服务"], "entity_types": ["个体工商户", "有限责任公司"],
@@ -355,6 +359,7 @@ fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
         let whole = draw::freeze(population.clone(), pool.clone(), recusals.clone(), rules.clone()).unwrap();
         let seed = secret(&format!("{variant}"));
         let expected = draw::draw(&whole, &seed);
+        outcomes_match_as_they_are_equal(&whole, &seed, &expected);
         for known_from in [0, 37, population.len() + 1] {
             // Entities pushed one by one, and in two parts appended.
             let mut kept = draw::LeanPopulation::default();
@@ -386,6 +391,130 @@ fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
             .unwrap();
             assert_eq!(lean.summary(), whole.summary(), "{variant}");
             assert_eq!(draw::draw(&lean, &seed), expected, "{variant}");
+            outcomes_match_as_they_are_equal(&lean, &seed, &expected);
         }
     }
+}
+
+/// `draw_matches` (what the quick path of `verify_path` compares with) says `true` for the drawn outcome and,
+/// for each of many outcomes that differ from it in one place — every member, first and last entries,
+/// lengths — exactly what comparing the whole outcomes says.
+fn outcomes_match_as_they_are_equal<P: fairdraw::draw::Population>(
+    frozen: &fairdraw::draw::Frozen<P>,
+    seed: &fairdraw::draw::Hash32,
+    drawn: &fairdraw::draw::Outcome,
+) {
+    use fairdraw::draw::{self, ExclusionReason, Outcome};
+    assert!(draw::draw_matches(frozen, seed, drawn));
+    type Change = fn(&mut Outcome) -> bool;
+    let changes: &[Change] = &[
+        |o| {
+            o.algorithm.push('x');
+            true
+        },
+        |o| {
+            o.seed.0[31] ^= 1;
+            true
+        },
+        |o| o.excluded.pop().is_some(),
+        |o| {
+            o.excluded
+                .push(o.excluded.first().cloned().unwrap_or(draw::Excluded {
+                    code: "X".into(),
+                    reason: ExclusionReason::Status,
+                }));
+            true
+        },
+        |o| o.excluded.last_mut().map(|x| x.code.push('x')).is_some(),
+        |o| {
+            o.excluded
+                .first_mut()
+                .map(|x| {
+                    x.reason = match x.reason {
+                        ExclusionReason::Status => ExclusionReason::RecentlyInspected,
+                        _ => ExclusionReason::Status,
+                    }
+                })
+                .is_some()
+        },
+        |o| o.strata.first_mut().map(|s| s.size += 1).is_some(),
+        |o| o.strata.pop().is_some(),
+        |o| o.targets.first_mut().map(|t| t.code.push('x')).is_some(),
+        |o| o.targets.last_mut().map(|t| t.stratum.push('x')).is_some(),
+        |o| {
+            o.targets
+                .first_mut()
+                .map(|t| t.group = t.group.map_or(Some(1), |g| Some(g + 1)))
+                .is_some()
+        },
+        |o| o.targets.first_mut().map(|t| t.group = None).is_some(),
+        |o| o.targets.pop().is_some(),
+        |o| {
+            o.targets.len() > 1 && {
+                o.targets.swap(0, 1);
+                true
+            }
+        },
+        |o| o.reserves.last_mut().map(|r| r.code.push('x')).is_some(),
+        |o| o.reserves.first_mut().map(|r| r.stratum.push('x')).is_some(),
+        |o| o.reserves.pop().is_some(),
+        |o| {
+            o.ineligible_inspectors
+                .first_mut()
+                .map(|x| x.staff_no.push('x'))
+                .is_some()
+        },
+        |o| o.ineligible_inspectors.pop().is_some(),
+        |o| o.groups.last_mut().map(|g| g.number += 1).is_some(),
+        |o| {
+            o.groups
+                .first_mut()
+                .map(|g| g.leader = g.leader.clone().map_or(Some("A00".into()), |_| None))
+                .is_some()
+        },
+        |o| {
+            o.groups
+                .first_mut()
+                .and_then(|g| g.leader.as_mut())
+                .map(|l| l.push('x'))
+                .is_some()
+        },
+        |o| {
+            o.groups
+                .first_mut()
+                .and_then(|g| g.members.last_mut())
+                .map(|m| m.push('x'))
+                .is_some()
+        },
+        |o| o.groups.first_mut().and_then(|g| g.members.pop()).is_some(),
+        |o| {
+            o.groups
+                .last_mut()
+                .and_then(|g| g.targets.first_mut())
+                .map(|t| t.push('x'))
+                .is_some()
+        },
+        |o| o.groups.last_mut().and_then(|g| g.targets.pop()).is_some(),
+        |o| o.groups.first_mut().map(|g| g.targets.push("X".into())).is_some(),
+        |o| o.groups.pop().is_some(),
+        |o| {
+            o.unassigned
+                .push(o.targets.first().map_or("X".into(), |t| t.code.clone()));
+            true
+        },
+        |o| o.unassigned.pop().is_some(),
+    ];
+    let mut changed = 0;
+    for (i, change) in changes.iter().enumerate() {
+        let mut other = drawn.clone();
+        if change(&mut other) {
+            changed += 1;
+            assert_eq!(
+                draw::draw_matches(frozen, seed, &other),
+                other == *drawn,
+                "change {i}"
+            );
+        }
+    }
+    assert!(changed >= 20, "{changed}");
 }
