@@ -18,7 +18,7 @@ use crate::model::{Department, Entity, Inspector, Item, NO_EXPIRY, Register, Ris
 use crate::normalize;
 use crate::registers;
 
-use super::fields::{ColumnMap, fields};
+use super::fields::{ColumnMap, Field, fields};
 use super::problem::{Problem, Reason, Severity};
 use super::source::{Cell, RowRef};
 
@@ -116,6 +116,16 @@ pub fn derived_item_code(department: &str, name: &str) -> String {
     format!("{department}-{}", hex::encode_upper(&digest[..6]))
 }
 
+/// The field `$key` of register `$register` as a constant: resolved to its index once, when compiled.
+macro_rules! field {
+    ($register:ident, $key:literal) => {
+        const { Field::of(Register::$register, $key) }
+    };
+}
+
+/// The key field of an entity, named in several places.
+const ENTITY_CODE: Field = field!(Entities, "code");
+
 /// Collects the problems of one row while its fields are read.
 struct RowReader<'a, 'b> {
     ctx: &'a RowContext<'b>,
@@ -124,8 +134,8 @@ struct RowReader<'a, 'b> {
 }
 
 impl<'a> RowReader<'a, '_> {
-    fn col(&self, key: &str) -> Option<usize> {
-        self.ctx.map.column(self.ctx.register, key)
+    fn col(&self, field: Field) -> Option<usize> {
+        self.ctx.map.column_of(field)
     }
 
     fn problem(&mut self, key: Option<&'static str>, col: Option<usize>, severity: Severity, reason: Reason) {
@@ -145,51 +155,51 @@ impl<'a> RowReader<'a, '_> {
         });
     }
 
-    fn error(&mut self, key: &'static str, reason: Reason) {
-        let col = self.col(key);
-        self.problem(Some(key), col, Severity::Error, reason);
+    fn error(&mut self, field: Field, reason: Reason) {
+        let col = self.col(field);
+        self.problem(Some(field.key), col, Severity::Error, reason);
     }
 
     /// The raw cell of a field (empty if the field has no column). Error values are reported once here.
-    fn cell(&mut self, key: &'static str) -> Cell<'a> {
-        let Some(col) = self.col(key) else {
+    fn cell(&mut self, field: Field) -> Cell<'a> {
+        let Some(col) = self.col(field) else {
             return Cell::Empty;
         };
         let cell = self.row.cell(col);
         if let Cell::Error(_) = cell {
-            self.error(key, Reason::CellError);
+            self.error(field, Reason::CellError);
             return Cell::Empty;
         }
         cell
     }
 
     /// A text field, refused (and read as empty) when longer than [`MAX_TEXT_CHARS`].
-    fn with(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
-        let v = match self.cell(key) {
+    fn with(&mut self, field: Field, f: fn(&str) -> String) -> String {
+        let v = match self.cell(field) {
             // Text, nearly every cell, is normalised in place rather than copied first.
             Cell::Text(t) => f(t),
             other => f(&other.display()),
         };
-        self.capped(key, Cow::Owned(v)).into_owned()
+        self.capped(field, Cow::Owned(v)).into_owned()
     }
 
     /// [`RowReader::with`] with a normaliser that borrows the cell where it can (`normalize::name_cow`).
-    fn with_cow(&mut self, key: &'static str, f: for<'c> fn(&'c str) -> Cow<'c, str>) -> Cow<'a, str> {
-        let v = match self.cell(key) {
+    fn with_cow(&mut self, field: Field, f: for<'c> fn(&'c str) -> Cow<'c, str>) -> Cow<'a, str> {
+        let v = match self.cell(field) {
             Cell::Text(t) => f(t),
             other => Cow::Owned(f(&other.display()).into_owned()),
         };
-        self.capped(key, v)
+        self.capped(field, v)
     }
 
     /// `v`, or empty with an error if it is longer than [`MAX_TEXT_CHARS`].
-    fn capped(&mut self, key: &'static str, v: Cow<'a, str>) -> Cow<'a, str> {
+    fn capped(&mut self, field: Field, v: Cow<'a, str>) -> Cow<'a, str> {
         // A string has at most as many characters as bytes: count them only when the bytes could exceed the cap.
         if v.len() > MAX_TEXT_CHARS {
             let length = v.chars().count();
             if length > MAX_TEXT_CHARS {
                 self.error(
-                    key,
+                    field,
                     Reason::TooLong {
                         length,
                         max: MAX_TEXT_CHARS,
@@ -201,25 +211,25 @@ impl<'a> RowReader<'a, '_> {
         v
     }
 
-    fn required(&mut self, key: &'static str, f: fn(&str) -> String) -> String {
+    fn required(&mut self, field: Field, f: fn(&str) -> String) -> String {
         let errors_before = self.problems.len();
-        let v = self.with(key, f);
-        self.missing_unless(key, !v.is_empty(), errors_before);
+        let v = self.with(field, f);
+        self.missing_unless(field, !v.is_empty(), errors_before);
         v
     }
 
     /// [`RowReader::required`] with a borrowing normaliser.
-    fn required_cow(&mut self, key: &'static str, f: for<'c> fn(&'c str) -> Cow<'c, str>) -> Cow<'a, str> {
+    fn required_cow(&mut self, field: Field, f: for<'c> fn(&'c str) -> Cow<'c, str>) -> Cow<'a, str> {
         let errors_before = self.problems.len();
-        let v = self.with_cow(key, f);
-        self.missing_unless(key, !v.is_empty(), errors_before);
+        let v = self.with_cow(field, f);
+        self.missing_unless(field, !v.is_empty(), errors_before);
         v
     }
 
     /// A `Missing` error for a required field that is empty without an error of its own.
-    fn missing_unless(&mut self, key: &'static str, present: bool, errors_before: usize) {
+    fn missing_unless(&mut self, field: Field, present: bool, errors_before: usize) {
         if !present && self.problems.len() == errors_before {
-            self.error(key, Reason::Missing);
+            self.error(field, Reason::Missing);
         }
     }
 
@@ -233,8 +243,8 @@ impl<'a> RowReader<'a, '_> {
 
     /// A date field. `no_expiry` allows 长期/永久, read as [`NO_EXPIRY`] (9999-12-31), which the draw protocol
     /// treats as valid on every date; an empty cell stays `None` ("unknown").
-    fn date(&mut self, key: &'static str, no_expiry: bool) -> Option<NaiveDate> {
-        match self.cell(key) {
+    fn date(&mut self, field: Field, no_expiry: bool) -> Option<NaiveDate> {
+        match self.cell(field) {
             Cell::Empty => None,
             Cell::Date(d) => Some(d),
             Cell::Number(n) => {
@@ -244,7 +254,7 @@ impl<'a> RowReader<'a, '_> {
                     normalize::excel_serial_to_date(n)
                 };
                 if date.is_none() {
-                    self.error(key, Reason::Date);
+                    self.error(field, Reason::Date);
                 }
                 date
             }
@@ -258,15 +268,15 @@ impl<'a> RowReader<'a, '_> {
                 }
                 let date = normalize::date(&t);
                 if date.is_none() {
-                    self.error(key, Reason::Date);
+                    self.error(field, Reason::Date);
                 }
                 date
             }
         }
     }
 
-    fn boolean(&mut self, key: &'static str) -> bool {
-        match self.cell(key) {
+    fn boolean(&mut self, field: Field) -> bool {
+        match self.cell(field) {
             Cell::Bool(b) => b,
             other => {
                 let t = Self::text_of(other);
@@ -274,19 +284,19 @@ impl<'a> RowReader<'a, '_> {
                     return false;
                 }
                 normalize::boolean(&t).unwrap_or_else(|| {
-                    self.error(key, Reason::Boolean);
+                    self.error(field, Reason::Boolean);
                     false
                 })
             }
         }
     }
 
-    fn list(&mut self, key: &'static str) -> Vec<String> {
-        normalize::list(&self.with_cow(key, |t| Cow::Borrowed(t)))
+    fn list(&mut self, field: Field) -> Vec<String> {
+        normalize::list(&self.with_cow(field, |t| Cow::Borrowed(t)))
     }
 
-    fn risk_class(&mut self, key: &'static str) -> Option<RiskClass> {
-        let t = self.with_cow(key, normalize::name_cow);
+    fn risk_class(&mut self, field: Field) -> Option<RiskClass> {
+        let t = self.with_cow(field, normalize::name_cow);
         if t.is_empty() {
             return None;
         }
@@ -301,26 +311,26 @@ impl<'a> RowReader<'a, '_> {
             .into_iter()
             .find_map(|s| RiskClass::parse(s.trim()).filter(|_| !s.trim().is_empty()));
         if parsed.is_none() {
-            self.error(key, Reason::RiskClass);
+            self.error(field, Reason::RiskClass);
         }
         parsed
     }
 
-    fn department(&mut self, key: &'static str) -> String {
-        let raw = self.required(key, normalize::name);
+    fn department(&mut self, field: Field) -> String {
+        let raw = self.required(field, normalize::name);
         if raw.is_empty() {
             return raw;
         }
         match self.ctx.departments.resolve(&raw) {
             Some(code) => code,
             None => {
-                self.error(key, Reason::UnknownDepartment);
+                self.error(field, Reason::UnknownDepartment);
                 String::new()
             }
         }
     }
 
-    fn finish(self, record: Record, key_field: &'static str) -> Parsed {
+    fn finish(self, record: Record, key_field: Field) -> Parsed {
         let key = Some((record.key().to_string(), self.col(key_field)));
         let has_errors = self.problems.iter().any(|p| p.severity == Severity::Error);
         Parsed {
@@ -356,31 +366,31 @@ pub fn parse_row(ctx: &RowContext<'_>, row: RowRef<'_>) -> Parsed {
     match ctx.register {
         Register::Entities => {
             let e = read_entity(&mut r).into_entity();
-            r.finish(Record::Entity(e), "code")
+            r.finish(Record::Entity(e), ENTITY_CODE)
         }
         Register::Inspectors => {
             let i = Inspector {
-                staff_no: r.required("staff_no", normalize::code),
-                name: r.required("name", normalize::name),
-                department: r.department("department"),
-                certificate_no: r.with("certificate_no", normalize::code),
-                certificate_valid_until: r.date("certificate_valid_until", true),
-                qualifications: r.list("qualifications"),
-                expert: r.boolean("expert"),
-                region: r.with("region", normalize::name),
-                status: r.with("status", normalize::name),
+                staff_no: r.required(field!(Inspectors, "staff_no"), normalize::code),
+                name: r.required(field!(Inspectors, "name"), normalize::name),
+                department: r.department(field!(Inspectors, "department")),
+                certificate_no: r.with(field!(Inspectors, "certificate_no"), normalize::code),
+                certificate_valid_until: r.date(field!(Inspectors, "certificate_valid_until"), true),
+                qualifications: r.list(field!(Inspectors, "qualifications")),
+                expert: r.boolean(field!(Inspectors, "expert")),
+                region: r.with(field!(Inspectors, "region"), normalize::name),
+                status: r.with(field!(Inspectors, "status"), normalize::name),
             };
-            r.finish(Record::Inspector(i), "staff_no")
+            r.finish(Record::Inspector(i), field!(Inspectors, "staff_no"))
         }
         Register::Items => {
-            let has_code_column = r.col("code").is_some();
+            let has_code_column = r.col(field!(Items, "code")).is_some();
             let given_code = if has_code_column {
-                r.required("code", normalize::code)
+                r.required(field!(Items, "code"), normalize::code)
             } else {
                 String::new()
             };
-            let name = r.required("name", normalize::name);
-            let department = r.department("department");
+            let name = r.required(field!(Items, "name"), normalize::name);
+            let department = r.department(field!(Items, "department"));
             let code = if has_code_column || department.is_empty() || name.is_empty() {
                 given_code
             } else {
@@ -390,35 +400,42 @@ pub fn parse_row(ctx: &RowContext<'_>, row: RowRef<'_>) -> Parsed {
                 code,
                 name,
                 department,
-                legal_basis: r.with("legal_basis", normalize::text),
-                subject: r.with("subject", normalize::text),
-                object: r.with("object", normalize::text),
-                method: r.with("method", normalize::text),
-                ratio_frequency: r.with("ratio_frequency", normalize::text),
-                inspector_requirements: r.with("inspector_requirements", normalize::text),
-                notes: r.with("notes", normalize::text),
+                legal_basis: r.with(field!(Items, "legal_basis"), normalize::text),
+                subject: r.with(field!(Items, "subject"), normalize::text),
+                object: r.with(field!(Items, "object"), normalize::text),
+                method: r.with(field!(Items, "method"), normalize::text),
+                ratio_frequency: r.with(field!(Items, "ratio_frequency"), normalize::text),
+                inspector_requirements: r.with(field!(Items, "inspector_requirements"), normalize::text),
+                notes: r.with(field!(Items, "notes"), normalize::text),
             };
             // Without a code column, duplicates are found through the name (the code derives from it).
-            r.finish(Record::Item(i), if has_code_column { "code" } else { "name" })
+            r.finish(
+                Record::Item(i),
+                if has_code_column {
+                    field!(Items, "code")
+                } else {
+                    field!(Items, "name")
+                },
+            )
         }
         Register::Departments => {
-            let code = r.required("code", normalize::code);
-            let name = r.required("name", normalize::name);
+            let code = r.required(field!(Departments, "code"), normalize::code);
+            let name = r.required(field!(Departments, "name"), normalize::name);
             if !name.is_empty() {
                 if let Some(other) = ctx.departments.code_of_name(&name) {
                     if other != code {
                         let other = other.to_string();
-                        r.error("name", Reason::NameTaken { code: other });
+                        r.error(field!(Departments, "name"), Reason::NameTaken { code: other });
                     }
                 }
             }
-            let name_col = r.col("name");
+            let name_col = r.col(field!(Departments, "name"));
             let mut parsed = r.finish(
                 Record::Department(Department {
                     code,
                     name: name.clone(),
                 }),
-                "code",
+                field!(Departments, "code"),
             );
             parsed.department_name = name_col.filter(|_| !name.is_empty()).map(|c| (name, c));
             parsed
@@ -483,36 +500,36 @@ impl EntityCells<'_> {
 
 /// Reads the fields of an entity row, in column-independent field order (the problems come in that order).
 fn read_entity<'a>(r: &mut RowReader<'a, '_>) -> EntityCells<'a> {
-    let code = r.required_cow("code", normalize::code_cow);
+    let code = r.required_cow(ENTITY_CODE, normalize::code_cow);
     if !code.is_empty() {
         match codes::check(&code) {
             CodeCheck::Valid => {}
             CodeCheck::BadCheck { expected, found } => {
-                let col = r.col("code");
+                let col = r.col(ENTITY_CODE);
                 r.problem(
-                    Some("code"),
+                    Some(ENTITY_CODE.key),
                     col,
                     Severity::Warning,
                     Reason::CheckCharacter { expected, found },
                 );
             }
-            CodeCheck::Malformed(m) => r.error("code", Reason::from_malformed(m)),
+            CodeCheck::Malformed(m) => r.error(ENTITY_CODE, Reason::from_malformed(m)),
         }
     }
     EntityCells {
         code,
-        name: r.required_cow("name", normalize::name_cow),
-        entity_type: r.with_cow("entity_type", normalize::name_cow),
-        industry: r.with_cow("industry", normalize::name_cow),
-        address: r.with_cow("address", normalize::name_cow),
-        authority: r.with_cow("authority", normalize::name_cow),
-        region: r.with_cow("region", normalize::name_cow),
-        town: r.with_cow("town", normalize::name_cow),
-        established: r.date("established", false),
-        status: r.with_cow("status", normalize::name_cow),
-        risk_class: r.risk_class("risk_class"),
-        tags: r.list("tags"),
-        last_inspected: r.date("last_inspected", false),
+        name: r.required_cow(field!(Entities, "name"), normalize::name_cow),
+        entity_type: r.with_cow(field!(Entities, "entity_type"), normalize::name_cow),
+        industry: r.with_cow(field!(Entities, "industry"), normalize::name_cow),
+        address: r.with_cow(field!(Entities, "address"), normalize::name_cow),
+        authority: r.with_cow(field!(Entities, "authority"), normalize::name_cow),
+        region: r.with_cow(field!(Entities, "region"), normalize::name_cow),
+        town: r.with_cow(field!(Entities, "town"), normalize::name_cow),
+        established: r.date(field!(Entities, "established"), false),
+        status: r.with_cow(field!(Entities, "status"), normalize::name_cow),
+        risk_class: r.risk_class(field!(Entities, "risk_class")),
+        tags: r.list(field!(Entities, "tags")),
+        last_inspected: r.date(field!(Entities, "last_inspected"), false),
     }
 }
 
@@ -540,8 +557,8 @@ pub fn parse_entity_encoded(
         registers::encode_entity_ref(&e.as_ref(), out);
         start..out.len()
     });
-    let key =
-        (!e.code.is_empty() && (keep_key || encoded.is_none())).then(|| (e.code.into_owned(), r.col("code")));
+    let key = (!e.code.is_empty() && (keep_key || encoded.is_none()))
+        .then(|| (e.code.into_owned(), r.col(ENTITY_CODE)));
     let parsed = Parsed {
         record: None,
         key,
@@ -647,8 +664,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn entities_encoded_while_parsing_are_what_parsing_then_encoding_gives() {
+    /// Demo entity rows in the canonical column order, then the first with every odd kind of cell in every
+    /// column, then two short rows.
+    fn odd_entity_rows() -> Vec<Vec<CellValue>> {
         let as_of = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
         let text = |cells: Vec<String>| -> Vec<CellValue> {
             cells
@@ -706,7 +724,99 @@ mod tests {
         // Short rows: the missing cells are empty.
         rows.push(base[..2].to_vec());
         rows.push(Vec::new());
-        both_ways(&rows);
+        rows
+    }
+
+    #[test]
+    fn entities_encoded_while_parsing_are_what_parsing_then_encoding_gives() {
+        both_ways(&odd_entity_rows());
+    }
+
+    /// The parser finds a field's cell through the column map by the field's index: with the columns in another
+    /// order, an optional one missing, extra columns and a header that appears twice (the leftmost is used), each
+    /// row parses as the same row in canonical order (without the missing column's cell) does, its problems
+    /// naming the same header at the column where it now is.
+    #[test]
+    fn entity_fields_are_found_by_index_whatever_the_column_order() {
+        let canonical: Vec<String> = canonical_headers(Register::Entities)
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        let tags = canonical.iter().position(|h| h == "标签").unwrap();
+        // `layout[c]`: the canonical column that column c holds, or None for a column of no field.
+        let mut layout: Vec<Option<usize>> = vec![None];
+        layout.extend((0..canonical.len()).rev().filter(|&c| c != tags).map(Some));
+        layout.insert(5, None);
+        layout.push(Some(1));
+        let headers: Vec<String> = layout
+            .iter()
+            .map(|c| c.map_or("备注".to_string(), |c| canonical[c].clone()))
+            .collect();
+        let name_at: Vec<usize> = (0..headers.len()).filter(|&c| headers[c] == "企业名称").collect();
+        assert_eq!(name_at.len(), 2, "{headers:?}");
+        let map_of = |headers: &[String]| {
+            crate::import::fields::map_columns(Register::Entities, headers, &[]).unwrap()
+        };
+        let (canonical_map, map) = (map_of(&canonical), map_of(&headers));
+        assert_eq!(map.column(Register::Entities, "name"), Some(name_at[0]));
+        assert_eq!(map.column(Register::Entities, "tags"), None);
+        let departments = Departments::default();
+        let canonical_ctx = RowContext {
+            register: Register::Entities,
+            file: "e.csv",
+            sheet: None,
+            headers: &canonical,
+            map: &canonical_map,
+            departments: &departments,
+        };
+        let moved_ctx = RowContext {
+            headers: &headers,
+            map: &map,
+            ..canonical_ctx
+        };
+        let mut encoded = 0;
+        for (i, cells) in odd_entity_rows().into_iter().enumerate() {
+            let number = i as u32 + 2;
+            let cell = |c: usize| cells.get(c).cloned().unwrap_or(CellValue::Empty);
+            let mut reference = (0..canonical.len()).map(cell).collect::<Vec<_>>();
+            reference[tags] = CellValue::Empty;
+            // The extra columns and the second 企业名称 hold what would be refused if they were read.
+            let moved_cells: Vec<CellValue> = layout
+                .iter()
+                .enumerate()
+                .map(|(c, canonical_col)| match canonical_col {
+                    Some(k) if c != name_at[1] => reference[*k].clone(),
+                    _ => CellValue::Error("#REF!".into()),
+                })
+                .collect();
+            let expected = parse_row(
+                &canonical_ctx,
+                RowRef::Cells(&RawRow {
+                    number,
+                    cells: reference,
+                }),
+            );
+            let moved_row = RawRow {
+                number,
+                cells: moved_cells,
+            };
+            let got = parse_row(&moved_ctx, RowRef::Cells(&moved_row));
+            // Where a canonical column now is (the first of the two 企业名称).
+            let moved_col = |c: Option<usize>| c.map(|c| layout.iter().position(|k| *k == Some(c)).unwrap());
+            let mut problems = expected.problems.clone();
+            for p in &mut problems {
+                p.column_index = moved_col(p.column_index);
+            }
+            assert_eq!(got.record, expected.record, "{moved_row:?}");
+            assert_eq!(got.key, expected.key.clone().map(|(k, c)| (k, moved_col(c))));
+            assert_eq!(got.problems, problems, "{moved_row:?}");
+            let mut out = Vec::new();
+            let (parsed, range) = parse_entity_encoded(&moved_ctx, RowRef::Cells(&moved_row), &mut out, true);
+            assert_eq!((parsed.key, parsed.problems), (got.key, got.problems));
+            assert_eq!(range.is_some(), got.record.is_some());
+            encoded += usize::from(range.is_some());
+        }
+        assert!(encoded > 300, "{encoded} rows without errors");
     }
 
     #[test]
