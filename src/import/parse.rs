@@ -342,7 +342,6 @@ impl<'a> RowReader<'a, '_> {
     }
 }
 
-/// Parses one non-blank data row.
 /// The longest text a register field may hold, in characters. The longest real values (addresses, business
 /// scopes written into a name column) are a few hundred; a cell of megabytes is a broken file, and storing it
 /// would bloat every frozen population and record.
@@ -357,6 +356,7 @@ pub(crate) fn shorten(text: String) -> String {
     }
 }
 
+/// Parses one non-blank data row.
 pub fn parse_row(ctx: &RowContext<'_>, row: RowRef<'_>) -> Parsed {
     let mut r = RowReader {
         ctx,
