@@ -89,18 +89,18 @@ pub(crate) fn xlsx_error(path: &Path, e: rust_xlsxwriter::XlsxError) -> Error {
 /// The temporary name `path` is written under until it is complete (`PATH.part`, beside it). A missing
 /// folder is named as such, rather than surfacing as "no such file" on the temporary name.
 pub(crate) fn part_path(path: &Path) -> Result<PathBuf> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-            return Err(Error::other(
-                ErrorCode::NotFound,
-                format!("{}：文件夹不存在，无法在其中写入 {name}", dir.display()),
-                format!(
-                    "{}: no such folder; {name} cannot be written there",
-                    dir.display()
-                ),
-            ));
-        }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        return Err(Error::other(
+            ErrorCode::NotFound,
+            format!("{}：文件夹不存在，无法在其中写入 {name}", dir.display()),
+            format!(
+                "{}: no such folder; {name} cannot be written there",
+                dir.display()
+            ),
+        ));
     }
     let mut temp = path.as_os_str().to_owned();
     temp.push(".part");

@@ -330,12 +330,11 @@ pub fn header_key(raw: &str) -> String {
         while t.ends_with(':') || t.ends_with('：') {
             t.pop();
         }
-        if t.ends_with(')') {
-            if let Some(open) = t.rfind('(') {
-                if open > 0 {
-                    t.truncate(open);
-                }
-            }
+        if t.ends_with(')')
+            && let Some(open) = t.rfind('(')
+            && open > 0
+        {
+            t.truncate(open);
         }
         if t.len() == before {
             return t;

@@ -39,10 +39,10 @@ pub const CATEGORIES: [&str; 10] = [
 /// Parses a category: its exact name, or its number 1–10 in the list.
 pub fn parse_category(s: &str) -> Result<&'static str> {
     let t = s.trim();
-    if let Ok(n) = t.parse::<usize>() {
-        if (1..=CATEGORIES.len()).contains(&n) {
-            return Ok(CATEGORIES[n - 1]);
-        }
+    if let Ok(n) = t.parse::<usize>()
+        && (1..=CATEGORIES.len()).contains(&n)
+    {
+        return Ok(CATEGORIES[n - 1]);
     }
     // Full-width and half-width parentheses are both common in office documents.
     let folded = t.replace('(', "（").replace(')', "）");
@@ -116,17 +116,17 @@ pub fn add(db: &mut Db, clock: &dyn Clock, new: &NewResult) -> Result<ResultRow>
             ),
         ));
     }
-    if let Some(p) = new.published_on {
-        if p > today || p < new.check_end {
-            return Err(Error::invalid_both(
-                "published_on",
-                format!("公示日期 {} 应在检查结束日期与今天之间", format_date(p)),
-                format!(
-                    "the publication date {} must lie between the check end date and today",
-                    format_date(p)
-                ),
-            ));
-        }
+    if let Some(p) = new.published_on
+        && (p > today || p < new.check_end)
+    {
+        return Err(Error::invalid_both(
+            "published_on",
+            format!("公示日期 {} 应在检查结束日期与今天之间", format_date(p)),
+            format!(
+                "the publication date {} must lie between the check end date and today",
+                format_date(p)
+            ),
+        ));
     }
     journal::transact(db, "result", |tx| {
         let c = ceremony::get(tx, new.ceremony)?;

@@ -481,18 +481,18 @@ fn check_fields(
         }
     }
     codes.sort();
-    if let (Some(s), Some(e)) = (start, end) {
-        if e < s {
-            return Err(Error::invalid_both(
-                "planned_end",
-                format!("计划结束日期 {} 早于开始日期 {}", format_date(e), format_date(s)),
-                format!(
-                    "the planned end {} is before the planned start {}",
-                    format_date(e),
-                    format_date(s)
-                ),
-            ));
-        }
+    if let (Some(s), Some(e)) = (start, end)
+        && e < s
+    {
+        return Err(Error::invalid_both(
+            "planned_end",
+            format!("计划结束日期 {} 早于开始日期 {}", format_date(e), format_date(s)),
+            format!(
+                "the planned end {} is before the planned start {}",
+                format_date(e),
+                format_date(s)
+            ),
+        ));
     }
     let rules = complete_rule_template(rules, &departments)?;
     // The draw engine checks the whole rules now, so a bad template is refused when the task is written, not
@@ -627,10 +627,10 @@ pub fn update(db: &mut Db, clock: &dyn Clock, id: i64, change: &TaskChange) -> R
         Some(r) => r.clone(),
         None => {
             let mut r = old.rules.clone();
-            if change.lead_department.is_some() || change.participating.is_some() {
-                if let Some(i) = r.get_mut("inspectors").and_then(Value::as_object_mut) {
-                    i.remove("departments");
-                }
+            if (change.lead_department.is_some() || change.participating.is_some())
+                && let Some(i) = r.get_mut("inspectors").and_then(Value::as_object_mut)
+            {
+                i.remove("departments");
             }
             r
         }

@@ -121,10 +121,10 @@ impl SettingsStore {
 }
 
 fn write_atomically(path: &Path, settings: &Settings) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");

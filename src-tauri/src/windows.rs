@@ -47,10 +47,10 @@ pub fn choose_monitor(
     wanted: Option<&str>,
     console: Option<&str>,
 ) -> Option<usize> {
-    if let Some(w) = wanted {
-        if let Some(i) = monitors.iter().position(|m| m.name == w) {
-            return Some(i);
-        }
+    if let Some(w) = wanted
+        && let Some(i) = monitors.iter().position(|m| m.name == w)
+    {
+        return Some(i);
     }
     if monitors.len() < 2 {
         return None;

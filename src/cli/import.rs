@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
     };
     let show_progress = !ctx.json && std::io::stderr().is_terminal();
     let mut progress = |p: import::ImportProgress| {
-        if show_progress && p.rows_done > 0 && p.rows_done % 100_000 == 0 {
+        if show_progress && p.rows_done > 0 && p.rows_done.is_multiple_of(100_000) {
             eprint!(
                 "\r{}",
                 tr!(ctx.lang, "已处理 {} 行…", "{} rows processed…", p.rows_done)

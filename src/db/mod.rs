@@ -72,10 +72,11 @@ impl Db {
                 ),
             ));
         }
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() && !parent.exists() {
-                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-            }
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.exists()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         if path.exists() {
             inspect_read_only(&path)?;

@@ -1025,6 +1025,7 @@ impl<P: Population> Frozen<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::draw::population::LeanPopulation;
     use crate::draw::rules::tests::example;
 
     /// Just enough entities for the plan's passes to run over two halves, with exclusions of every kind and
@@ -1084,6 +1085,63 @@ mod tests {
                 .map(|i| i as u32)
                 .collect();
             assert_eq!(s.members, members, "{}", s.key);
+        }
+    }
+
+    /// A lean population (its values numbered, so the passes decide once per value: `PerValue`) gives the
+    /// whole rows' results over two halves, with every scope filter set, and names the same first entity out
+    /// of scope for each filter in either half, also when the value was seen in scope before.
+    #[test]
+    fn a_lean_population_decided_per_value_gives_the_whole_rows_results() {
+        let (rules, mut population) = two_halves();
+        let n = population.len();
+        for (i, e) in population.iter_mut().enumerate() {
+            e.industry = ["I1", "I2"][i % 2].into();
+            e.entity_type = ["T1", "T2"][i % 3 % 2].into();
+        }
+        let mut v = example();
+        v["scope"]["regions"] = serde_json::json!(["R1", "R2"]);
+        v["exclusions"]["entities"] = serde_json::to_value(&rules.exclusions.entities).unwrap();
+        let mut classes = vec!["A", "B", "C", UNCLASSIFIED];
+        classes.sort_unstable();
+        v["scope"]["industries"] = serde_json::json!(["I1", "I2"]);
+        v["scope"]["entity_types"] = serde_json::json!(["T1", "T2"]);
+        v["scope"]["risk_classes"] = serde_json::json!(classes);
+        let rules = Rules::from_value(v).unwrap();
+        let lean = |population: &[DrawEntity]| {
+            let mut lean = LeanPopulation::default();
+            for e in population {
+                assert!(lean.push(None, &e.row()));
+            }
+            lean
+        };
+        let members = |strata: Vec<StratumPlan>| -> Vec<(String, Vec<u32>)> {
+            strata.into_iter().map(|s| (s.key, s.members)).collect()
+        };
+        let whole_excluded = exclusions(&rules, &population);
+        let lean_population = lean(&population);
+        let lean_excluded = exclusions(&rules, &lean_population);
+        assert_eq!(check_scope(&rules, &lean_population), Ok(()));
+        assert_eq!(check_scope(&rules, &population), Ok(()));
+        assert_eq!(lean_excluded.list, whole_excluded.list);
+        assert_eq!(lean_excluded.flag, whole_excluded.flag);
+        assert_eq!(
+            members(strata(&rules, &lean_population, &lean_excluded)),
+            members(strata(&rules, &population, &whole_excluded))
+        );
+        type Change = fn(&mut DrawEntity);
+        let changes: [(usize, Change); 4] = [
+            (n - 2, |e| e.region = "R3".into()),
+            (n / 2 + 1, |e| e.industry = "I3".into()),
+            (n / 2 - 3, |e| e.entity_type = "T3".into()),
+            (3, |e| e.risk_class = "D".into()),
+        ];
+        for (at, change) in changes {
+            change(&mut population[at]);
+            let whole = check_scope(&rules, &population);
+            let named = format!("{whole:?}");
+            assert!(whole.is_err() && named.contains(&*population[at].code), "{named}");
+            assert_eq!(check_scope(&rules, &lean(&population)), whole);
         }
     }
 

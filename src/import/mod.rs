@@ -668,10 +668,11 @@ fn import_into(
     let pass = |db: &mut Db, progress: &mut dyn FnMut(ImportProgress), duplicates| {
         import_pass(db, register, path, options, sorting, now, progress, duplicates)
     };
-    if matches!(register, Register::Entities) && sorting.duplicates_in_sort {
-        if let Some(summary) = pass(db, progress, DuplicateKeys::Sorted)? {
-            return Ok(summary);
-        }
+    if matches!(register, Register::Entities)
+        && sorting.duplicates_in_sort
+        && let Some(summary) = pass(db, progress, DuplicateKeys::Sorted)?
+    {
+        return Ok(summary);
     }
     // Only a sorted pass gives up on duplicate keys; an indexed one reports them as problems.
     pass(db, progress, DuplicateKeys::Indexed)?
@@ -1182,7 +1183,7 @@ fn import_rows(
             }
             let room = MAX_PROBLEMS_KEPT.saturating_sub(summary.problems.len());
             summary.problems.extend(parsed.problems.drain(..).take(room));
-            if summary.rows % PROGRESS_EVERY == 0 {
+            if summary.rows.is_multiple_of(PROGRESS_EVERY) {
                 progress(ImportProgress {
                     rows_done: summary.rows,
                     rows_total: pos.rows_total,
@@ -1203,10 +1204,10 @@ fn import_rows(
     });
 
     if summary.rejected > 0 && !options.partial {
-        if let Some(sorted) = sorted.filter(|_| sorted_duplicates) {
-            if has_duplicate_keys(sorted.finish()?)? {
-                return Ok(None);
-            }
+        if let Some(sorted) = sorted.filter(|_| sorted_duplicates)
+            && has_duplicate_keys(sorted.finish()?)?
+        {
+            return Ok(None);
         }
         // Returning the error rolls the transaction back.
         if let Some(w) = report {
@@ -1217,10 +1218,10 @@ fn import_rows(
         summary.unchanged = 0;
         return Err(ImportError::RowErrors(Box::new(summary)).into());
     }
-    if let Some(sorted) = sorted {
-        if !upsert_merged(tx, sorted.finish()?, &mut |u| count(&mut summary, u))? {
-            return Ok(None);
-        }
+    if let Some(sorted) = sorted
+        && !upsert_merged(tx, sorted.finish()?, &mut |u| count(&mut summary, u))?
+    {
+        return Ok(None);
     }
     tx.execute(
         "INSERT INTO import_run (register, file_name, file_sha256, imported_at, added, updated, unchanged, rejected, partial)

@@ -421,13 +421,12 @@ pub fn parse_row(ctx: &RowContext<'_>, row: RowRef<'_>) -> Parsed {
         Register::Departments => {
             let code = r.required(field!(Departments, "code"), normalize::code);
             let name = r.required(field!(Departments, "name"), normalize::name);
-            if !name.is_empty() {
-                if let Some(other) = ctx.departments.code_of_name(&name) {
-                    if other != code {
-                        let other = other.to_string();
-                        r.error(field!(Departments, "name"), Reason::NameTaken { code: other });
-                    }
-                }
+            if !name.is_empty()
+                && let Some(other) = ctx.departments.code_of_name(&name)
+                && other != code
+            {
+                let other = other.to_string();
+                r.error(field!(Departments, "name"), Reason::NameTaken { code: other });
             }
             let name_col = r.col(field!(Departments, "name"));
             let mut parsed = r.finish(

@@ -1138,12 +1138,11 @@ fn xlsx_rows(
             continue;
         }
         let number = r + 1;
-        if current.as_ref().is_some_and(|row| row.number != number) {
-            if let Some(row) = current.take() {
-                if f(row, pos)? == Flow::Stop {
-                    return Ok(());
-                }
-            }
+        if current.as_ref().is_some_and(|row| row.number != number)
+            && let Some(row) = current.take()
+            && f(row, pos)? == Flow::Stop
+        {
+            return Ok(());
         }
         let row = current.get_or_insert_with(|| RawRow {
             number,

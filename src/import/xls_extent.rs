@@ -371,10 +371,10 @@ pub fn oversized_sheet(stream: &[u8]) -> Option<Oversized> {
                 BOF => seen_bof = true,
                 EOF => break,
                 DIMENSIONS => {
-                    if let Some((rows, columns)) = declared(r.data) {
-                        if rows.saturating_mul(columns) > MAX_SHEET_CELLS {
-                            return Some(o(rows, columns));
-                        }
+                    if let Some((rows, columns)) = declared(r.data)
+                        && rows.saturating_mul(columns) > MAX_SHEET_CELLS
+                    {
+                        return Some(o(rows, columns));
                     }
                 }
                 MULRK => {

@@ -11,7 +11,7 @@ pub fn percent(bp: u32) -> String {
     let frac = bp % 100;
     if frac == 0 {
         format!("{whole}%")
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{whole}.{}%", frac / 10)
     } else {
         format!("{whole}.{frac:02}%")
@@ -318,7 +318,7 @@ fn group_digits(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -239,7 +239,7 @@ fn a_population_of_many_buffers_is_verified_as_by_the_general_path() {
         for line in rows.lines() {
             // A record ends on a line with an even number of quotes in all (line ends inside quotes).
             open.push_str(line);
-            if open.matches('"').count() % 2 == 0 {
+            if open.matches('"').count().is_multiple_of(2) {
                 records.push(std::mem::take(&mut open));
             } else {
                 open.push('\n');
@@ -310,12 +310,12 @@ fn the_plan_and_the_draw_read_only_the_fields_a_verifier_keeps() {
                 established: format!("20{:02}-03-02", i % 20).into(),
                 status: ["存续", "在业", "吊销"][n % 3].into(),
                 risk_class: ["A", "B", "C", ""][n % 4].into(),
-                tags: if n % 2 == 0 {
+                tags: if n.is_multiple_of(2) {
                     vec!["食品经营".into()]
                 } else {
                     vec!["网络经营".into(), "食品经营".into()]
                 },
-                last_inspected: if n % 5 == 0 {
+                last_inspected: if n.is_multiple_of(5) {
                     "2026-01-10".into()
                 } else {
                     "".into()

@@ -107,11 +107,10 @@ prop_compose! {
         }).collect();
         let mut recusals: Vec<Recusal> = Vec::new();
         for &(e, m) in &recs {
-            if let (Some(e), Some(m)) = (population.get(e % population.len().max(1)), inspectors.get(m % inspectors.len().max(1))) {
-                if !recusals.iter().any(|r| r.staff_no == m.staff_no && r.entity_code == e.code) {
+            if let (Some(e), Some(m)) = (population.get(e % population.len().max(1)), inspectors.get(m % inspectors.len().max(1)))
+                && !recusals.iter().any(|r| r.staff_no == m.staff_no && r.entity_code == e.code) {
                     recusals.push(recusal(&m.staff_no, &e.code, "利害关系"));
                 }
-            }
         }
         // A recusal naming someone outside the inputs has no effect but is part of the list.
         recusals.push(recusal("S999", &code(9999), "不在名单中"));
