@@ -632,9 +632,11 @@ impl Source {
         let path = self.path.clone();
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         let counter = Rc::new(StdCell::new(0u64));
-        // The hash of the bytes as they are read, when it was left for this pass; kept only if the pass reads
-        // the file to its end (a header search stops early).
-        let hasher = (self.hash_while_reading && self.sha256.is_none())
+        // The hash of the bytes as they are read: when it was left for this pass, kept if the pass reads the
+        // file to its end (a header search stops early); when it was taken before (on opening, or by an earlier
+        // pass), compared, so that a file changed since is refused rather than imported under the hash of
+        // other bytes.
+        let hasher = (self.hash_while_reading || self.sha256.is_some())
             .then(|| Rc::new(std::cell::RefCell::new(Sha256::new())));
         let mut raw = CountingReader {
             inner: file,
@@ -691,9 +693,19 @@ impl Source {
                 Ok(false) => {
                     if let Some(hasher) = hasher {
                         // The whole file went through the hash, unless it changed size while being read.
-                        if counter.get() == self.size {
-                            let digest = std::mem::take(&mut *hasher.borrow_mut()).finalize();
-                            self.sha256 = Some(hex::encode(digest));
+                        let digest = (counter.get() == self.size)
+                            .then(|| hex::encode(std::mem::take(&mut *hasher.borrow_mut()).finalize()));
+                        match (&self.sha256, digest) {
+                            (None, Some(digest)) => self.sha256 = Some(digest),
+                            (Some(known), Some(digest)) if *known == digest => {}
+                            _ => {
+                                return Err(unreadable(
+                                    &path,
+                                    "the file changed while it was being imported (its bytes differ from \
+                                     those read when it was opened); import it again once no program is \
+                                     writing to it",
+                                ));
+                            }
                         }
                     }
                     return Ok(());
@@ -1212,6 +1224,48 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("row 2, field 1: not UTF-8"), "{err}");
+    }
+
+    /// A file changed after it was opened (UTF-8: hashed on opening) or after a first pass (GBK: hashed while
+    /// read) is refused when a pass reads it to its end, whatever the change, so that the import's recorded
+    /// hash always describes the bytes imported; a pass that stops early compares nothing.
+    #[test]
+    fn a_file_changed_after_it_was_hashed_is_refused_at_the_end_of_a_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let read_all = |src: &mut Source| src.rows_as_read(None, &mut |_, _| Ok(Flow::Continue));
+        let utf8 = dir.path().join("utf8.csv");
+        std::fs::write(&utf8, "code,name\n1,中\n").unwrap();
+        let mut src = Source::open(&utf8, true).unwrap();
+        // The same size and still UTF-8: only the hash tells.
+        std::fs::write(&utf8, "code,name\n2,中\n").unwrap();
+        let err = read_all(&mut src).unwrap_err().to_string();
+        assert!(
+            err.contains("the file changed while it was being imported"),
+            "{err}"
+        );
+        // Unchanged, it reads.
+        let mut src = Source::open(&utf8, true).unwrap();
+        read_all(&mut src).unwrap();
+        read_all(&mut src).unwrap();
+
+        let gbk = dir.path().join("gbk.csv");
+        let (bytes, _, _) = encoding_rs::GBK.encode("code,name\n1,中文\n");
+        std::fs::write(&gbk, &bytes).unwrap();
+        let mut src = Source::open(&gbk, true).unwrap();
+        read_all(&mut src).unwrap();
+        let first = src.sha256().map(str::to_owned);
+        assert!(first.is_some());
+        // Longer now: a second pass refuses it and the hash of the first stays.
+        let (bytes, _, _) = encoding_rs::GBK.encode("code,name\n1,中文\n2,中\n");
+        std::fs::write(&gbk, &bytes).unwrap();
+        let err = read_all(&mut src).unwrap_err().to_string();
+        assert!(
+            err.contains("the file changed while it was being imported"),
+            "{err}"
+        );
+        assert_eq!(src.sha256().map(str::to_owned), first);
+        // A pass that stops at the first row compares nothing.
+        src.rows_as_read(None, &mut |_, _| Ok(Flow::Stop)).unwrap();
     }
 
     /// The rows of `csv` as `rows` (a `RawRow` per record) and as `rows_as_read` (text), kept in a `TextRows`
