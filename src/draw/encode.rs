@@ -100,9 +100,10 @@ impl Enc {
         }
     }
 
-    /// `size` more bytes at the end of the collected ones, for the caller to fill (zero until it does); for an
-    /// encoder that collects ([`Enc::unhashed`]), as nothing is hashed here.
+    /// `size` more bytes at the end of the collected ones, for the caller to fill (zero until it does); a
+    /// hashing encoder first hands what it holds to SHA-256 if its buffer is full, as [`Enc::bytes`] does.
     pub(crate) fn room(&mut self, size: usize) -> &mut [u8] {
+        self.flush_if_full();
         let start = self.buf.len();
         self.buf.resize(start + size, 0);
         &mut self.buf[start..]

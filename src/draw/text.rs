@@ -296,23 +296,17 @@ mod tests {
             let at = n % (len - 2);
             let mut b = vec![b'x'; len];
             b[at..at + 3].copy_from_slice(t);
-            let expected = (0..len)
-                .find(|&i| {
-                    let get = |k: usize| b.get(i + k).copied().unwrap_or(0);
-                    unsure_byte(get(0), get(1), get(2))
-                })
-                .unwrap_or(len);
+            // The byte-by-byte rule from `from` on.
+            let first_unsure = |from: usize| {
+                (from..len)
+                    .find(|&i| {
+                        let get = |k: usize| b.get(i + k).copied().unwrap_or(0);
+                        unsure_byte(get(0), get(1), get(2))
+                    })
+                    .unwrap_or(len)
+            };
             for from in [0, at, at + 1] {
-                let expected = if expected >= from {
-                    expected
-                } else {
-                    (from..len)
-                        .find(|&i| {
-                            let get = |k: usize| b.get(i + k).copied().unwrap_or(0);
-                            unsure_byte(get(0), get(1), get(2))
-                        })
-                        .unwrap_or(len)
-                };
+                let expected = first_unsure(from);
                 assert_eq!(
                     unsure_from(&b, from),
                     expected,
