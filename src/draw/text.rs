@@ -84,24 +84,41 @@ fn quick_stable(b: &[u8]) -> bool {
 
 /// Where in `b` (valid UTF-8) from `from` on the first character is that [`quick_stable`] would not vouch
 /// for, or `b.len()`: every character that starts in `from..` the result is a stable starter, so every row
-/// within that range is NFC. For a whole buffer of rows at once, 16 bytes to a few SSE2 comparisons; the
-/// rows that hold the byte found are then looked at one by one with [`only_stable_starters`].
+/// within that range is NFC. For a whole buffer of rows at once, 32 bytes to a few AVX2 comparisons (16 to
+/// SSE2 ones on a CPU without AVX2); the rows that hold the byte found are then looked at one by one with
+/// [`only_stable_starters`].
 pub(crate) fn unsure_from(b: &[u8], from: usize) -> usize {
+    unsure_from_with(b, from, crate::fastcsv::has_avx2())
+}
+
+/// [`unsure_from`], with the AVX2 kernel only if `avx2` (which the CPU must then have); tests run every
+/// kernel on the same bytes.
+fn unsure_from_with(b: &[u8], from: usize, avx2: bool) -> usize {
     let mut i = from;
     #[cfg(target_arch = "x86_64")]
-    while i + 18 <= b.len() {
-        // Borrowed, not copied: loads from a copy on the stack at other offsets than it was written with
-        // wait for the copy to land.
-        let Ok(window) = <&[u8; 18]>::try_from(&b[i..i + 18]) else {
-            break;
-        };
-        // SAFETY: SSE2 is part of the x86-64 baseline: every CPU this target runs on has it.
-        let mask = unsafe { unsure_mask_sse2(window) };
-        if mask != 0 {
-            return i + mask.trailing_zeros() as usize;
+    {
+        if avx2 {
+            // SAFETY: `avx2` is only true when the CPU has AVX2 (`has_avx2`, or a test that checked it).
+            if let Some(at) = unsafe { unsure_avx2(b, &mut i) } {
+                return at;
+            }
         }
-        i += 16;
+        while i + 18 <= b.len() {
+            // Borrowed, not copied: loads from a copy on the stack at other offsets than it was written
+            // with wait for the copy to land.
+            let Ok(window) = <&[u8; 18]>::try_from(&b[i..i + 18]) else {
+                break;
+            };
+            // SAFETY: SSE2 is part of the x86-64 baseline: every CPU this target runs on has it.
+            let mask = unsafe { unsure_mask_sse2(window) };
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = avx2;
     while i < b.len() {
         let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
         if unsure_byte(at(0), at(1), at(2)) {
@@ -158,6 +175,51 @@ fn unsure_mask_sse2(w: &[u8; 18]) -> u32 {
     let ef = _mm_andnot_si128(ef_ok, is_ef);
     let unsure = _mm_or_si128(_mm_or_si128(simple, e3), _mm_or_si128(e4, ef));
     _mm_movemask_epi8(unsure) as u32 & 0xFFFF
+}
+
+/// The AVX2 part of [`unsure_from`]: from `*i` on, 32 bytes at a time while 34 are left (the two after
+/// each 32 are their neighbours); the first unsure byte, or `None` with `*i` where the search goes on.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn unsure_avx2(b: &[u8], i: &mut usize) -> Option<usize> {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_andnot_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256,
+        _mm256_max_epu8, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+    };
+    while *i + 34 <= b.len() {
+        let w = &b[*i..*i + 34];
+        // The same comparisons as `unsure_mask_sse2`, on 32 bytes.
+        let splat = |c: u8| _mm256_set1_epi8(c as i8);
+        let eq = |a: __m256i, c: u8| _mm256_cmpeq_epi8(a, splat(c));
+        let ge = |a: __m256i, c: u8| _mm256_cmpeq_epi8(_mm256_max_epu8(a, splat(c)), a);
+        let le = |a: __m256i, c: u8| _mm256_cmpeq_epi8(_mm256_min_epu8(a, splat(c)), a);
+        // SAFETY: each load reads 32 bytes of `w` (from 0, 1 and 2 of its 34); no alignment requirement.
+        let (v0, v1, v2) = unsafe {
+            (
+                _mm256_loadu_si256(w.as_ptr().cast()),
+                _mm256_loadu_si256(w[1..].as_ptr().cast()),
+                _mm256_loadu_si256(w[2..].as_ptr().cast()),
+            )
+        };
+        let is_ef = eq(v0, 0xEF);
+        let e3_e9 = _mm256_and_si256(ge(v0, 0xE3), le(v0, 0xE9));
+        let simple = _mm256_andnot_si256(_mm256_or_si256(e3_e9, is_ef), ge(v0, 0xCC));
+        let e3_ok = _mm256_or_si256(ge(v1, 0x90), _mm256_and_si256(eq(v1, 0x80), le(v2, 0xA9)));
+        let e3 = _mm256_andnot_si256(e3_ok, eq(v0, 0xE3));
+        let e4 = _mm256_and_si256(eq(v0, 0xE4), eq(v1, 0xB7));
+        let ef_ok = _mm256_or_si256(
+            _mm256_and_si256(eq(v1, 0xBC), ge(v2, 0x81)),
+            _mm256_and_si256(eq(v1, 0xBD), le(v2, 0xA0)),
+        );
+        let ef = _mm256_andnot_si256(ef_ok, is_ef);
+        let unsure = _mm256_or_si256(_mm256_or_si256(simple, e3), _mm256_or_si256(e4, ef));
+        let mask = _mm256_movemask_epi8(unsure) as u32;
+        if mask != 0 {
+            return Some(*i + mask.trailing_zeros() as usize);
+        }
+        *i += 32;
+    }
+    None
 }
 
 /// Characters with NFC_Quick_Check = Yes and canonical combining class 0 (checked by a test against the
@@ -292,7 +354,7 @@ mod tests {
             }
         }
         for (n, t) in triples.iter().enumerate() {
-            let len = 3 + n % 37;
+            let len = 3 + n % 71;
             let at = n % (len - 2);
             let mut b = vec![b'x'; len];
             b[at..at + 3].copy_from_slice(t);
@@ -307,11 +369,13 @@ mod tests {
             };
             for from in [0, at, at + 1] {
                 let expected = first_unsure(from);
-                assert_eq!(
-                    unsure_from(&b, from),
-                    expected,
-                    "{t:02X?} at {at} of {len} from {from}"
-                );
+                for avx2 in [false, crate::fastcsv::has_avx2()] {
+                    assert_eq!(
+                        unsure_from_with(&b, from, avx2),
+                        expected,
+                        "{t:02X?} at {at} of {len} from {from}, avx2 {avx2}"
+                    );
+                }
             }
         }
         // Whole strings of random characters: nothing unsure means only stable starters.
@@ -328,6 +392,49 @@ mod tests {
                 assert!(only_stable_starters(&s) && quick_stable(s.as_bytes()), "{s:?}");
             } else {
                 assert!(!quick_stable(s.as_bytes()), "{s:?}");
+            }
+        }
+    }
+
+    /// Random text of characters on both sides of the rule, two to four bytes long, so that characters
+    /// straddle every place of the 16- and 32-byte comparisons: from every start, each kernel finds what
+    /// the byte-by-byte rule finds.
+    #[test]
+    fn every_kernel_finds_what_the_byte_rule_finds_from_every_start() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pool: Vec<char> = "永州（）ａ１é\u{4DC0}\u{FF61}\u{3030}\u{3001}\u{3029}\u{302A}\u{F900}\u{301}𠮷𫖮\u{FF60}\u{FFE5},\"\n"
+            .chars()
+            .collect();
+        for round in 0..3000 {
+            // Mostly stable text, so that the unsure characters are found at every distance.
+            let len = (next() % 90) as usize;
+            let s: String = (0..len)
+                .map(|_| {
+                    let r = (next() % (pool.len() as u64 * (1 + round % 8))) as usize;
+                    if r < pool.len() { pool[r] } else { '州' }
+                })
+                .collect();
+            let b = s.as_bytes();
+            for from in 0..=b.len() {
+                let expected = (from..b.len())
+                    .find(|&i| {
+                        let get = |k: usize| b.get(i + k).copied().unwrap_or(0);
+                        unsure_byte(get(0), get(1), get(2))
+                    })
+                    .unwrap_or(b.len());
+                for avx2 in [false, crate::fastcsv::has_avx2()] {
+                    assert_eq!(
+                        unsure_from_with(b, from, avx2),
+                        expected,
+                        "{s:?} from {from}, avx2 {avx2}"
+                    );
+                }
             }
         }
     }
