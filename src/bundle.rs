@@ -520,6 +520,17 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The size of file `name` as the zip directory or the file system gives it (a zip may say anything:
+    /// only for making room), `None` if it has no such file.
+    fn size(&mut self, name: &str) -> Option<u64> {
+        match self {
+            Source::Zip(z) => z.by_index_raw(z.index_for_name(name)?).ok().map(|e| e.size()),
+            Source::Dir(dir) => fs::metadata(dir.join(name)).ok().map(|m| m.len()),
+        }
+    }
+}
+
 fn missing(bundle: &Path, name: &str, detail: &str) -> Error {
     Error::other(
         ErrorCode::Invalid,
@@ -593,7 +604,10 @@ fn open_source(path: &Path) -> Result<Source> {
 
 /// The text of `bundle.json`.
 fn read_json_text(source: &mut Source, path: &Path) -> Result<String> {
+    // Room for all of it at once: growing a 30 MB text by doubling would copy it and touch twice the memory.
     let mut text = String::new();
+    let size = source.size("bundle.json").unwrap_or(0);
+    let _ = text.try_reserve_exact(size.min(MAX_ROOM) as usize);
     source.open(path, "bundle.json", &mut |r| {
         r.read_to_string(&mut text)
             .map_err(|e| Error::io(path.join("bundle.json"), e))?;
@@ -601,6 +615,9 @@ fn read_json_text(source: &mut Source, path: &Path) -> Result<String> {
     })?;
     Ok(text)
 }
+
+/// The most room made ahead for a file from the size a zip states (which may be wrong).
+const MAX_ROOM: u64 = 1 << 30;
 
 /// A scoped thread's result, its panic passed on.
 fn joined<T>(r: std::thread::Result<T>) -> T {
@@ -671,7 +688,10 @@ fn read_beside<T>(
             })
         });
         let parsed = parse(&mut |buf| {
-            let _ = spare.send(buf);
+            // An empty one would only be grown from nothing there.
+            if buf.capacity() > 0 {
+                let _ = spare.send(buf);
+            }
             match filled.recv() {
                 Ok(next) => next.map(Some),
                 Err(_) => Ok(None),
@@ -1063,7 +1083,7 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
     let scope = std::sync::OnceLock::new();
     let expected = std::sync::OnceLock::new();
     let (hashed, population) = std::thread::scope(|s| {
-        let (encoded, to_hash) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (encoded, to_hash) = std::sync::mpsc::sync_channel::<Vec<u8>>(ENCODINGS_AHEAD);
         let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
         // `fp_population` starts with the row count: the recorded outcome says how many rows there should
         // be (the excluded entities and the strata), and the count read is compared at the end.
@@ -1127,6 +1147,12 @@ fn small_parts(source: &mut Source, path: &Path) -> Option<(Vec<DrawInspector>, 
     .ok()?;
     Some((inspectors, recusals))
 }
+
+/// How many buffers of encodings (a megabyte or so each) may wait for the hasher, which cannot start before
+/// `bundle.json` is parsed. Beyond that the splitting waits: unbounded, the encodings made meanwhile (about
+/// 60 MB for a million entities) were all fresh memory, a third of the page faults of a verify; bounded,
+/// the same few buffers go round between the splitting and the hasher.
+const ENCODINGS_AHEAD: usize = 8;
 
 /// One buffer of `population.csv` rows, split, checked and encoded.
 struct SplitRows {
@@ -1215,7 +1241,7 @@ fn split_rows(
 /// ([`fastcsv::Reader::whole_rows`]).
 fn lean_population(
     next: &mut NextChunk<'_>,
-    encoded: &std::sync::mpsc::Sender<Vec<u8>>,
+    encoded: &std::sync::mpsc::SyncSender<Vec<u8>>,
     spares: &std::sync::mpsc::Receiver<Vec<u8>>,
     scope: &std::sync::OnceLock<draw::Scope>,
     expected: &std::sync::OnceLock<usize>,
