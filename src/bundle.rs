@@ -238,34 +238,45 @@ fn write_zip(path: &Path, json: &BundleJson, frozen: &Frozen) -> Result<()> {
     let io_err = |e: io::Error| Error::io(path, e);
     let zip_err = |e: zip::result::ZipError| Error::io(path, io::Error::other(e));
     let file = File::create(path).map_err(io_err)?;
-    let mut zip = zip::ZipWriter::new(BufWriter::new(file));
+    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
     // No timestamps (the zip crate then writes 1980-01-01), so the same record gives the same bytes.
-    // Deflate level 2 (no lazy matching): a million-entity record (253 MB of population CSV) compresses in
-    // about a third of the time of the default level 6, for a zip a quarter larger (40 MB instead of 32).
-    let options = zip::write::SimpleFileOptions::default()
+    // Deflate level 2 (no lazy matching) for all but population.csv: it compresses in about a third of the
+    // time of the default level 6, for files a quarter larger.
+    let deflated = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(2))
         .large_file(true);
-    // population.csv, most of a large record, is written and compressed on a second thread into a zip of
-    // its own, and its compressed entry copied over unchanged, while the other files are written here.
+    // population.csv, most of a large record (253 MB for a million entities), is stored: inflating it was
+    // the largest single cost of verifying a record, for a zip about eight times larger (284 MB instead of
+    // 34 MB for a million entities; §12 allows either).
+    let stored = deflated
+        .compression_method(zip::CompressionMethod::Stored)
+        .compression_level(None);
+    // The files after population.csv are deflated on a second thread into a zip of their own, and their
+    // compressed entries copied over unchanged, while bundle.json and population.csv are written here.
     std::thread::scope(|s| -> Result<()> {
-        let population = s.spawn(|| -> zip::result::ZipResult<Vec<u8>> {
+        let rest = s.spawn(|| -> zip::result::ZipResult<Vec<u8>> {
             let mut part = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
-            part.start_file("population.csv", options)?;
-            write_population(&mut part, frozen.population())?;
+            for name in &FILES[2..] {
+                part.start_file(*name, deflated)?;
+                write_file(name, &mut part, json, frozen)?;
+            }
             Ok(part.finish()?.into_inner())
         });
-        let mut population = Some(population);
-        for name in FILES {
-            if let Some(part) = population.take_if(|_| name == "population.csv") {
-                let bytes = joined(part.join()).map_err(zip_err)?;
-                let mut part = zip::ZipArchive::new(io::Cursor::new(bytes)).map_err(zip_err)?;
-                zip.raw_copy_file(part.by_index_raw(0).map_err(zip_err)?)
-                    .map_err(zip_err)?;
-                continue;
-            }
-            zip.start_file(name, options).map_err(zip_err)?;
+        for name in &FILES[..2] {
+            let options = if *name == "population.csv" {
+                stored
+            } else {
+                deflated
+            };
+            zip.start_file(*name, options).map_err(zip_err)?;
             write_file(name, &mut zip, json, frozen).map_err(io_err)?;
+        }
+        let bytes = joined(rest.join()).map_err(zip_err)?;
+        let mut rest = zip::ZipArchive::new(io::Cursor::new(bytes)).map_err(zip_err)?;
+        for i in 0..rest.len() {
+            zip.raw_copy_file(rest.by_index_raw(i).map_err(zip_err)?)
+                .map_err(zip_err)?;
         }
         Ok(())
     })?;
@@ -509,6 +520,17 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The size of file `name` as the zip directory or the file system gives it (a zip may say anything:
+    /// only for making room), `None` if it has no such file.
+    fn size(&mut self, name: &str) -> Option<u64> {
+        match self {
+            Source::Zip(z) => z.by_index_raw(z.index_for_name(name)?).ok().map(|e| e.size()),
+            Source::Dir(dir) => fs::metadata(dir.join(name)).ok().map(|m| m.len()),
+        }
+    }
+}
+
 fn missing(bundle: &Path, name: &str, detail: &str) -> Error {
     Error::other(
         ErrorCode::Invalid,
@@ -582,7 +604,10 @@ fn open_source(path: &Path) -> Result<Source> {
 
 /// The text of `bundle.json`.
 fn read_json_text(source: &mut Source, path: &Path) -> Result<String> {
+    // Room for all of it at once: growing a 30 MB text by doubling would copy it and touch twice the memory.
     let mut text = String::new();
+    let size = source.size("bundle.json").unwrap_or(0);
+    let _ = text.try_reserve_exact(size.min(MAX_ROOM) as usize);
     source.open(path, "bundle.json", &mut |r| {
         r.read_to_string(&mut text)
             .map_err(|e| Error::io(path.join("bundle.json"), e))?;
@@ -590,6 +615,9 @@ fn read_json_text(source: &mut Source, path: &Path) -> Result<String> {
     })?;
     Ok(text)
 }
+
+/// The most room made ahead for a file from the size a zip states (which may be wrong).
+const MAX_ROOM: u64 = 1 << 30;
 
 /// A scoped thread's result, its panic passed on.
 fn joined<T>(r: std::thread::Result<T>) -> T {
@@ -660,7 +688,10 @@ fn read_beside<T>(
             })
         });
         let parsed = parse(&mut |buf| {
-            let _ = spare.send(buf);
+            // An empty one would only be grown from nothing there.
+            if buf.capacity() > 0 {
+                let _ = spare.send(buf);
+            }
             match filled.recv() {
                 Ok(next) => next.map(Some),
                 Err(_) => Ok(None),
@@ -1052,7 +1083,7 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
     let scope = std::sync::OnceLock::new();
     let expected = std::sync::OnceLock::new();
     let (hashed, population) = std::thread::scope(|s| {
-        let (encoded, to_hash) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (encoded, to_hash) = std::sync::mpsc::sync_channel::<Vec<u8>>(ENCODINGS_AHEAD);
         let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
         // `fp_population` starts with the row count: the recorded outcome says how many rows there should
         // be (the excluded entities and the strata), and the count read is compared at the end.
@@ -1116,6 +1147,12 @@ fn small_parts(source: &mut Source, path: &Path) -> Option<(Vec<DrawInspector>, 
     .ok()?;
     Some((inspectors, recusals))
 }
+
+/// How many buffers of encodings (a megabyte or so each) may wait for the hasher, which cannot start before
+/// `bundle.json` is parsed. Beyond that the splitting waits: unbounded, the encodings made meanwhile (about
+/// 60 MB for a million entities) were all fresh memory, a third of the page faults of a verify; bounded,
+/// the same few buffers go round between the splitting and the hasher.
+const ENCODINGS_AHEAD: usize = 8;
 
 /// One buffer of `population.csv` rows, split, checked and encoded.
 struct SplitRows {
@@ -1204,7 +1241,7 @@ fn split_rows(
 /// ([`fastcsv::Reader::whole_rows`]).
 fn lean_population(
     next: &mut NextChunk<'_>,
-    encoded: &std::sync::mpsc::Sender<Vec<u8>>,
+    encoded: &std::sync::mpsc::SyncSender<Vec<u8>>,
     spares: &std::sync::mpsc::Receiver<Vec<u8>>,
     scope: &std::sync::OnceLock<draw::Scope>,
     expected: &std::sync::OnceLock<usize>,
@@ -1451,11 +1488,8 @@ impl Verdict {
 mod tests {
     use super::*;
 
-    /// The quick path itself (not only `verify_path`, which falls back) vouches for an intact bundle whose
-    /// population takes several buffers, with the general path's verdict; rows out of order it leaves to the
-    /// general path.
-    #[test]
-    fn the_quick_path_matches_a_population_of_many_buffers() {
+    /// A record of 4,000 entities whose `population.csv` takes several buffers.
+    fn record_of_many_buffers() -> (Frozen, BundleJson) {
         let population: Vec<DrawEntity> = (0..4_000u32)
             .map(|i| DrawEntity {
                 code: format!("E{i:07}").into(),
@@ -1510,6 +1544,15 @@ mod tests {
         }];
         let departments = [("D01".to_string(), "市场监管局".to_string())].into();
         let json = BundleJson::draw(&frozen, departments, draw::sha256(b"quick"), witnesses).unwrap();
+        (frozen, json)
+    }
+
+    /// The quick path itself (not only `verify_path`, which falls back) vouches for an intact bundle whose
+    /// population takes several buffers, with the general path's verdict; rows out of order it leaves to the
+    /// general path.
+    #[test]
+    fn the_quick_path_matches_a_population_of_many_buffers() {
+        let (frozen, json) = record_of_many_buffers();
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("r");
         write(&dir, &json, &frozen).unwrap();
@@ -1524,6 +1567,71 @@ mod tests {
         rows.swap(1_000, 3_000);
         fs::write(&csv, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
         assert_eq!(quick_verify(&dir), None);
+    }
+
+    /// Copies the zip bundle `from` to `to`, every file with the method `method_of` gives its name.
+    fn repack(from: &Path, to: &Path, method_of: impl Fn(&str) -> zip::CompressionMethod) {
+        let mut archive = zip::ZipArchive::new(File::open(from).unwrap()).unwrap();
+        let mut out = zip::ZipWriter::new(File::create(to).unwrap());
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).unwrap();
+            let name = entry.name().to_string();
+            let options = zip::write::SimpleFileOptions::default().compression_method(method_of(&name));
+            out.start_file(name.as_str(), options).unwrap();
+            io::copy(&mut entry, &mut out).unwrap();
+        }
+        out.finish().unwrap();
+    }
+
+    /// fairdraw writes `population.csv` stored and the other files deflated (§12); a bundle repacked with
+    /// every file deflated (as fairdraw wrote them before) or every file stored verifies the same, on the
+    /// quick path and on the general one.
+    #[test]
+    fn population_csv_is_stored_and_any_packing_verifies_the_same() {
+        use zip::CompressionMethod::{Deflated, Stored};
+        let (frozen, json) = record_of_many_buffers();
+        let tmp = tempfile::tempdir().unwrap();
+        let written = tmp.path().join("r.zip");
+        write(&written, &json, &frozen).unwrap();
+        let mut archive = zip::ZipArchive::new(File::open(&written).unwrap()).unwrap();
+        let methods: Vec<(String, zip::CompressionMethod)> = (0..archive.len())
+            .map(|i| {
+                let entry = archive.by_index_raw(i).unwrap();
+                (entry.name().to_string(), entry.compression())
+            })
+            .collect();
+        let expected: Vec<(String, zip::CompressionMethod)> = FILES
+            .iter()
+            .map(|&name| {
+                let method = if name == "population.csv" {
+                    Stored
+                } else {
+                    Deflated
+                };
+                (name.to_string(), method)
+            })
+            .collect();
+        assert_eq!(methods, expected);
+        let population = archive.by_name("population.csv").unwrap();
+        assert_eq!(population.compressed_size(), population.size());
+        assert!(population.size() > 2 * fastcsv::CHUNK as u64);
+        drop(population);
+
+        let general = verify(Bundle::read(&written).unwrap()).unwrap();
+        assert!(matches!(general, Verdict::Match { seed, .. } if seed == json.seed));
+        assert_eq!(quick_verify(&written), Some(general.clone()));
+        let deflated = tmp.path().join("deflated.zip");
+        repack(&written, &deflated, |_| Deflated);
+        let stored = tmp.path().join("stored.zip");
+        repack(&written, &stored, |_| Stored);
+        for (path, method) in [(&deflated, Deflated), (&stored, Stored)] {
+            let mut archive = zip::ZipArchive::new(File::open(path).unwrap()).unwrap();
+            assert_eq!(archive.by_name("population.csv").unwrap().compression(), method);
+            assert_eq!(archive.by_name("bundle.json").unwrap().compression(), method);
+            assert_eq!(quick_verify(path), Some(general.clone()), "{method}");
+            assert_eq!(verify(Bundle::read(path).unwrap()).unwrap(), general, "{method}");
+            assert_eq!(verify_path(path).unwrap(), general, "{method}");
+        }
     }
 
     #[test]
