@@ -1090,30 +1090,36 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
         let (scope, expected) = (&scope, &expected);
         let hasher = s.spawn(move || {
             let text = read_json_text(&mut json_source, path).ok()?;
-            let json = parse_bundle_json(&text).ok()?;
-            drop(text);
-            let _ = scope.set(json.rules.scope.clone());
-            let o = &json.outcome;
-            let rows = o.excluded.len() + o.strata.iter().map(|s| s.size as usize).sum::<usize>();
+            // What the hashing and the splitting need first, read without building the rest: the whole
+            // parse takes several times as long, and runs beside the hashing instead of before it.
+            let head = serde_json::from_str::<JsonHead>(&text).ok()?;
+            let rows = head.rows();
+            let _ = scope.set(head.rules.scope.clone());
             let _ = expected.set(rows);
             // Beside the population rather than after it, on a thread of their own so that the hashing keeps
-            // up with the rows: the two small parts, and the recorded outcome's fingerprint, which is the
-            // recomputed one's whenever the two outcomes are equal.
-            let (parts, outcome_fp, population_fp) = std::thread::scope(|t| {
-                let json = &json;
+            // up with the rows: the whole `bundle.json`, the two small parts, and the recorded outcome's
+            // fingerprint, which is the recomputed one's whenever the two outcomes are equal.
+            let (side, population_fp) = std::thread::scope(|t| {
+                let text = &text;
                 let side = t.spawn(move || {
-                    let parts = small_parts(&mut json_source, path);
-                    (parts, json.outcome.fingerprint())
+                    let json = parse_bundle_json(text).ok()?;
+                    let parts = small_parts(&mut json_source, path)?;
+                    let outcome_fp = json.outcome.fingerprint();
+                    Some((json, parts, outcome_fp))
                 });
                 let mut hash = draw::PopulationHash::new(rows);
                 for buf in to_hash {
                     hash.update(&buf);
                     let _ = spare.send(buf);
                 }
-                let (parts, outcome_fp) = joined(side.join());
-                (parts, outcome_fp, hash.finish())
+                (joined(side.join()), hash.finish())
             });
-            Some((json, rows, population_fp, parts?, outcome_fp))
+            let (json, parts, outcome_fp) = side?;
+            // The head read the same text: a difference would mean a parser disagreeing with itself.
+            if json.rules.scope != head.rules.scope || json.outcome_rows() != rows {
+                return None;
+            }
+            Some((json, rows, population_fp, parts, outcome_fp))
         });
         let (opened, population) = read_beside(&mut source, path, "population.csv", |next| {
             lean_population(next, &encoded, &spares, scope, expected)
@@ -1137,6 +1143,73 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
     recheck(json, canonical, Some(outcome_fp)).ok()
 }
 
+/// The parts of `bundle.json` that the quick path needs before the rest: the rules' scope, and how many
+/// entities the recorded outcome accounts for (the excluded ones and the strata's members), which is where
+/// `fp_population` starts (§4.1). Everything else is skipped unread.
+#[derive(Deserialize)]
+struct JsonHead {
+    rules: HeadRules,
+    outcome: HeadOutcome,
+}
+
+#[derive(Deserialize)]
+struct HeadRules {
+    scope: draw::Scope,
+}
+
+#[derive(Deserialize)]
+struct HeadOutcome {
+    excluded: Counted,
+    strata: Vec<HeadStratum>,
+}
+
+#[derive(Deserialize)]
+struct HeadStratum {
+    size: u64,
+}
+
+impl JsonHead {
+    fn rows(&self) -> usize {
+        let members: u64 = self.outcome.strata.iter().map(|s| s.size).sum();
+        self.outcome.excluded.0.saturating_add(members as usize)
+    }
+}
+
+impl BundleJson {
+    /// How many entities the recorded outcome accounts for: the excluded ones and the strata's members.
+    fn outcome_rows(&self) -> usize {
+        let o = &self.outcome;
+        o.excluded.len() + o.strata.iter().map(|s| s.size as usize).sum::<usize>()
+    }
+}
+
+/// The length of a JSON array whose elements are skipped unread.
+#[derive(Debug)]
+struct Counted(usize);
+
+impl<'de> Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Counted, D::Error> {
+        struct Count;
+        impl<'de> serde::de::Visitor<'de> for Count {
+            type Value = Counted;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Counted, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Counted(n))
+            }
+        }
+        d.deserialize_seq(Count)
+    }
+}
+
 /// `inspectors.csv` and `recusals.csv` of the bundle at `path`; `None` if either cannot be read.
 fn small_parts(source: &mut Source, path: &Path) -> Option<(Vec<DrawInspector>, Vec<Recusal>)> {
     let (inspectors, _) =
@@ -1149,9 +1222,10 @@ fn small_parts(source: &mut Source, path: &Path) -> Option<(Vec<DrawInspector>, 
 }
 
 /// How many buffers of encodings (a megabyte or so each) may wait for the hasher, which cannot start before
-/// `bundle.json` is parsed. Beyond that the splitting waits: unbounded, the encodings made meanwhile (about
-/// 60 MB for a million entities) were all fresh memory, a third of the page faults of a verify; bounded,
-/// the same few buffers go round between the splitting and the hasher.
+/// the row count is read from `bundle.json` ([`JsonHead`]). Beyond that the splitting waits: unbounded, the
+/// encodings made meanwhile (about 60 MB for a million entities while the whole file was parsed first) were
+/// all fresh memory, a third of the page faults of a verify; bounded, the same few buffers go round between
+/// the splitting and the hasher.
 const ENCODINGS_AHEAD: usize = 8;
 
 /// One buffer of `population.csv` rows, split, checked and encoded.
@@ -1586,6 +1660,27 @@ mod tests {
     /// fairdraw writes `population.csv` stored and the other files deflated (§12); a bundle repacked with
     /// every file deflated (as fairdraw wrote them before) or every file stored verifies the same, on the
     /// quick path and on the general one.
+    /// The head of `bundle.json` that the quick path reads first gives the scope and the row count the
+    /// whole parse gives, skipping whatever the lists hold; a list that is not an array is refused.
+    #[test]
+    fn the_head_of_bundle_json_counts_as_the_whole_parse_does() {
+        let (_, json) = record_of_many_buffers();
+        let text = serde_json::to_string_pretty(&json).unwrap();
+        let head: JsonHead = serde_json::from_str(&text).unwrap();
+        let whole = parse_bundle_json(&text).unwrap();
+        assert!(!whole.outcome.excluded.is_empty());
+        assert_eq!(head.rows(), whole.outcome_rows());
+        assert_eq!(head.rows(), 4_000);
+        assert_eq!(head.rules.scope, whole.rules.scope);
+        assert_eq!(head.rules.scope.tags_any, ["食品经营"]);
+
+        let counted: Counted = serde_json::from_str(r#"[1, {"a": [2, "]"]}, "x,y", [], null]"#).unwrap();
+        assert_eq!(counted.0, 5);
+        assert_eq!(serde_json::from_str::<Counted>("[]").unwrap().0, 0);
+        let refused = serde_json::from_str::<Counted>(r#"{"code": "E1"}"#).unwrap_err();
+        assert!(refused.to_string().contains("expected an array"), "{refused}");
+    }
+
     #[test]
     fn population_csv_is_stored_and_any_packing_verifies_the_same() {
         use zip::CompressionMethod::{Deflated, Stored};
