@@ -1248,7 +1248,11 @@ fn split_rows(
     spare: Vec<u8>,
     scope: Option<&draw::Scope>,
 ) -> Option<SplitRows> {
+    /// Where `tags` is in [`ENTITY_COLUMNS`].
+    const TAGS: usize = 11;
     let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
+    // The tags come as written, their doubled quotes read in place rather than undone into a copy.
+    reader.hand_as_written(TAGS);
     let mut sorted = draw::SortedRows::default();
     // The encodings go straight into `spare`, which already has room from an earlier buffer.
     let _ = sorted.take_encoded(0, spare);
@@ -1272,9 +1276,7 @@ fn split_rows(
                 draw::only_stable_starters(text)
             };
             let mut tags: Vec<&str> = std::mem::take(&mut recycled);
-            if !matches!(c[11], "" | "[]") {
-                fastcsv::simple_list_into(c[11], &mut tags).ok_or_else(stop)?;
-            }
+            fastcsv::list_field_into(c[TAGS], &mut tags).ok_or_else(stop)?;
             let row = draw::EntityRow {
                 code: c[0],
                 name: c[1],

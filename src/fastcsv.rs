@@ -112,14 +112,30 @@ pub(crate) struct Reader<'c> {
     columns: &'c [&'c str],
     /// position[j]: where column j of `columns` is in the file; empty until the header is read.
     position: Vec<usize>,
+    /// Whether `position[j] == j` for every column (the order fairdraw writes): the cells are then handed
+    /// out as split, without reordering.
+    in_order: bool,
+    /// The column (in `columns` order) whose field is handed out as written ([`Reader::hand_as_written`]).
+    as_written: Option<usize>,
     /// Line (1-based) where the next row starts.
     line: u64,
-    cells: Vec<Cell>,
-    scratch: String,
-    /// Line ends inside the quoted fields of the row just split.
-    quoted_newlines: u64,
+    /// The row just split.
+    split: Split,
     /// Where the `,` `"` `\n` of the buffer being split are ([`Specials`]).
     specials: Specials,
+}
+
+/// The fields of one row, as [`Reader`] splits it.
+#[derive(Clone)]
+struct Split {
+    cells: [Cell; MAX_COLUMNS],
+    /// How many of `cells` the row has.
+    n: usize,
+    scratch: String,
+    /// Line ends inside the quoted fields of the row.
+    quoted_newlines: u64,
+    /// The field (in file order) kept as written, its doubled quotes not undone; `usize::MAX` for none.
+    as_written: usize,
 }
 
 impl<'c> Reader<'c> {
@@ -127,12 +143,33 @@ impl<'c> Reader<'c> {
         Reader {
             columns,
             position: Vec::new(),
+            in_order: false,
+            as_written: None,
             line: 1,
-            cells: Vec::with_capacity(MAX_COLUMNS),
-            scratch: String::new(),
-            quoted_newlines: 0,
+            split: Split {
+                cells: [Cell::Input(0, 0); MAX_COLUMNS],
+                n: 0,
+                scratch: String::new(),
+                quoted_newlines: 0,
+                as_written: usize::MAX,
+            },
             specials: Specials::default(),
         }
+    }
+
+    /// Hands column `column` (an index into `columns`) to the row callback as it is written in the file:
+    /// for a quoted field, with its quotes, the doubled quotes inside left doubled. A caller that reads the
+    /// field with [`list_field_into`] spares the copy that undoing the quotes takes.
+    pub(crate) fn hand_as_written(&mut self, column: usize) {
+        self.as_written = Some(column);
+        self.split.as_written = self.written_at();
+    }
+
+    /// Where the column handed as written is in the file, once the header is read; `usize::MAX` otherwise.
+    fn written_at(&self) -> usize {
+        self.as_written
+            .and_then(|j| self.position.get(j).copied())
+            .unwrap_or(usize::MAX)
     }
 
     /// Reads every buffer `next` gives (it receives the previous buffer back for reuse) and calls `row`
@@ -212,51 +249,108 @@ impl<'c> Reader<'c> {
             return Ok(Err(Irregular));
         }
         let mut p = 0;
+        let mut walk = Walk::new(&self.specials.words);
         while p < data.len() {
-            let next = match self.split(text, p, at_eof) {
+            let next = match self.split.split(&self.specials.words, &mut walk, text, p, at_eof) {
                 Err(Irregular) => return Ok(Err(Irregular)),
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Row(next)) => next,
             };
-            let n = self.cells.len();
+            let split = &self.split;
+            let n = split.n;
             let cell = |c: Cell| match c {
                 Cell::Input(a, b) => &text[a..b],
-                Cell::Scratch(a, b) => &self.scratch[a..b],
+                Cell::Scratch(a, b) => &split.scratch[a..b],
             };
             let line = self.line;
-            self.line += 1 + self.quoted_newlines;
+            self.line += 1 + split.quoted_newlines;
             let start = p;
             p = next;
             if self.position.is_empty() {
-                let fields: Vec<&str> = self.cells.iter().map(|&c| cell(c)).collect();
+                let fields: Vec<&str> = split.cells[..n].iter().map(|&c| cell(c)).collect();
                 if !header(self.columns, &mut self.position, &fields) {
                     return Ok(Err(Irregular));
                 }
+                self.in_order = self.position.iter().enumerate().all(|(j, &at)| j == at);
+                self.split.as_written = self.written_at();
                 continue;
             }
             if n != self.columns.len() {
                 return Ok(Err(Irregular));
             }
             let mut ordered = [""; MAX_COLUMNS];
-            for (j, &at) in self.position.iter().enumerate() {
-                ordered[j] = cell(self.cells[at]);
+            if self.in_order {
+                for (o, &c) in ordered.iter_mut().zip(&split.cells[..n]) {
+                    *o = cell(c);
+                }
+            } else {
+                for (o, &at) in ordered.iter_mut().zip(&self.position) {
+                    *o = cell(split.cells[at]);
+                }
             }
             row(&ordered[..n], &text[start..next], line)?;
         }
         Ok(Ok(p))
     }
+}
 
-    /// Splits the row starting at `p` into `self.cells`.
-    fn split(&mut self, text: &str, mut p: usize, at_eof: bool) -> Result<Parsed, Irregular> {
+/// A walk through the special bytes of an indexed buffer ([`Specials`]) in order, each visited once: the
+/// field ends of a row are the next bits of the word at hand, without working out a word and a shift from
+/// a position for every field.
+struct Walk {
+    /// The word at hand.
+    k: usize,
+    /// Its special bytes not yet visited.
+    w: u64,
+}
+
+impl Walk {
+    /// A walk from the start of the buffer `words` index.
+    fn new(words: &[u64]) -> Walk {
+        Walk {
+            k: 0,
+            w: words.first().copied().unwrap_or(0),
+        }
+    }
+
+    /// The next special byte, as [`Specials::next`] finds it from just after the one visited last.
+    #[inline]
+    fn next(&mut self, words: &[u64]) -> Option<usize> {
+        while self.w == 0 {
+            self.k += 1;
+            self.w = *words.get(self.k)?;
+        }
+        let j = 64 * self.k + self.w.trailing_zeros() as usize;
+        self.w &= self.w - 1;
+        Some(j)
+    }
+}
+
+impl Split {
+    fn push(&mut self, c: Cell) {
+        self.cells[self.n] = c;
+        self.n += 1;
+    }
+
+    /// Splits the row starting at `p` into `self.cells`. `walk` has visited every special byte of `words`
+    /// (the index of `text`) before `p` and none after.
+    fn split(
+        &mut self,
+        words: &[u64],
+        walk: &mut Walk,
+        text: &str,
+        mut p: usize,
+        at_eof: bool,
+    ) -> Result<Parsed, Irregular> {
         let b = text.as_bytes();
-        self.cells.clear();
+        self.n = 0;
         self.scratch.clear();
         self.quoted_newlines = 0;
         if b[p] == b'\n' {
             return Err(Irregular);
         }
         loop {
-            if self.cells.len() == MAX_COLUMNS {
+            if self.n == MAX_COLUMNS {
                 return Err(Irregular);
             }
             // A field starts at p.
@@ -270,12 +364,14 @@ impl<'c> Reader<'c> {
             }
             let end;
             if b[p] == b'"' {
-                // The text since the last quote starts at `q`; the next special byte is looked for from `from`.
+                // The opening quote is the next special byte.
+                walk.next(words);
+                let as_written = self.n == self.as_written;
+                // The text since the last quote starts at `q`.
                 let mut q = p + 1;
-                let mut from = q;
                 let mut in_scratch: Option<usize> = None;
                 loop {
-                    let Some(j) = self.specials.next(from) else {
+                    let Some(j) = walk.next(words) else {
                         return if at_eof {
                             Err(Irregular)
                         } else {
@@ -285,46 +381,58 @@ impl<'c> Reader<'c> {
                     if b[j] != b'"' {
                         // A comma or a line end inside the quotes is text.
                         self.quoted_newlines += u64::from(b[j] == b'\n');
-                        from = j + 1;
                         continue;
                     }
                     if j + 1 < b.len() && b[j + 1] == b'"' {
-                        // A doubled quote: one quote of text.
-                        in_scratch.get_or_insert(self.scratch.len());
-                        self.scratch.push_str(&text[q..=j]);
+                        // A doubled quote: one quote of text. Its second quote is the next special byte.
+                        walk.next(words);
+                        if !as_written {
+                            in_scratch.get_or_insert(self.scratch.len());
+                            self.scratch.push_str(&text[q..=j]);
+                        }
                         q = j + 2;
-                        from = q;
                         continue;
                     }
                     if j + 1 == b.len() && !at_eof {
                         // The next byte, unseen, may double this quote.
                         return Ok(Parsed::Incomplete);
                     }
-                    match in_scratch {
-                        Some(start) => {
-                            self.scratch.push_str(&text[q..j]);
-                            self.cells.push(Cell::Scratch(start, self.scratch.len()));
+                    if as_written {
+                        self.push(Cell::Input(p, j + 1));
+                    } else {
+                        match in_scratch {
+                            Some(start) => {
+                                self.scratch.push_str(&text[q..j]);
+                                self.push(Cell::Scratch(start, self.scratch.len()));
+                            }
+                            None => self.push(Cell::Input(q, j)),
                         }
-                        None => self.cells.push(Cell::Input(q, j)),
                     }
                     end = j + 1;
                     break;
                 }
+                // The byte after the closing quote, if special, is the next special byte.
                 match b.get(end) {
                     None => return Ok(Parsed::Row(end)),
-                    Some(b',') => p = end + 1,
-                    Some(b'\n') => return Ok(Parsed::Row(end + 1)),
+                    Some(b',') => {
+                        walk.next(words);
+                        p = end + 1;
+                    }
+                    Some(b'\n') => {
+                        walk.next(words);
+                        return Ok(Parsed::Row(end + 1));
+                    }
                     Some(_) => return Err(Irregular),
                 }
             } else {
-                match self.specials.next(p) {
+                match walk.next(words) {
                     None if at_eof => {
-                        self.cells.push(Cell::Input(p, b.len()));
+                        self.push(Cell::Input(p, b.len()));
                         return Ok(Parsed::Row(b.len()));
                     }
                     None => return Ok(Parsed::Incomplete),
                     Some(j) => {
-                        self.cells.push(Cell::Input(p, j));
+                        self.push(Cell::Input(p, j));
                         match b[j] {
                             b',' => p = j + 1,
                             b'\n' => return Ok(Parsed::Row(j + 1)),
@@ -381,8 +489,9 @@ impl Specials {
         cr || memchr::memchr(b'\r', &b[vectors..]).is_some()
     }
 
-    /// The first special byte at or after `p`, as `memchr3(b',', b'\n', b'"', &b[p..])` finds it.
-    #[inline]
+    /// The first special byte at or after `p`, as `memchr3(b',', b'\n', b'"', &b[p..])` finds it: what
+    /// [`Walk`] finds, looked up afresh, for the tests to compare with.
+    #[cfg(test)]
     fn next(&self, p: usize) -> Option<usize> {
         let mut k = p / 64;
         let mut w = *self.words.get(k)? & (u64::MAX << (p % 64));
@@ -518,17 +627,46 @@ pub(crate) fn simple_list(cell: &str) -> Option<Vec<&str>> {
 /// [`simple_list`] into `items` (cleared first), so that a caller splitting many cells can reuse it.
 pub(crate) fn simple_list_into<'a>(cell: &'a str, items: &mut Vec<&'a str>) -> Option<()> {
     items.clear();
-    let inner = cell.strip_prefix("[\"")?.strip_suffix("\"]")?;
+    list_items(cell, ["[\"", "\"]", "\",\""], items)
+}
+
+/// The items of a list of plain strings whose quotes are written as `quotes` (opening `["`, closing `"]`,
+/// between items `","`, each quote single or doubled), pushed onto `items`.
+fn list_items<'a>(cell: &'a str, quotes: [&str; 3], items: &mut Vec<&'a str>) -> Option<()> {
+    let [open, close, between] = quotes;
+    let inner = cell.strip_prefix(open)?.strip_suffix(close)?;
     if inner.bytes().any(|c| c < 0x20 || c == b'\\') {
         return None;
     }
     let mut rest = inner;
     while let Some(i) = memchr::memchr(b'"', rest.as_bytes()) {
         items.push(&rest[..i]);
-        rest = rest[i..].strip_prefix("\",\"")?;
+        rest = rest[i..].strip_prefix(between)?;
     }
     items.push(rest);
     Some(())
+}
+
+/// The items of the list in a field as [`Reader::hand_as_written`] hands it: none for the value `""` or
+/// `[]`, else those of [`simple_list_into`] of the value, read from the quoted field without undoing its
+/// doubled quotes first; `None` exactly where `simple_list_into` of the value is `None`.
+///
+/// `field` must be a field the reader accepted: unquoted (no `"` in it, so it is its own value), or quoted
+/// with every quote inside doubled. The list's quotes are then doubled too — `"[""a"",""b""]"` — and the
+/// items, which hold no quote, are the same text in the field as in the value.
+pub(crate) fn list_field_into<'a>(field: &'a str, items: &mut Vec<&'a str>) -> Option<()> {
+    items.clear();
+    let Some(quoted) = field.strip_prefix('"') else {
+        if matches!(field, "" | "[]") {
+            return Some(());
+        }
+        return simple_list_into(field, items);
+    };
+    let value = quoted.strip_suffix('"')?;
+    if matches!(value, "" | "[]") {
+        return Some(());
+    }
+    list_items(value, ["[\"\"", "\"\"]", "\"\",\"\""], items)
 }
 
 #[cfg(test)]
@@ -692,6 +830,10 @@ mod tests {
                 for avx2 in kernels {
                     let cr = specials.index_with(&s, avx2);
                     assert_eq!(cr, s.contains(&b'\r'), "{s:?} avx2 {avx2}");
+                    let mut walk = Walk::new(&specials.words);
+                    let walked: Vec<usize> = std::iter::from_fn(|| walk.next(&specials.words)).collect();
+                    let all: Vec<usize> = (0..len).filter(|&i| special(s[i])).collect();
+                    assert_eq!(walked, all, "{s:?} avx2 {avx2}");
                     for p in 0..=len {
                         let expected = memchr::memchr3(b',', b'\n', b'"', &s[p..]).map(|j| p + j);
                         assert_eq!(specials.next(p), expected, "{s:?} from {p}, avx2 {avx2}");
@@ -718,6 +860,155 @@ mod tests {
                     assert_eq!(cr, block.contains(&b'\r'), "{c} at {at}");
                 }
             }
+        }
+    }
+
+    /// What [`list_field_into`] must give for a field: the items of the value the general reader gives.
+    fn list_of_value(value: &str) -> Option<Vec<&str>> {
+        if matches!(value, "" | "[]") {
+            return Some(Vec::new());
+        }
+        simple_list(value)
+    }
+
+    /// The value of a field as written: its doubled quotes undone.
+    fn unquoted(field: &str) -> String {
+        match field.strip_prefix('"') {
+            Some(q) => q.strip_suffix('"').unwrap().replace("\"\"", "\""),
+            None => field.to_string(),
+        }
+    }
+
+    /// The rows and lines of `input`, all of it, split by one reader handing `as_written` as written, asked
+    /// for before the header is read or, if `late`, after (as `bundle::split_rows` asks a reader that has).
+    fn split_whole(
+        input: &str,
+        as_written: Option<usize>,
+        late: bool,
+    ) -> Result<Vec<(Vec<String>, u64)>, Irregular> {
+        let mut reader = Reader::new(&COLS);
+        let header = if late { input.find('\n').unwrap() + 1 } else { 0 };
+        reader
+            .whole_rows(&input.as_bytes()[..header], &mut |_, _, _| unreachable!())
+            .unwrap()?;
+        if let Some(column) = as_written {
+            reader.hand_as_written(column);
+        }
+        let mut out = Vec::new();
+        let rest = &input[header..];
+        let n = reader
+            .rows(rest.as_bytes(), true, &mut |cells, _, line| {
+                out.push((cells.iter().map(|s| s.to_string()).collect(), line));
+                Ok(())
+            })
+            .unwrap()?;
+        if n != rest.len() || !reader.has_header() {
+            return Err(Irregular);
+        }
+        Ok(out)
+    }
+
+    /// Random rows of fields made of the pieces that matter to a CSV field and a list in it, each field
+    /// written quoted (its quotes doubled) or as it is, which is irregular when it holds a special byte;
+    /// the header in two orders. A reader handing a column as written accepts exactly what the plain reader
+    /// accepts, with the same cells, that column's being the field as written; and `list_field_into` of it
+    /// is the list of the plain cell's value.
+    #[test]
+    fn a_column_handed_as_written_is_the_field_as_in_the_file() {
+        let pieces = [
+            "a", "食品", ",", "\"", "\n", "[", "]", "\\", "[\"", "\",\"", "\"]", "\"\"", " ", "\t", "[]",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut random = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut lists = 0;
+        for round in 0..4000 {
+            let header = if round % 2 == 0 { "a,b,c\n" } else { "c,a,b\n" };
+            let mut input = header.to_string();
+            for _ in 0..1 + random(3) {
+                for k in 0..3 {
+                    let mut value = String::new();
+                    match random(4) {
+                        // A list of random items.
+                        0 => {
+                            let items: Vec<String> = (0..random(3))
+                                .map(|_| (0..random(3)).map(|_| pieces[random(15) as usize]).collect())
+                                .collect();
+                            value = serde_json::to_string(&items).unwrap();
+                        }
+                        _ => {
+                            for _ in 0..random(6) {
+                                value.push_str(pieces[random(15) as usize]);
+                            }
+                        }
+                    }
+                    if random(5) > 0 {
+                        input.push_str(&format!("\"{}\"", value.replace('"', "\"\"")));
+                    } else {
+                        input.push_str(&value);
+                    }
+                    input.push_str(if k < 2 { "," } else { "\n" });
+                }
+            }
+            let plain = split_whole(&input, None, false);
+            for column in 0..3 {
+                let written = split_whole(&input, Some(column), round % 3 == 0);
+                assert_eq!(written.is_ok(), plain.is_ok(), "{input:?}");
+                let (Ok(written), Ok(plain)) = (written, &plain) else {
+                    continue;
+                };
+                assert_eq!(written.len(), plain.len());
+                for ((w, wl), (p, pl)) in written.iter().zip(plain) {
+                    assert_eq!(wl, pl);
+                    for j in 0..3 {
+                        if j == column {
+                            assert_eq!(unquoted(&w[j]), p[j], "{input:?}");
+                            let mut items = vec!["left over"];
+                            let got = list_field_into(&w[j], &mut items).map(|()| items);
+                            assert_eq!(got, list_of_value(&p[j]), "{:?} {:?}", w[j], p[j]);
+                            lists += usize::from(list_of_value(&p[j]).is_some_and(|l| !l.is_empty()));
+                        } else {
+                            assert_eq!(w[j], p[j], "{input:?}");
+                        }
+                    }
+                }
+            }
+        }
+        // Enough of the fields were lists with items for the comparison to mean something.
+        assert!(lists > 500, "{lists}");
+    }
+
+    /// Odd list fields as written, each read as the list of its value.
+    #[test]
+    fn list_fields_as_written() {
+        let cases: [(&str, Option<&[&str]>); 16] = [
+            ("", Some(&[])),
+            ("[]", Some(&[])),
+            ("\"\"", Some(&[])),
+            ("\"[]\"", Some(&[])),
+            ("\"[\"\"食品\"\"]\"", Some(&["食品"])),
+            ("\"[\"\"食品\"\",\"\"餐饮\"\"]\"", Some(&["食品", "餐饮"])),
+            ("\"[\"\"a,b\"\"]\"", Some(&["a,b"])),
+            ("\"[\"\"\"\"]\"", Some(&[""])),
+            ("\"[\"\"\"\",\"\"\"\"]\"", Some(&["", ""])),
+            ("\"[\"\"]\"", None),
+            ("\"[\"\"a\"\", \"\"b\"\"]\"", None),
+            ("\"[\"\"a\"\"\"\"b\"\"]\"", None),
+            ("\"[\"\"a\\\"\"b\"\"]\"", None),
+            ("\"[\"\"a\nb\"\"]\"", None),
+            ("\"[ ]\"", None),
+            ("[1]", None),
+        ];
+        for (field, expected) in cases {
+            let value = unquoted(field);
+            assert_eq!(list_of_value(&value).as_deref(), expected, "{field}");
+            let mut items = Vec::new();
+            let got = list_field_into(field, &mut items).map(|()| items);
+            assert_eq!(got.as_deref(), expected, "{field}");
         }
     }
 

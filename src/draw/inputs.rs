@@ -105,31 +105,50 @@ pub const RECUSAL_COLUMNS: [&str; 3] = ["staff_no", "entity_code", "reason"];
 /// (so [`RowCheck::text`] accepts it),
 /// judged by its first and last bytes alone: characters that are white space begin with an ASCII white-space
 /// byte or with C2, E1, E2 or E3. `false` means "look closer".
+///
+/// Worked out without branches (a table for the first and last bytes, comparisons for the lead bytes before
+/// the last), for the fields of a row come in every mix of ASCII and CJK and a branch per byte looked at is
+/// mispredicted often.
 #[inline]
 fn plain_edges(b: &[u8]) -> bool {
-    let ascii_space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+    let n = b.len();
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return true;
     };
-    if b.len() > u32::MAX as usize {
+    if n > u32::MAX as usize {
         return false;
     }
-    let first_ok = if first < 0x80 {
-        !ascii_space(first)
-    } else {
-        !matches!(first, 0xC2 | 0xE1..=0xE3)
-    };
-    // The last character begins at a lead byte: C2 two bytes from the end, or E1..E3 three bytes from it.
-    let n = b.len();
-    let last_ok = if last < 0x80 {
-        !ascii_space(last)
-    } else {
-        let two_byte = n >= 2 && b[n - 2] == 0xC2;
-        let three_byte = n >= 3 && (0xE1..=0xE3).contains(&b[n - 3]);
-        !(two_byte || three_byte)
-    };
-    first_ok && last_ok
+    // The last character begins at a lead byte: C2 two bytes from the end, or E1..E3 three bytes from it
+    // (0 stands for a byte before the start, which begins nothing).
+    let before = |i: usize| if n > i { b[n - 1 - i] } else { 0 };
+    let lead = (before(1) == 0xC2) | (before(2).wrapping_sub(0xE1) < 3);
+    let edges = EDGES[usize::from(first)] & UNSURE_FIRST | EDGES[usize::from(last)] & SPACE_LAST;
+    (edges == 0) & !((last >= 0x80) & lead)
 }
+
+/// [`EDGES`] bit: a field starting with this byte may start with white space (an ASCII white-space byte, or
+/// C2, E1, E2 or E3, which begin every other white-space character).
+const UNSURE_FIRST: u8 = 1;
+/// [`EDGES`] bit: a field ending with this byte ends with ASCII white space.
+const SPACE_LAST: u8 = 2;
+
+/// [`UNSURE_FIRST`] and [`SPACE_LAST`] of every byte.
+const EDGES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let space = matches!(c as u8, b'\t'..=b'\r' | b' ');
+        let lead = matches!(c as u8, 0xC2 | 0xE1..=0xE3);
+        if space || lead {
+            t[c] |= UNSURE_FIRST;
+        }
+        if space {
+            t[c] |= SPACE_LAST;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// `true` only if `s` is a date [`parse_date`] accepts, settled without the calendar for days 01..28 of
 /// months 01..12 of years 0001..9999; `false` means "parse it".
@@ -329,8 +348,14 @@ impl<S: AsRef<str>> EntityRow<'_, S> {
     /// that decodes characters; `false` means "validate it".
     #[inline]
     fn plainly_valid(&self) -> bool {
-        self.before_tags().iter().all(|s| plain_edges(s.as_bytes()))
-            && plain_edges(self.last_inspected.as_bytes())
+        // Every field looked at, without a branch per field (`&`, not `&&`).
+        let edges = self
+            .before_tags()
+            .iter()
+            .fold(plain_edges(self.last_inspected.as_bytes()), |ok, s| {
+                ok & plain_edges(s.as_bytes())
+            });
+        edges
             && matches!(self.risk_class, "" | "A" | "B" | "C" | "D")
             && (self.established.is_empty() || plain_date(self.established))
             && (self.last_inspected.is_empty() || plain_date(self.last_inspected))
@@ -734,6 +759,59 @@ pub fn fp_inputs(population: &Hash32, inspectors: &Hash32, recusals: &Hash32, ru
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `plain_edges` as first written, with a branch per case: the reference the table is checked against.
+    fn plain_edges_by_cases(b: &[u8]) -> bool {
+        let ascii_space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+        let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+            return true;
+        };
+        let first_ok = if first < 0x80 {
+            !ascii_space(first)
+        } else {
+            !matches!(first, 0xC2 | 0xE1..=0xE3)
+        };
+        let n = b.len();
+        let last_ok = if last < 0x80 {
+            !ascii_space(last)
+        } else {
+            let two_byte = n >= 2 && b[n - 2] == 0xC2;
+            let three_byte = n >= 3 && (0xE1..=0xE3).contains(&b[n - 3]);
+            !(two_byte || three_byte)
+        };
+        first_ok && last_ok
+    }
+
+    /// Every first and last byte, with every byte two and three from the end among those that matter and
+    /// their neighbours, at lengths 1 to 5 (where the bytes before the last run out or overlap the first).
+    #[test]
+    fn plain_edges_without_branches_is_the_case_by_case_rule() {
+        let before = [
+            0x00, b' ', b'a', 0x80, 0xBF, 0xC1, 0xC2, 0xC3, 0xE0, 0xE1, 0xE2, 0xE3, 0xE4, 0xF0,
+        ];
+        for first in 0..=255u8 {
+            for last in 0..=255u8 {
+                for &second_last in &before {
+                    for &third_last in &before {
+                        for n in 1..=5 {
+                            let mut b = [b'x'; 5];
+                            let b = &mut b[..n];
+                            if n >= 3 {
+                                b[n - 3] = third_last;
+                            }
+                            if n >= 2 {
+                                b[n - 2] = second_last;
+                            }
+                            b[0] = first;
+                            b[n - 1] = last;
+                            assert_eq!(plain_edges(b), plain_edges_by_cases(b), "{b:x?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(plain_edges(b""));
+    }
 
     fn entity(code: &str) -> DrawEntity {
         DrawEntity {

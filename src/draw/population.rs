@@ -104,8 +104,26 @@ const SHORT: usize = 16;
 
 /// A value of 1 to [`SHORT`] bytes as numbers that determine it: its first and last (up to) eight bytes,
 /// which overlap for values shorter than 16 bytes, and its length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ShortKey(u64, u64, u8);
+
+impl ShortKey {
+    /// One number for the key: equal keys give equal numbers, and the rare unequal keys that give one too
+    /// are told apart by comparison.
+    #[inline]
+    fn folded(&self) -> u64 {
+        self.0 ^ self.1.rotate_left(23) ^ u64::from(self.2) << 58
+    }
+}
+
+impl std::hash::Hash for ShortKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.folded());
+    }
+}
+
+/// Slots of [`LeanPopulation::seen`].
+const SEEN: usize = 256;
 
 /// The [`ShortKey`] of `value`, or `None` if it is empty or longer than [`SHORT`] bytes. Read as at most four
 /// loads of fixed size, without a loop or a call: the first and last 8 (or 4, or 1) bytes cover every byte
@@ -160,6 +178,10 @@ pub struct LeanPopulation {
     /// The value of each field in the entity pushed last: a comparison is cheaper than a lookup, and
     /// statuses and classes often repeat.
     recent: [u32; 6],
+    /// Short values met lately, as (key, position in `values`), each in the slot its key's number picks
+    /// (empty until the first short value): one load and comparison find nearly every short value, for a
+    /// population holds few of them (regions, statuses, classes and recent dates); a miss asks `short`.
+    seen: Vec<(ShortKey, u32)>,
 }
 
 impl Default for LeanPopulation {
@@ -172,6 +194,7 @@ impl Default for LeanPopulation {
             short: hashbrown::HashMap::new(),
             tags: Vec::new(),
             recent: [0; 6],
+            seen: Vec::new(),
         }
     }
 }
@@ -183,13 +206,7 @@ impl LeanPopulation {
             return 0;
         }
         if let Some(key) = short_key(value) {
-            if let Some(&at) = self.short.get(&key) {
-                return at;
-            }
-            let at = self.values.len() as u32;
-            self.values.push(value.into());
-            self.short.insert(key, at);
-            return at;
+            return self.short_value(key, value);
         }
         if let Some(&at) = self.index.get(value) {
             return at;
@@ -197,6 +214,31 @@ impl LeanPopulation {
         let at = self.values.len() as u32;
         self.values.push(value.into());
         self.index.insert(value.into(), at);
+        at
+    }
+
+    /// Position of `value`, whose key is `key`, in `values`, added if new.
+    #[inline]
+    fn short_value(&mut self, key: ShortKey, value: &str) -> u32 {
+        if self.seen.is_empty() {
+            // No value has a key of length 0: an empty slot matches none.
+            self.seen.resize(SEEN, (ShortKey(0, 0, 0), 0));
+        }
+        // The top bits of a multiplication by 2^64 / φ spread every bit of the number over the slots.
+        let slot = (key.folded().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize % SEEN;
+        if self.seen[slot].0 == key {
+            return self.seen[slot].1;
+        }
+        let at = match self.short.get(&key) {
+            Some(&at) => at,
+            None => {
+                let at = self.values.len() as u32;
+                self.values.push(value.into());
+                self.short.insert(key, at);
+                at
+            }
+        };
+        self.seen[slot] = (key, at);
         at
     }
 
@@ -221,8 +263,8 @@ impl LeanPopulation {
         ];
         let mut fields = self.recent;
         for (f, value) in fields.iter_mut().zip(values) {
-            // A short value is looked up at once (its key hashes and compares as two numbers); a long one
-            // is compared with the entity before's first.
+            // A short value is looked up at once (its key is a few loads, found among the values seen
+            // lately by one comparison); a long one is compared with the entity before's first.
             if value.len() <= SHORT || self.values[*f as usize] != value {
                 *f = self.value(value);
             }
@@ -318,7 +360,9 @@ mod tests {
     use super::*;
 
     /// Values that differ in one byte anywhere, or only in length, get their own places, and every field
-    /// reads back as pushed: keys of short values are exact, however the bytes overlap.
+    /// reads back as pushed: keys of short values are exact, however the bytes overlap, and the values seen
+    /// lately are found again (the whole list goes in twice, so every value comes back after hundreds of
+    /// others have taken the slots).
     #[test]
     fn interned_values_read_back_as_pushed() {
         let mut values: Vec<String> = vec![String::new()];
@@ -338,8 +382,10 @@ mod tests {
         }
         let mut population = LeanPopulation::default();
         let mut tail = LeanPopulation::default();
-        for (i, v) in values.iter().enumerate() {
-            let w = &values[(i * 7 + 3) % values.len()];
+        let n = values.len();
+        for i in 0..2 * n {
+            let v = &values[i % n];
+            let w = &values[(i * 7 + 3) % n];
             let row = EntityRow::<&str> {
                 code: &format!("E{i:05}"),
                 name: "",
@@ -355,18 +401,16 @@ mod tests {
                 tags: &[],
                 last_inspected: w,
             };
-            let into = if i < values.len() / 2 {
-                &mut population
-            } else {
-                &mut tail
-            };
+            let into = if i < n { &mut population } else { &mut tail };
             assert!(into.push(None, &row));
         }
         assert!(population.append(tail));
         let distinct: std::collections::BTreeSet<&String> = values.iter().collect();
         assert_eq!(population.values.len(), distinct.len());
-        for (i, v) in values.iter().enumerate() {
-            let w = &values[(i * 7 + 3) % values.len()];
+        assert_eq!(population.len(), 2 * n);
+        for i in 0..2 * n {
+            let v = &values[i % n];
+            let w = &values[(i * 7 + 3) % n];
             assert_eq!(population.code(i), format!("E{i:05}"));
             assert_eq!(
                 [
