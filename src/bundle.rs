@@ -246,9 +246,9 @@ fn write_zip(path: &Path, json: &BundleJson, frozen: &Frozen) -> Result<()> {
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(2))
         .large_file(true);
-    // population.csv, most of a large record (253 MB for a million entities), is stored: inflating it was
-    // the largest single cost of verifying a record, for a zip about eight times larger (284 MB instead of
-    // 34 MB for a million entities; §12 allows either).
+    // population.csv, most of a large record (230–255 MB for a million entities of the demo registers), is
+    // stored: inflating it was the largest single cost of verifying a record, for a zip six to seven times
+    // larger (236–257 MB instead of 34–40 MB for a million entities; §12 allows either).
     let stored = deflated
         .compression_method(zip::CompressionMethod::Stored)
         .compression_level(None);
@@ -525,7 +525,12 @@ impl Source {
     /// only for making room), `None` if it has no such file.
     fn size(&mut self, name: &str) -> Option<u64> {
         match self {
-            Source::Zip(z) => z.by_index_raw(z.index_for_name(name)?).ok().map(|e| e.size()),
+            // No more than deflate can inflate the entry's compressed bytes to (at most 1,032 to one), so a
+            // zip that states a wrong size gets no more room than its bytes can fill.
+            Source::Zip(z) => z
+                .by_index_raw(z.index_for_name(name)?)
+                .ok()
+                .map(|e| e.size().min(e.compressed_size().saturating_mul(1032))),
             Source::Dir(dir) => fs::metadata(dir.join(name)).ok().map(|m| m.len()),
         }
     }
@@ -1060,8 +1065,8 @@ pub fn verify(bundle: Bundle) -> Result<Verdict> {
 /// [`verify`], sooner.
 ///
 /// A population that is valid and already in canonical order — as in every record fairdraw writes — is
-/// checked and hashed row by row as it is read (on three threads: inflating, splitting and checking,
-/// hashing), and of its entities only the fields a rule of §6–§8 can read are kept for the plan and the
+/// checked and hashed row by row as it is read (on three threads: reading (inflating, in older bundles),
+/// splitting and checking, hashing), and of its entities only the fields a rule of §6–§8 can read are kept for the plan and the
 /// draw: `name`, `address`, `authority`, `town` and `established` are checked and hashed but not kept.
 /// Only a [`Verdict::Match`] is taken from this path. Anything else — a damaged file, rows out of order, a
 /// difference — is worked out again by [`Bundle::read`] and [`verify`], so it is reported exactly as they
@@ -1078,8 +1083,8 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
     // `bundle.json` is inflated through a second handle on the file, beside `population.csv`.
     let mut source = open_source(path).ok()?;
     let mut json_source = open_source(path).ok()?;
-    // The rules' scope and the row count, once `bundle.json` is parsed: which entity fields the plan reads,
-    // and how many entities to make room for.
+    // The rules' scope and the row count, once the head of `bundle.json` is read ([`JsonHead`]): which entity
+    // fields the plan reads, and how many entities to make room for.
     let scope = std::sync::OnceLock::new();
     let expected = std::sync::OnceLock::new();
     let (hashed, population) = std::thread::scope(|s| {
@@ -1165,13 +1170,16 @@ struct HeadOutcome {
 
 #[derive(Deserialize)]
 struct HeadStratum {
-    size: u64,
+    /// As in [`draw::StratumSummary`]: a size the whole parse refuses is refused here too.
+    size: u32,
 }
 
 impl JsonHead {
+    /// Saturating, so that no recorded count can overflow: a count that is not the rows' sends the bundle
+    /// to the general path.
     fn rows(&self) -> usize {
-        let members: u64 = self.outcome.strata.iter().map(|s| s.size).sum();
-        self.outcome.excluded.0.saturating_add(members as usize)
+        let members = (self.outcome.strata.iter()).fold(0usize, |sum, s| sum.saturating_add(s.size as usize));
+        self.outcome.excluded.0.saturating_add(members)
     }
 }
 
@@ -1659,9 +1667,6 @@ mod tests {
         out.finish().unwrap();
     }
 
-    /// fairdraw writes `population.csv` stored and the other files deflated (§12); a bundle repacked with
-    /// every file deflated (as fairdraw wrote them before) or every file stored verifies the same, on the
-    /// quick path and on the general one.
     /// The head of `bundle.json` that the quick path reads first gives the scope and the row count the
     /// whole parse gives, skipping whatever the lists hold; a list that is not an array is refused.
     #[test]
@@ -1683,6 +1688,9 @@ mod tests {
         assert!(refused.to_string().contains("expected an array"), "{refused}");
     }
 
+    /// fairdraw writes `population.csv` stored and the other files deflated (§12), the same bytes every
+    /// time; a bundle repacked with every file deflated (as fairdraw wrote them before) or every file stored
+    /// verifies the same, on the quick path and on the general one.
     #[test]
     fn population_csv_is_stored_and_any_packing_verifies_the_same() {
         use zip::CompressionMethod::{Deflated, Stored};
@@ -1690,6 +1698,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let written = tmp.path().join("r.zip");
         write(&written, &json, &frozen).unwrap();
+        let again = tmp.path().join("again.zip");
+        write(&again, &json, &frozen).unwrap();
+        assert_eq!(fs::read(&written).unwrap(), fs::read(&again).unwrap());
         let mut archive = zip::ZipArchive::new(File::open(&written).unwrap()).unwrap();
         let methods: Vec<(String, zip::CompressionMethod)> = (0..archive.len())
             .map(|i| {

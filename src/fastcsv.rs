@@ -468,14 +468,14 @@ impl Specials {
         self.words.clear();
         self.words.reserve(b.len() / 64 + 1);
         let mut blocks = b.chunks_exact(64);
-        let mut cr = false;
         #[cfg(target_arch = "x86_64")]
-        if avx2 {
-            // SAFETY: `avx2` is only true when the CPU has AVX2 (`has_avx2`, or a test that checked it).
-            cr = unsafe { index_avx2(&mut self.words, &mut blocks) };
-        }
+        // SAFETY: `avx2` is only true when the CPU has AVX2 (`has_avx2`, or a test that checked it).
+        let cr = avx2 && unsafe { index_avx2(&mut self.words, &mut blocks) };
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = avx2;
+        let cr = {
+            let _ = avx2;
+            false
+        };
         let vectors = b.len() - blocks.len() * 64 - blocks.remainder().len();
         for block in &mut blocks {
             if let Ok(block) = <&[u8; 64]>::try_from(block) {

@@ -117,8 +117,12 @@ impl ShortKey {
 }
 
 impl std::hash::Hash for ShortKey {
+    /// Every number of the key goes to the map's seeded hasher: [`ShortKey::folded`] alone is easy to
+    /// collide on purpose (a bit flipped in the first eight bytes undone by one in the last eight), and a
+    /// population of such values would put them all in one probe chain.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.folded());
+        state.write_u64(self.0);
+        state.write_u64(self.1 ^ u64::from(self.2) << 56);
     }
 }
 
@@ -159,7 +163,7 @@ fn short_key(value: &str) -> Option<ShortKey> {
 /// and `last_inspected` of every entity, `entity_type`, `industry` and `tags` only while the scope is unknown
 /// or filters on them, and no `name` (empty). Field values repeat a lot (a few regions, statuses, classes and
 /// dates among a million entities), so each distinct value is stored once.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct LeanPopulation {
     /// The codes (inline up to 24 bytes), in canonical order.
     codes: Vec<Text>,
@@ -380,6 +384,11 @@ mod tests {
             values.push(format!("{base}\0"));
             values.push("x".repeat(n));
         }
+        // Two values with one `folded` number: the same slot of `seen`, told apart by the whole key.
+        let (p, q) = ("AAAaAAAAcAAAAAAA", "AAA`AAAAaAAAAAAA");
+        let (kp, kq) = (short_key(p).unwrap(), short_key(q).unwrap());
+        assert_eq!(kp.folded(), kq.folded());
+        values.extend([p.to_string(), q.to_string(), p.to_string()]);
         let mut population = LeanPopulation::default();
         let mut tail = LeanPopulation::default();
         let n = values.len();
@@ -429,5 +438,20 @@ mod tests {
                 [w.as_str(); 3]
             );
         }
+    }
+
+    /// The map of short values hashes the whole key with its seeded hasher, so values made to share a
+    /// `folded` number do not share a hash.
+    #[test]
+    fn short_keys_made_to_collide_hash_apart() {
+        use std::hash::BuildHasher;
+        let population = LeanPopulation::default();
+        let (p, q) = (
+            short_key("AAAaAAAAcAAAAAAA").unwrap(),
+            short_key("AAA`AAAAaAAAAAAA").unwrap(),
+        );
+        assert_eq!(p.folded(), q.folded());
+        let hasher = population.short.hasher();
+        assert_ne!(hasher.hash_one(p), hasher.hash_one(q));
     }
 }
