@@ -908,6 +908,41 @@ mod tests {
         Ok(out)
     }
 
+    /// Where the test script says the CPU has AVX2 (`FAIRDRAW_REQUIRE_AVX2`), the kernel tests, which run
+    /// `[false, has_avx2()]`, really run the AVX2 kernels.
+    #[test]
+    fn avx2_is_found_where_the_cpu_has_it() {
+        if std::env::var_os("FAIRDRAW_REQUIRE_AVX2").is_some() {
+            assert!(has_avx2(), "FAIRDRAW_REQUIRE_AVX2 is set but has_avx2() is false");
+        }
+    }
+
+    /// The rows of `input[header..header + cut]` as `whole_rows` splits one buffer (the header read first,
+    /// column `as_written` then handed as written); `Irregular` also when the buffer is not whole rows.
+    fn buffer_rows(
+        input: &str,
+        header: usize,
+        cut: usize,
+        as_written: Option<usize>,
+    ) -> Result<Vec<(Vec<String>, u64)>, Irregular> {
+        let mut reader = Reader::new(&COLS);
+        let bytes = input.as_bytes();
+        reader
+            .whole_rows(&bytes[..header], &mut |_, _, _| unreachable!())
+            .unwrap()?;
+        if let Some(column) = as_written {
+            reader.hand_as_written(column);
+        }
+        let mut out = Vec::new();
+        reader
+            .whole_rows(&bytes[header..header + cut], &mut |cells, _, line| {
+                out.push((cells.iter().map(|s| s.to_string()).collect(), line));
+                Ok(())
+            })
+            .unwrap()?;
+        Ok(out)
+    }
+
     /// Random rows of fields made of the pieces that matter to a CSV field and a list in it, each field
     /// written quoted (its quotes doubled) or as it is, which is irregular when it holds a special byte;
     /// the header in two orders. A reader handing a column as written accepts exactly what the plain reader
@@ -955,8 +990,23 @@ mod tests {
                 }
             }
             let plain = split_whole(&input, None, false);
+            // Also as `split_rows` reads a buffer: `whole_rows`, which must end at a row's end, on the rows
+            // whole, without their last byte (a quoted field may then be cut) and cut anywhere.
+            let rows = input.len() - header.len();
+            let cuts = [rows, rows - 1, random(rows as u64 + 1) as usize];
+            let mut pairs = vec![];
             for column in 0..3 {
-                let written = split_whole(&input, Some(column), round % 3 == 0);
+                pairs.push((
+                    split_whole(&input, Some(column), round % 3 == 0),
+                    plain.clone(),
+                    column,
+                ));
+                for cut in cuts {
+                    let rows_of = |as_written| buffer_rows(&input, header.len(), cut, as_written);
+                    pairs.push((rows_of(Some(column)), rows_of(None), column));
+                }
+            }
+            for (written, plain, column) in pairs {
                 assert_eq!(written.is_ok(), plain.is_ok(), "{input:?}");
                 let (Ok(written), Ok(plain)) = (written, &plain) else {
                     continue;
