@@ -1174,20 +1174,26 @@ struct HeadStratum {
     size: u32,
 }
 
+/// How many entities a recorded outcome accounts for: the `excluded` ones and the members of strata of
+/// `sizes`. Saturating, so that no recorded count can overflow: a count that is not the rows' sends the
+/// bundle to the general path.
+fn outcome_rows(excluded: usize, sizes: impl Iterator<Item = u32>) -> usize {
+    sizes.fold(excluded, |sum, size| sum.saturating_add(size as usize))
+}
+
 impl JsonHead {
-    /// Saturating, so that no recorded count can overflow: a count that is not the rows' sends the bundle
-    /// to the general path.
     fn rows(&self) -> usize {
-        let members = (self.outcome.strata.iter()).fold(0usize, |sum, s| sum.saturating_add(s.size as usize));
-        self.outcome.excluded.0.saturating_add(members)
+        outcome_rows(
+            self.outcome.excluded.0,
+            self.outcome.strata.iter().map(|s| s.size),
+        )
     }
 }
 
 impl BundleJson {
-    /// How many entities the recorded outcome accounts for: the excluded ones and the strata's members.
     fn outcome_rows(&self) -> usize {
         let o = &self.outcome;
-        o.excluded.len() + o.strata.iter().map(|s| s.size as usize).sum::<usize>()
+        outcome_rows(o.excluded.len(), o.strata.iter().map(|s| s.size))
     }
 }
 

@@ -879,31 +879,43 @@ mod tests {
         }
     }
 
-    /// The rows and lines of `input`, all of it, split by one reader handing `as_written` as written, asked
-    /// for before the header is read or, if `late`, after (as `bundle::split_rows` asks a reader that has).
+    /// The rows and lines of `input`, split by one reader handing `as_written` as written, asked for
+    /// before the header is read or, if `late`, after (as `bundle::split_rows` asks a reader that has).
+    /// With `cut`, only the first `cut` bytes after the header, as `whole_rows` splits one buffer (the
+    /// header read first): `Irregular` also when they are not whole rows. Without, all of it to its end.
     fn split_whole(
         input: &str,
         as_written: Option<usize>,
         late: bool,
+        cut: Option<usize>,
     ) -> Result<Vec<(Vec<String>, u64)>, Irregular> {
         let mut reader = Reader::new(&COLS);
-        let header = if late { input.find('\n').unwrap() + 1 } else { 0 };
+        let bytes = input.as_bytes();
+        let header = if late || cut.is_some() {
+            input.find('\n').unwrap() + 1
+        } else {
+            0
+        };
         reader
-            .whole_rows(&input.as_bytes()[..header], &mut |_, _, _| unreachable!())
+            .whole_rows(&bytes[..header], &mut |_, _, _| unreachable!())
             .unwrap()?;
         if let Some(column) = as_written {
             reader.hand_as_written(column);
         }
         let mut out = Vec::new();
-        let rest = &input[header..];
-        let n = reader
-            .rows(rest.as_bytes(), true, &mut |cells, _, line| {
-                out.push((cells.iter().map(|s| s.to_string()).collect(), line));
-                Ok(())
-            })
-            .unwrap()?;
-        if n != rest.len() || !reader.has_header() {
-            return Err(Irregular);
+        let mut row = |cells: &[&str], _: &str, line| {
+            out.push((cells.iter().map(|s| s.to_string()).collect(), line));
+            Ok(())
+        };
+        let rest = &bytes[header..];
+        match cut {
+            Some(cut) => reader.whole_rows(&rest[..cut], &mut row).unwrap()?,
+            None => {
+                let n = reader.rows(rest, true, &mut row).unwrap()?;
+                if n != rest.len() || !reader.has_header() {
+                    return Err(Irregular);
+                }
+            }
         }
         Ok(out)
     }
@@ -915,32 +927,6 @@ mod tests {
         if std::env::var_os("FAIRDRAW_REQUIRE_AVX2").is_some() {
             assert!(has_avx2(), "FAIRDRAW_REQUIRE_AVX2 is set but has_avx2() is false");
         }
-    }
-
-    /// The rows of `input[header..header + cut]` as `whole_rows` splits one buffer (the header read first,
-    /// column `as_written` then handed as written); `Irregular` also when the buffer is not whole rows.
-    fn buffer_rows(
-        input: &str,
-        header: usize,
-        cut: usize,
-        as_written: Option<usize>,
-    ) -> Result<Vec<(Vec<String>, u64)>, Irregular> {
-        let mut reader = Reader::new(&COLS);
-        let bytes = input.as_bytes();
-        reader
-            .whole_rows(&bytes[..header], &mut |_, _, _| unreachable!())
-            .unwrap()?;
-        if let Some(column) = as_written {
-            reader.hand_as_written(column);
-        }
-        let mut out = Vec::new();
-        reader
-            .whole_rows(&bytes[header..header + cut], &mut |cells, _, line| {
-                out.push((cells.iter().map(|s| s.to_string()).collect(), line));
-                Ok(())
-            })
-            .unwrap()?;
-        Ok(out)
     }
 
     /// Random rows of fields made of the pieces that matter to a CSV field and a list in it, each field
@@ -989,7 +975,7 @@ mod tests {
                     input.push_str(if k < 2 { "," } else { "\n" });
                 }
             }
-            let plain = split_whole(&input, None, false);
+            let plain = split_whole(&input, None, false, None);
             // Also as `split_rows` reads a buffer: `whole_rows`, which must end at a row's end, on the rows
             // whole, without their last byte (a quoted field may then be cut) and cut anywhere.
             let rows = input.len() - header.len();
@@ -997,12 +983,12 @@ mod tests {
             let mut pairs = vec![];
             for column in 0..3 {
                 pairs.push((
-                    split_whole(&input, Some(column), round % 3 == 0),
+                    split_whole(&input, Some(column), round % 3 == 0, None),
                     plain.clone(),
                     column,
                 ));
                 for cut in cuts {
-                    let rows_of = |as_written| buffer_rows(&input, header.len(), cut, as_written);
+                    let rows_of = |as_written| split_whole(&input, as_written, true, Some(cut));
                     pairs.push((rows_of(Some(column)), rows_of(None), column));
                 }
             }
