@@ -23,6 +23,11 @@ use crate::fastcsv::{self, Irregular, LineChunks};
 use crate::i18n::Lang;
 use crate::tr;
 
+mod head;
+
+use head::JsonHead;
+pub use head::heads_agree;
+
 /// The format identifier in `bundle.json`.
 pub const FORMAT: &str = "fairdraw-bundle/1";
 
@@ -1097,7 +1102,7 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
             let text = read_json_text(&mut json_source, path).ok()?;
             // What the hashing and the splitting need first, read without building the rest: the whole
             // parse takes several times as long, and runs beside the hashing instead of before it.
-            let head = serde_json::from_str::<JsonHead>(&text).ok()?;
+            let head = JsonHead::read(&text)?;
             let rows = head.rows();
             let _ = scope.set(head.rules.scope.clone());
             let _ = expected.set(rows);
@@ -1148,32 +1153,6 @@ fn quick_verify(path: &Path) -> Option<Verdict> {
     recheck(json, canonical, Some(outcome_fp)).ok()
 }
 
-/// The parts of `bundle.json` that the quick path needs before the rest: the rules' scope, and how many
-/// entities the recorded outcome accounts for (the excluded ones and the strata's members), which is where
-/// `fp_population` starts (§4.1). Everything else is skipped unread.
-#[derive(Deserialize)]
-struct JsonHead {
-    rules: HeadRules,
-    outcome: HeadOutcome,
-}
-
-#[derive(Deserialize)]
-struct HeadRules {
-    scope: draw::Scope,
-}
-
-#[derive(Deserialize)]
-struct HeadOutcome {
-    excluded: Counted,
-    strata: Vec<HeadStratum>,
-}
-
-#[derive(Deserialize)]
-struct HeadStratum {
-    /// As in [`draw::StratumSummary`]: a size the whole parse refuses is refused here too.
-    size: u32,
-}
-
 /// How many entities a recorded outcome accounts for: the `excluded` ones and the members of strata of
 /// `sizes`. Saturating, so that no recorded count can overflow: a count that is not the rows' sends the
 /// bundle to the general path.
@@ -1181,46 +1160,10 @@ fn outcome_rows(excluded: usize, sizes: impl Iterator<Item = u32>) -> usize {
     sizes.fold(excluded, |sum, size| sum.saturating_add(size as usize))
 }
 
-impl JsonHead {
-    fn rows(&self) -> usize {
-        outcome_rows(
-            self.outcome.excluded.0,
-            self.outcome.strata.iter().map(|s| s.size),
-        )
-    }
-}
-
 impl BundleJson {
     fn outcome_rows(&self) -> usize {
         let o = &self.outcome;
         outcome_rows(o.excluded.len(), o.strata.iter().map(|s| s.size))
-    }
-}
-
-/// The length of a JSON array whose elements are skipped unread.
-#[derive(Debug)]
-struct Counted(usize);
-
-impl<'de> Deserialize<'de> for Counted {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Counted, D::Error> {
-        struct Count;
-        impl<'de> serde::de::Visitor<'de> for Count {
-            type Value = Counted;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an array")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<Counted, A::Error> {
-                let mut n = 0;
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    n += 1;
-                }
-                Ok(Counted(n))
-            }
-        }
-        d.deserialize_seq(Count)
     }
 }
 
@@ -1674,24 +1617,24 @@ mod tests {
     }
 
     /// The head of `bundle.json` that the quick path reads first gives the scope and the row count the
-    /// whole parse gives, skipping whatever the lists hold; a list that is not an array is refused.
+    /// whole parse gives, skipping whatever the lists hold: scanned from the text the writer makes (pretty,
+    /// as in a bundle, and compact), and parsed by serde.
     #[test]
     fn the_head_of_bundle_json_counts_as_the_whole_parse_does() {
         let (_, json) = record_of_many_buffers();
-        let text = serde_json::to_string_pretty(&json).unwrap();
-        let head: JsonHead = serde_json::from_str(&text).unwrap();
-        let whole = parse_bundle_json(&text).unwrap();
-        assert!(!whole.outcome.excluded.is_empty());
-        assert_eq!(head.rows(), whole.outcome_rows());
-        assert_eq!(head.rows(), 4_000);
-        assert_eq!(head.rules.scope, whole.rules.scope);
-        assert_eq!(head.rules.scope.tags_any, ["食品经营"]);
-
-        let counted: Counted = serde_json::from_str(r#"[1, {"a": [2, "]"]}, "x,y", [], null]"#).unwrap();
-        assert_eq!(counted.0, 5);
-        assert_eq!(serde_json::from_str::<Counted>("[]").unwrap().0, 0);
-        let refused = serde_json::from_str::<Counted>(r#"{"code": "E1"}"#).unwrap_err();
-        assert!(refused.to_string().contains("expected an array"), "{refused}");
+        for text in [
+            serde_json::to_string_pretty(&json).unwrap(),
+            serde_json::to_string(&json).unwrap(),
+        ] {
+            let head: JsonHead = serde_json::from_str(&text).unwrap();
+            let whole = parse_bundle_json(&text).unwrap();
+            assert!(!whole.outcome.excluded.is_empty());
+            assert_eq!(head.rows(), whole.outcome_rows());
+            assert_eq!(head.rows(), 4_000);
+            assert_eq!(head.rules.scope, whole.rules.scope);
+            assert_eq!(head.rules.scope.tags_any, ["食品经营"]);
+            assert_eq!(JsonHead::scan(text.as_bytes()), Some(head));
+        }
     }
 
     /// fairdraw writes `population.csv` stored and the other files deflated (§12), the same bytes every

@@ -102,14 +102,21 @@ pub struct BundleParts {
 }
 
 /// Parses `bytes` as `bundle.json` and as each of the bundle's CSV files. Panics if the fast CSV reader of
-/// bundles and the general one read the bytes differently, so that the fuzzer reports it.
+/// bundles and the general one read the bytes differently, or the scanned head of `bundle.json` is not the
+/// one serde reads, so that the fuzzer reports it.
 pub fn bundle_parts(bytes: &[u8]) -> BundleParts {
     assert!(
         bundle::readers_agree(bytes),
         "the fast and the general CSV reader disagree"
     );
     let json = match std::str::from_utf8(bytes) {
-        Ok(text) => bundle::parse_bundle_json(text),
+        Ok(text) => {
+            assert!(
+                bundle::heads_agree(text),
+                "the scanned and the parsed head of bundle.json disagree"
+            );
+            bundle::parse_bundle_json(text)
+        }
         Err(e) => Err(crate::Error::invalid("bundle.json", e.to_string())),
     };
     BundleParts {
