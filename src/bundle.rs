@@ -1195,74 +1195,185 @@ struct SplitRows {
     spent: Vec<u8>,
 }
 
+/// Where `tags` is in [`ENTITY_COLUMNS`].
+const TAGS: usize = 11;
+
+/// The most tags a row may have for [`RowSink::plain`]; a row with more takes the general way.
+const PLAIN_TAGS: usize = 8;
+
+/// What [`split_rows`] makes of one buffer's rows as it goes: their encodings, the lean rows, and a list for
+/// the tags of the rows taken the general way.
+struct RowSink<'s> {
+    sorted: draw::SortedRows,
+    lean: draw::LeanPopulation,
+    scope: Option<&'s draw::Scope>,
+    /// One allocation for the tags of every row: emptied, it is kept between rows as a list of `'static`
+    /// strings (mapping into a vector of the same layout reuses the allocation).
+    recycled: Vec<&'static str>,
+}
+
+impl RowSink<'_> {
+    /// Checks, encodes and keeps the row of cells `c` (in [`ENTITY_COLUMNS`] order, the tags as written),
+    /// `nfc` if every field is known to be NFC; `false` if it breaks a rule or its code does not follow.
+    fn general(&mut self, c: &[&str], nfc: bool) -> bool {
+        let mut tags: Vec<&str> = std::mem::take(&mut self.recycled);
+        if fastcsv::list_field_into(c[TAGS], &mut tags).is_none() {
+            return false;
+        }
+        let row = draw::EntityRow {
+            code: c[0],
+            name: c[1],
+            entity_type: c[2],
+            industry: c[3],
+            address: c[4],
+            authority: c[5],
+            region: c[6],
+            town: c[7],
+            established: c[8],
+            status: c[9],
+            risk_class: c[10],
+            tags: &tags,
+            last_inspected: c[12],
+        };
+        if !self.sorted.push_nfc(&row, nfc) || !self.lean.push(self.scope, &row) {
+            return false;
+        }
+        tags.clear();
+        self.recycled = tags.into_iter().map(|_| "").collect();
+        true
+    }
+
+    /// [`RowSink::general`] of the row `text[start..]` whose fields end at `ends`
+    /// ([`fastcsv::Reader::plain_row`]), without making its cells while the plain checks settle it.
+    fn plain(&mut self, text: &str, start: usize, ends: &[usize; fastcsv::MAX_COLUMNS], nfc: bool) -> bool {
+        let field = |k: usize| &text[if k == 0 { start } else { ends[k - 1] + 1 }..ends[k]];
+        let Ok(row_ends) = <&[usize; 13]>::try_from(&ends[..13]) else {
+            return false;
+        };
+        let mut items = [""; PLAIN_TAGS];
+        let mut n = 0;
+        let listed = fastcsv::list_field_each(field(TAGS), |item| {
+            let Some(slot) = items.get_mut(n) else {
+                return false;
+            };
+            *slot = item;
+            n += 1;
+            true
+        });
+        let tags = &items[..n];
+        if listed.is_some() && nfc && self.sorted.push_plain(text.as_bytes(), start, row_ends, tags) {
+            let values = [field(2), field(3), field(6), field(9), field(10), field(12)];
+            return self.lean.push_fields(self.scope, field(0), values, tags);
+        }
+        let cells: [&str; 13] = std::array::from_fn(field);
+        self.general(&cells, nfc)
+    }
+}
+
 /// Splits one buffer of whole rows, checks each by the rules of §4.1 and its code against the one before,
 /// encodes it into `spare` and keeps what the plan reads under `scope`; `None` if the buffer is not whole
 /// regular rows, a row breaks a rule or the codes are not ascending.
+///
+/// With `plain`, a row of the plain shape ([`fastcsv::Reader::plain_row`]: nearly every row a bundle
+/// holds) is checked and encoded from where its fields end ([`draw::SortedRows::push_plain`]) and its cells
+/// are made only if the plain checks do not settle it; every other row is split into cells and pushed the
+/// general way. Without, every row takes the general way: the reference the plain way is tested against.
 fn split_rows(
     reader: &mut fastcsv::Reader<'_>,
     data: Vec<u8>,
     from: usize,
     spare: Vec<u8>,
     scope: Option<&draw::Scope>,
+    plain: bool,
 ) -> Option<SplitRows> {
-    /// Where `tags` is in [`ENTITY_COLUMNS`].
-    const TAGS: usize = 11;
-    let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
     // The tags come as written, their doubled quotes read in place rather than undone into a copy.
     reader.hand_as_written(TAGS);
-    let mut sorted = draw::SortedRows::default();
+    let mut sink = RowSink {
+        sorted: draw::SortedRows::default(),
+        lean: draw::LeanPopulation::default(),
+        scope,
+        recycled: Vec::new(),
+    };
     // The encodings go straight into `spare`, which already has room from an earlier buffer.
-    let _ = sorted.take_encoded(0, spare);
-    let mut lean = draw::LeanPopulation::default();
-    // One allocation for the tags of every row: emptied, it is kept between rows as a list of `'static`
-    // strings (mapping into a vector of the same layout reuses the allocation).
-    let mut recycled: Vec<&'static str> = Vec::new();
-    // NFC is settled for runs of rows at once: up to `unsure`, every character is of the kind that is NFC
-    // in any string; a row holding the character found there is looked at alone, then the search goes on
-    // after it. The rows come one after another, so `end` is where the current one ends in the buffer.
-    let rows_text = &data[from..];
-    let mut unsure = draw::unsure_from(rows_text, 0);
-    let mut end = 0;
-    let flow = reader
-        .whole_rows(rows_text, &mut |c, text, _line| {
-            end += text.len();
-            let nfc = if end <= unsure {
-                true
-            } else {
-                unsure = draw::unsure_from(rows_text, end);
-                draw::only_stable_starters(text)
-            };
-            let mut tags: Vec<&str> = std::mem::take(&mut recycled);
-            fastcsv::list_field_into(c[TAGS], &mut tags).ok_or_else(stop)?;
-            let row = draw::EntityRow {
-                code: c[0],
-                name: c[1],
-                entity_type: c[2],
-                industry: c[3],
-                address: c[4],
-                authority: c[5],
-                region: c[6],
-                town: c[7],
-                established: c[8],
-                status: c[9],
-                risk_class: c[10],
-                tags: &tags,
-                last_inspected: c[12],
-            };
-            if !sorted.push_nfc(&row, nfc) || !lean.push(scope, &row) {
-                return Err(stop());
+    let _ = sink.sorted.take_encoded(0, spare);
+    let mut cursor = reader.begin(&data[from..]).ok()?;
+    let text = cursor.text();
+    // NFC is settled for runs of rows at once (every row once, in order).
+    let mut stable = draw::StableRuns::new(text);
+    let mut ends = [0; fastcsv::MAX_COLUMNS];
+    let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
+    loop {
+        if plain && let Some(start) = reader.plain_row(&mut cursor, &mut ends) {
+            let nfc = stable.row(start, ends[12] + 1);
+            if !sink.plain(text, start, &ends, nfc) {
+                return None;
             }
-            tags.clear();
-            recycled = tags.into_iter().map(|_| "").collect();
-            Ok(())
-        })
-        .ok()?;
-    flow.ok()?;
-    let encoded = sorted.take_encoded(0, Vec::new()).ok()?;
+            continue;
+        }
+        let start = cursor.at();
+        let more = reader
+            .next_row(&mut cursor, false, &mut |c, row, _line| {
+                let nfc = stable.row(start, start + row.len());
+                if sink.general(c, nfc) { Ok(()) } else { Err(stop()) }
+            })
+            .ok()?
+            .ok()?;
+        if !more {
+            break;
+        }
+    }
+    if cursor.at() != text.len() {
+        return None;
+    }
+    let encoded = sink.sorted.take_encoded(0, Vec::new()).ok()?;
     Some(SplitRows {
         encoded,
-        lean,
+        lean: sink.lean,
         spent: data,
+    })
+}
+
+/// Whether [`split_rows`] makes the same of `bytes`, read as `population.csv`, the plain way and the general
+/// way: the same accept or refuse, the same encodings and the same lean rows, with the rows (after the
+/// header) cut into buffers at `cuts` (bytes into the rows; any out of range are left out), the first
+/// buffer holding the header as `lean_population` hands it over, under a scope not yet known, one that
+/// filters on nothing and one that filters on every field the lean rows may keep. `true` also when the
+/// header is not one [`fastcsv::Reader::whole_rows`] reads. The fuzzers' and tests' check of the plain way.
+#[doc(hidden)]
+pub fn split_ways_agree(bytes: &[u8], cuts: &[usize]) -> bool {
+    let Some(header_end) = memchr::memchr(b'\n', bytes).map(|i| i + 1) else {
+        return true;
+    };
+    let mut reader = fastcsv::Reader::new(&ENTITY_COLUMNS);
+    let stop = || Error::other(ErrorCode::Invalid, String::new(), String::new());
+    let header = reader.whole_rows(&bytes[..header_end], &mut |_, _, _| Err(stop()));
+    if !matches!(header, Ok(Ok(()))) || !reader.has_header() {
+        return true;
+    }
+    let filtering = draw::Scope {
+        industries: vec!["批发和零售业".into()],
+        entity_types: vec!["个体工商户".into()],
+        tags_any: vec!["食品经营".into()],
+        ..draw::Scope::default()
+    };
+    let scopes = [None, Some(draw::Scope::default()), Some(filtering)];
+    let rows = bytes.len() - header_end;
+    let mut bounds: Vec<usize> = cuts.iter().copied().filter(|&c| c > 0 && c < rows).collect();
+    bounds.extend([0, rows]);
+    bounds.sort_unstable();
+    bounds.dedup();
+    bounds.windows(2).all(|w| {
+        // The first buffer starts with the header, as the reading thread hands it over.
+        let (from, to) = (if w[0] == 0 { 0 } else { header_end + w[0] }, header_end + w[1]);
+        let skip = if w[0] == 0 { header_end } else { 0 };
+        scopes.iter().all(|scope| {
+            let way = |plain| {
+                let data = bytes[from..to].to_vec();
+                split_rows(&mut reader.clone(), data, skip, Vec::new(), scope.as_ref(), plain)
+                    .map(|split| (split.encoded, split.lean))
+            };
+            way(true) == way(false)
+        })
     })
 }
 
@@ -1298,7 +1409,7 @@ fn lean_population(
         let mut helper_reader = reader.clone();
         s.spawn(move || {
             for (data, from, spare) in jobs {
-                let split = split_rows(&mut helper_reader, data, from, spare, scope.get());
+                let split = split_rows(&mut helper_reader, data, from, spare, scope.get(), true);
                 if helper_done.send(split).is_err() {
                     break;
                 }
@@ -1319,7 +1430,7 @@ fn lean_population(
             };
             to_helper.send((theirs.0, theirs.1, spare())).ok()?;
             let mine = match next(free.pop().unwrap_or_default()).ok()? {
-                Some(data) => Some(split_rows(&mut reader, data, 0, spare(), scope.get())?),
+                Some(data) => Some(split_rows(&mut reader, data, 0, spare(), scope.get(), true)?),
                 None => None,
             };
             let theirs = done.recv().ok()??;
@@ -1704,5 +1815,177 @@ mod tests {
             let xs: Vec<draw::Text> = xs.into_iter().map(draw::Text::from).collect();
             assert_eq!(json_list(&xs), serde_json::to_string(&xs).unwrap(), "{xs:?}");
         }
+    }
+
+    /// [`split_rows`] of the rows of `csv` as one buffer (after the header), the plain way or the general
+    /// way: its encodings and lean rows, or `None` where it refuses them.
+    fn split_whole(csv: &[u8], plain: bool) -> Option<(Vec<u8>, draw::LeanPopulation)> {
+        let header_end = memchr::memchr(b'\n', csv)? + 1;
+        let mut reader = fastcsv::Reader::new(&ENTITY_COLUMNS);
+        reader
+            .whole_rows(&csv[..header_end], &mut |_, _, _| unreachable!())
+            .ok()?
+            .ok()?;
+        split_rows(&mut reader, csv.to_vec(), header_end, Vec::new(), None, plain)
+            .map(|split| (split.encoded, split.lean))
+    }
+
+    /// The real writer's `population.csv` of demo entities (one in twenty with a rare character in its
+    /// name, so that the NFC search stops often): the plain way accepts it with the encodings of
+    /// `fp_population` and the lean rows of the general way, cut into buffers at line ends and anywhere.
+    #[test]
+    fn the_plain_way_splits_the_writers_rows_as_the_general_way() {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let mut population: Vec<DrawEntity> = crate::demo::entities(b"plain", 3_000, as_of)
+            .rare_names_ppm(50_000)
+            .map(crate::taskfile::entity_for_draw)
+            .collect();
+        population.sort_by(|a, b| a.code.cmp(&b.code));
+        let mut csv = Vec::new();
+        write_population(&mut csv, &population).unwrap();
+        let (encoded, lean) = split_whole(&csv, true).unwrap();
+        assert_eq!(Some((encoded.clone(), lean.clone())), split_whole(&csv, false));
+        let mut hash = draw::PopulationHash::new(population.len());
+        hash.update(&encoded);
+        assert_eq!(hash.finish(), draw::fp_population(&population));
+        assert_eq!(draw::Population::len(&lean), population.len());
+        // Buffers of every seventh line; and the first twelve rows in two buffers cut at every byte.
+        let header_end = memchr::memchr(b'\n', &csv).unwrap() + 1;
+        let ends: Vec<usize> = memchr::memchr_iter(b'\n', &csv[header_end..])
+            .map(|i| i + 1)
+            .collect();
+        let sevenths: Vec<usize> = ends.iter().copied().step_by(7).collect();
+        assert!(split_ways_agree(&csv, &sevenths));
+        let first = &csv[..header_end + ends[11]];
+        for cut in 0..ends[11] {
+            assert!(split_ways_agree(first, &[cut]), "cut at {cut}");
+        }
+    }
+
+    /// Random rows with odd cells — quotes, commas and line ends in quoted fields, quoted fields that need
+    /// no quotes, broken quoting, empty fields, `\r`, empty lines, rows of 12 or 14 fields, non-ASCII and
+    /// non-NFC text, white space at the edges, rare characters, bad dates and days 29 to 31, odd risk
+    /// classes, tags unsorted, repeated, many, empty or not a plain list, codes empty, repeated or out of
+    /// order: the plain way accepts and refuses exactly what the general way does, with the same encodings
+    /// and lean rows, the rows whole and cut in two at every byte (for some) or at random places.
+    #[test]
+    fn random_rows_split_the_same_both_ways() {
+        let pieces = [
+            "永州", "a", "Ab", "𠮷", "é", "e\u{301}", " ", "\u{3000}", "、", "（", ",", "\"", "\n", "",
+            "\u{a0}", "\u{2010}", "㐀", "\\", "[", "]", "\t", "9", "-",
+        ];
+        let dates = [
+            "",
+            "2026-06-01",
+            "2024-02-29",
+            "2026-04-30",
+            "2026-05-31",
+            "2000-02-29",
+            "2026-12-31",
+            "2026-02-29",
+            "2026-04-31",
+            "2026-13-01",
+            "0000-01-01",
+            "2026-1-01",
+            " 2026-01-01",
+            "2100-02-29",
+            "2026-02-30",
+            "2026-01-3a",
+        ];
+        let mut random = fastcsv::random_below(0x853c_49e6_748f_ea9b);
+        let header = ENTITY_COLUMNS.join(",") + "\n";
+        let (mut accepted, mut refused) = (0, 0);
+        for round in 0..600 {
+            let mut csv = header.clone();
+            let odd = round % 3 == 0;
+            let mut code = 0;
+            for _ in 0..1 + random(5) {
+                code += if odd && random(12) == 0 { 0 } else { 1 + random(3) };
+                let text = |random: &mut dyn FnMut(usize) -> usize| -> String {
+                    let from = if odd && random(3) == 0 { pieces.len() } else { 4 };
+                    (0..random(4)).map(|_| pieces[random(from)]).collect()
+                };
+                let mut fields: Vec<String> = Vec::new();
+                fields.push(match random(if odd { 30 } else { 1000 }) {
+                    0 => String::new(),
+                    1 => format!("C{code:05} "),
+                    2 => format!("B{code:05}"),
+                    _ => format!("C{code:05}"),
+                });
+                for k in 1..13 {
+                    fields.push(match k {
+                        // The first seven dates are valid.
+                        8 | 12 => dates[random(if odd { dates.len() } else { 7 })].to_string(),
+                        10 => ["", "A", "B", "C", "D", "E", " A", "a"][random(if odd { 8 } else { 5 })]
+                            .to_string(),
+                        11 => match random(8) {
+                            0 => "[]".to_string(),
+                            1 => String::new(),
+                            2 if odd => {
+                                ["[ ]", "[\"a\", \"b\"]", "[1]", "[\"a\\\"b\"]"][random(4)].to_string()
+                            }
+                            _ => {
+                                let n = if random(6) == 0 { 7 + random(4) } else { random(3) };
+                                let mut items: Vec<String> = (0..n).map(|_| text(&mut random)).collect();
+                                if !odd || random(4) > 0 {
+                                    items.sort();
+                                }
+                                if !odd {
+                                    items.dedup();
+                                }
+                                serde_json::to_string(&items).unwrap()
+                            }
+                        },
+                        _ => text(&mut random),
+                    });
+                }
+                if odd && random(20) == 0 {
+                    fields.truncate(12);
+                } else if odd && random(20) == 0 {
+                    fields.push("x".into());
+                }
+                let written: Vec<String> = fields
+                    .iter()
+                    .map(|f| {
+                        let needs = f.contains([',', '"', '\n', '\r']);
+                        if odd && random(40) == 0 {
+                            ["a\"b".to_string(), format!("\"{f}\"x"), format!("\"{f}")][random(3)].clone()
+                        } else if needs || random(8) == 0 {
+                            format!("\"{}\"", f.replace('"', "\"\""))
+                        } else {
+                            f.clone()
+                        }
+                    })
+                    .collect();
+                csv.push_str(&written.join(","));
+                csv.push_str(match random(if odd { 40 } else { 1000 }) {
+                    0 => "\r\n",
+                    1 => "\n\n",
+                    _ => "\n",
+                });
+            }
+            let bytes = csv.as_bytes();
+            let whole = split_whole(bytes, true);
+            assert_eq!(whole, split_whole(bytes, false), "{csv:?}");
+            if whole.is_some() {
+                accepted += 1
+            } else {
+                refused += 1
+            }
+            let rows = bytes.len() - header.len();
+            let cuts: Vec<usize> = if round % 60 == 0 {
+                (1..rows).collect()
+            } else {
+                (0..3).map(|_| random(rows + 1)).collect()
+            };
+            for cut in cuts {
+                assert!(split_ways_agree(bytes, &[cut]), "{csv:?} cut at {cut}");
+            }
+        }
+        // Both outcomes, often enough for the comparison to mean something.
+        assert!(
+            accepted > 150 && refused > 150,
+            "{accepted} accepted, {refused} refused"
+        );
     }
 }

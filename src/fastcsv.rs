@@ -104,7 +104,7 @@ enum Parsed {
 }
 
 /// The most columns a bundle file has (`population.csv`: 13).
-const MAX_COLUMNS: usize = 16;
+pub(crate) const MAX_COLUMNS: usize = 16;
 
 /// Splits the rows of CSV text with exactly `columns` (in any order in the header, §12).
 #[derive(Clone)]
@@ -238,65 +238,190 @@ impl<'c> Reader<'c> {
 
     /// Splits the whole rows at the start of `data`; returns the number of bytes they take.
     fn rows(&mut self, data: &[u8], at_eof: bool, row: &mut RowFn<'_>) -> Result<Result<usize, Irregular>> {
+        let mut cursor = match self.begin(data) {
+            Ok(cursor) => cursor,
+            Err(Irregular) => return Ok(Err(Irregular)),
+        };
+        loop {
+            match self.next_row(&mut cursor, at_eof, row)? {
+                Err(Irregular) => return Ok(Err(Irregular)),
+                Ok(false) => return Ok(Ok(cursor.p)),
+                Ok(true) => {}
+            }
+        }
+    }
+
+    /// Starts splitting the rows of `data`: checks its UTF-8 and indexes its special bytes. `Irregular` for
+    /// a byte-order mark before the header, invalid UTF-8 or a `\r`.
+    pub(crate) fn begin<'t>(&mut self, data: &'t [u8]) -> Result<Cursor<'t>, Irregular> {
         if self.position.is_empty() && data.starts_with(b"\xef\xbb\xbf") {
-            return Ok(Err(Irregular));
+            return Err(Irregular);
         }
         let Ok(text) = simdutf8::basic::from_utf8(data) else {
-            return Ok(Err(Irregular));
+            return Err(Irregular);
         };
         // The index looks at every byte anyway, so it also says whether there is a `\r`.
         if self.specials.index(data) {
-            return Ok(Err(Irregular));
+            return Err(Irregular);
         }
-        let mut p = 0;
-        let mut walk = Walk::new(&self.specials.words);
-        while p < data.len() {
-            let next = match self.split.split(&self.specials.words, &mut walk, text, p, at_eof) {
-                Err(Irregular) => return Ok(Err(Irregular)),
-                Ok(Parsed::Incomplete) => break,
-                Ok(Parsed::Row(next)) => next,
-            };
-            let split = &self.split;
-            let n = split.n;
-            let cell = |c: Cell| match c {
-                Cell::Input(a, b) => &text[a..b],
-                Cell::Scratch(a, b) => &split.scratch[a..b],
-            };
-            let line = self.line;
-            self.line += 1 + split.quoted_newlines;
-            let start = p;
-            p = next;
-            if self.position.is_empty() {
-                let fields: Vec<&str> = split.cells[..n].iter().map(|&c| cell(c)).collect();
-                if !header(self.columns, &mut self.position, &fields) {
-                    return Ok(Err(Irregular));
-                }
-                self.in_order = self.position.iter().enumerate().all(|(j, &at)| j == at);
-                self.split.as_written = self.written_at();
-                continue;
-            }
-            if n != self.columns.len() {
+        Ok(Cursor {
+            text,
+            p: 0,
+            walk: Walk::new(&self.specials.words),
+        })
+    }
+
+    /// Splits the row at `cursor` (of the buffer [`Reader::begin`] indexed) and calls `row` with its cells in
+    /// `columns` order (or takes it as the header, for a reader that has not read one); `Ok(false)`, the
+    /// cursor left where it was, at the end of the buffer or when the row goes on past it (or, `at_eof`, at
+    /// the end of the input).
+    pub(crate) fn next_row(
+        &mut self,
+        cursor: &mut Cursor<'_>,
+        at_eof: bool,
+        row: &mut RowFn<'_>,
+    ) -> Result<Result<bool, Irregular>> {
+        let (text, p) = (cursor.text, cursor.p);
+        if p >= text.len() {
+            return Ok(Ok(false));
+        }
+        let next = match self
+            .split
+            .split(&self.specials.words, &mut cursor.walk, text, p, at_eof)
+        {
+            Err(Irregular) => return Ok(Err(Irregular)),
+            Ok(Parsed::Incomplete) => return Ok(Ok(false)),
+            Ok(Parsed::Row(next)) => next,
+        };
+        let split = &self.split;
+        let n = split.n;
+        let cell = |c: Cell| match c {
+            Cell::Input(a, b) => &text[a..b],
+            Cell::Scratch(a, b) => &split.scratch[a..b],
+        };
+        let line = self.line;
+        self.line += 1 + split.quoted_newlines;
+        cursor.p = next;
+        if self.position.is_empty() {
+            let fields: Vec<&str> = split.cells[..n].iter().map(|&c| cell(c)).collect();
+            if !header(self.columns, &mut self.position, &fields) {
                 return Ok(Err(Irregular));
             }
-            let mut ordered = [""; MAX_COLUMNS];
-            if self.in_order {
-                for (o, &c) in ordered.iter_mut().zip(&split.cells[..n]) {
-                    *o = cell(c);
-                }
-            } else {
-                for (o, &at) in ordered.iter_mut().zip(&self.position) {
-                    *o = cell(split.cells[at]);
-                }
-            }
-            row(&ordered[..n], &text[start..next], line)?;
+            self.in_order = self.position.iter().enumerate().all(|(j, &at)| j == at);
+            self.split.as_written = self.written_at();
+            return Ok(Ok(true));
         }
-        Ok(Ok(p))
+        if n != self.columns.len() {
+            return Ok(Err(Irregular));
+        }
+        let mut ordered = [""; MAX_COLUMNS];
+        if self.in_order {
+            for (o, &c) in ordered.iter_mut().zip(&split.cells[..n]) {
+                *o = cell(c);
+            }
+        } else {
+            for (o, &at) in ordered.iter_mut().zip(&self.position) {
+                *o = cell(split.cells[at]);
+            }
+        }
+        row(&ordered[..n], &text[p..next], line)?;
+        Ok(Ok(true))
+    }
+
+    /// The row at `cursor` if it has the plain shape — the header read and in the expected order, every
+    /// field unquoted except that the column handed as written may be quoted without a line end inside,
+    /// and the row ending in a line end within the buffer: where each of its fields ends (the `,` or `\n`
+    /// after it) in `ends`, the cursor moved past it, and its start returned. `None`, the cursor and the
+    /// reader unchanged, for any other row: [`Reader::next_row`] then splits it.
+    ///
+    /// The fields of a plain row are exactly the cells [`Reader::next_row`] hands out (field `k` is
+    /// `text[start..ends[0]]` for `k = 0`, else `text[ends[k - 1] + 1..ends[k]]`): unquoted fields are their
+    /// own values, and the quoted one is handed as written either way. It only saves making the cells.
+    #[inline]
+    pub(crate) fn plain_row(
+        &mut self,
+        cursor: &mut Cursor<'_>,
+        ends: &mut [usize; MAX_COLUMNS],
+    ) -> Option<usize> {
+        let n = self.columns.len();
+        if !self.in_order || n == 0 || n > MAX_COLUMNS {
+            return None;
+        }
+        let words = &self.specials.words;
+        let b = cursor.text.as_bytes();
+        let start = cursor.p;
+        // An empty line (or none left) is not a row of empty fields.
+        if b.get(start).is_none_or(|&c| c == b'\n') {
+            return None;
+        }
+        let mut walk = cursor.walk;
+        let mut p = start;
+        // Field ends checked together at the end rather than by a branch per field.
+        let mut plain = true;
+        for (k, end) in ends[..n].iter_mut().enumerate() {
+            let separator = if k + 1 == n { b'\n' } else { b',' };
+            if k == self.split.as_written && b.get(p) == Some(&b'"') {
+                // The opening quote is the next special byte; then doubled quotes and commas until the
+                // closing quote, which the separator must follow at once.
+                walk.next(words);
+                let close = loop {
+                    let j = walk.next(words)?;
+                    match b[j] {
+                        b'"' if b.get(j + 1) == Some(&b'"') => {
+                            walk.next(words);
+                        }
+                        b'"' => break j,
+                        b',' => {}
+                        _ => return None,
+                    }
+                };
+                let j = walk.next(words)?;
+                plain &= j == close + 1;
+                plain &= b[j] == separator;
+                *end = j;
+                p = j + 1;
+            } else {
+                let j = walk.next(words)?;
+                plain &= b[j] == separator;
+                *end = j;
+                p = j + 1;
+            }
+        }
+        if !plain {
+            return None;
+        }
+        cursor.walk = walk;
+        cursor.p = p;
+        self.line += 1;
+        Some(start)
+    }
+}
+
+/// Where [`Reader::begin`]'s buffer is being split: the next row's start and the walk through the index up
+/// to it. A copy taken before [`Reader::plain_row`] is where to go back to.
+#[derive(Clone, Copy)]
+pub(crate) struct Cursor<'t> {
+    text: &'t str,
+    p: usize,
+    walk: Walk,
+}
+
+impl<'t> Cursor<'t> {
+    /// The buffer's text.
+    pub(crate) fn text(&self) -> &'t str {
+        self.text
+    }
+
+    /// Where the next row starts.
+    pub(crate) fn at(&self) -> usize {
+        self.p
     }
 }
 
 /// A walk through the special bytes of an indexed buffer ([`Specials`]) in order, each visited once: the
 /// field ends of a row are the next bits of the word at hand, without working out a word and a shift from
 /// a position for every field.
+#[derive(Clone, Copy)]
 struct Walk {
     /// The word at hand.
     k: usize,
@@ -609,6 +734,19 @@ fn header(columns: &[&str], position: &mut Vec<usize>, fields: &[&str]) -> bool 
     true
 }
 
+/// Numbers below the `n` asked for, from a xorshift generator started at `seed` (not zero), for tests of
+/// random input.
+#[cfg(test)]
+pub(crate) fn random_below(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut state = seed;
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    }
+}
+
 /// Reads all of `r` with [`Reader`].
 #[cfg(test)]
 fn read_all(r: &mut dyn Read, columns: &[&str], row: &mut RowFn<'_>) -> Result<Result<(), Irregular>> {
@@ -633,6 +771,17 @@ pub(crate) fn simple_list_into<'a>(cell: &'a str, items: &mut Vec<&'a str>) -> O
 /// The items of a list of plain strings whose quotes are written as `quotes` (opening `["`, closing `"]`,
 /// between items `","`, each quote single or doubled), pushed onto `items`.
 fn list_items<'a>(cell: &'a str, quotes: [&str; 3], items: &mut Vec<&'a str>) -> Option<()> {
+    each_item(cell, quotes, |item| {
+        items.push(item);
+        true
+    })
+}
+
+/// Calls `each` with the items of a list of plain strings whose quotes are written as `quotes` (as in
+/// [`list_items`]), in order; `None` if the list is not of that form (possibly after some calls) or `each`
+/// returns `false`.
+#[inline]
+fn each_item<'a>(cell: &'a str, quotes: [&str; 3], mut each: impl FnMut(&'a str) -> bool) -> Option<()> {
     let [open, close, between] = quotes;
     let inner = cell.strip_prefix(open)?.strip_suffix(close)?;
     if inner.bytes().any(|c| c < 0x20 || c == b'\\') {
@@ -640,11 +789,12 @@ fn list_items<'a>(cell: &'a str, quotes: [&str; 3], items: &mut Vec<&'a str>) ->
     }
     let mut rest = inner;
     while let Some(i) = memchr::memchr(b'"', rest.as_bytes()) {
-        items.push(&rest[..i]);
+        if !each(&rest[..i]) {
+            return None;
+        }
         rest = rest[i..].strip_prefix(between)?;
     }
-    items.push(rest);
-    Some(())
+    each(rest).then_some(())
 }
 
 /// The items of the list in a field as [`Reader::hand_as_written`] hands it: none for the value `""` or
@@ -656,17 +806,27 @@ fn list_items<'a>(cell: &'a str, quotes: [&str; 3], items: &mut Vec<&'a str>) ->
 /// items, which hold no quote, are the same text in the field as in the value.
 pub(crate) fn list_field_into<'a>(field: &'a str, items: &mut Vec<&'a str>) -> Option<()> {
     items.clear();
+    list_field_each(field, |item| {
+        items.push(item);
+        true
+    })
+}
+
+/// [`list_field_into`], each item handed to `each` in order instead of pushed onto a list; `None` where
+/// `list_field_into` is `None` or when `each` returns `false` (possibly after some calls).
+#[inline]
+pub(crate) fn list_field_each<'a>(field: &'a str, each: impl FnMut(&'a str) -> bool) -> Option<()> {
     let Some(quoted) = field.strip_prefix('"') else {
         if matches!(field, "" | "[]") {
             return Some(());
         }
-        return simple_list_into(field, items);
+        return each_item(field, ["[\"", "\"]", "\",\""], each);
     };
     let value = quoted.strip_suffix('"')?;
     if matches!(value, "" | "[]") {
         return Some(());
     }
-    list_items(value, ["[\"\"", "\"\"]", "\"\",\"\""], items)
+    each_item(value, ["[\"\"", "\"\"]", "\"\",\"\""], each)
 }
 
 #[cfg(test)]
@@ -1016,6 +1176,93 @@ mod tests {
         }
         // Enough of the fields were lists with items for the comparison to mean something.
         assert!(lists > 500, "{lists}");
+    }
+
+    /// Random rows of fields made of the bytes that matter, quoted or not (or badly), the header in the
+    /// written order or another, a column handed as written or none: wherever `plain_row` takes a row, its
+    /// fields are the cells `next_row` hands out for it and the cursor moves to the same place; where it
+    /// does not, the cursor stays where it was. Rows of the plain shape with a quoted field handed as written
+    /// are among those taken.
+    #[test]
+    fn plain_rows_are_the_cells_next_row_splits() {
+        let pieces = ["a", "永", ",", "\"", "\n", "[", "]", "\"\"", " ", "", "\r"];
+        let mut random = random_below(0x2545_f491_4f6c_dd1d);
+        let (mut taken, mut quoted) = (0, 0);
+        for round in 0..12_000 {
+            let header = if round % 5 == 0 { "c,a,b\n" } else { "a,b,c\n" };
+            let mut input = header.to_string();
+            for _ in 0..1 + random(4) {
+                let fields: Vec<String> = (0..[3, 3, 3, 3, 2, 4][random(6)])
+                    .map(|_| {
+                        let value: String = (0..random(4))
+                            .map(|_| pieces[random(if round % 2 == 0 { 3 } else { 11 })])
+                            .collect();
+                        let needs = value.contains([',', '"', '\n']);
+                        match random(6) {
+                            _ if needs && round % 2 == 0 => format!("\"{}\"", value.replace('"', "\"\"")),
+                            0 => format!("\"{}\"", value.replace('"', "\"\"")),
+                            1 if round % 7 == 0 => format!("\"{value}"),
+                            _ => value,
+                        }
+                    })
+                    .collect();
+                input.push_str(&fields.join(","));
+                input.push_str(if random(30) == 0 { "\n\n" } else { "\n" });
+            }
+            let as_written = [None, Some(0), Some(1), Some(2)][random(4)];
+            let mut reader = Reader::new(&COLS);
+            let bytes = input.as_bytes();
+            let header_end = header.len();
+            let read = reader.whole_rows(&bytes[..header_end], &mut |_, _, _| unreachable!());
+            assert!(matches!(read, Ok(Ok(()))), "{input:?}");
+            if let Some(column) = as_written {
+                reader.hand_as_written(column);
+            }
+            let Ok(mut cursor) = reader.begin(&bytes[header_end..]) else {
+                continue;
+            };
+            let text = cursor.text();
+            let mut ends = [0; MAX_COLUMNS];
+            loop {
+                let mut general = reader.clone();
+                let mut alone = cursor;
+                let mut cells: Vec<String> = Vec::new();
+                let split = general
+                    .next_row(&mut alone, false, &mut |c, _, _| {
+                        cells = c.iter().map(|c| c.to_string()).collect();
+                        Ok(())
+                    })
+                    .unwrap();
+                let before = cursor.at();
+                match reader.plain_row(&mut cursor, &mut ends) {
+                    Some(start) => {
+                        taken += 1;
+                        assert_eq!(start, before);
+                        assert!(matches!(split, Ok(true)), "{input:?}");
+                        let fields: Vec<&str> = (0..3)
+                            .map(|k| &text[if k == 0 { start } else { ends[k - 1] + 1 }..ends[k]])
+                            .collect();
+                        assert_eq!(fields, cells, "{input:?}");
+                        assert_eq!(cursor.at(), alone.at(), "{input:?}");
+                        quoted += usize::from(fields.iter().any(|f| f.starts_with('"')));
+                    }
+                    None => {
+                        assert_eq!(cursor.at(), before, "{input:?}");
+                        match split {
+                            Ok(true) => {
+                                reader = general;
+                                cursor = alone;
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            taken > 1000 && quoted > 400,
+            "{taken} taken, {quoted} with a quoted field"
+        );
     }
 
     /// Odd list fields as written, each read as the list of its value.

@@ -102,12 +102,19 @@ pub struct BundleParts {
 }
 
 /// Parses `bytes` as `bundle.json` and as each of the bundle's CSV files. Panics if the fast CSV reader of
-/// bundles and the general one read the bytes differently, or the scanned head of `bundle.json` is not the
-/// one serde reads, so that the fuzzer reports it.
+/// bundles and the general one read the bytes differently, the quick path's two ways of splitting population
+/// rows make something different of them, or the scanned head of `bundle.json` is not the one serde reads, so
+/// that the fuzzer reports it.
 pub fn bundle_parts(bytes: &[u8]) -> BundleParts {
     assert!(
         bundle::readers_agree(bytes),
         "the fast and the general CSV reader disagree"
+    );
+    // As the quick path splits `population.csv`: whole, and in buffers cut at two places.
+    let cuts = [bytes.len() / 3, bytes.len() / 2 + 1];
+    assert!(
+        bundle::split_ways_agree(bytes, &cuts),
+        "the plain and the general way of splitting population rows disagree"
     );
     let json = match std::str::from_utf8(bytes) {
         Ok(text) => {

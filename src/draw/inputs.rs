@@ -150,21 +150,44 @@ const EDGES: [u8; 256] = {
     t
 };
 
-/// `true` only if `s` is a date [`parse_date`] accepts, settled without the calendar for days 01..28 of
-/// months 01..12 of years 0001..9999; `false` means "parse it".
+/// Whether `s` is a date [`parse_date`] accepts (a test holds the two to each other), settled by byte
+/// tests: days 01..28 of months 01..12 of years 0001..9999 without the calendar, days 29..31 by the
+/// month's length.
 #[inline]
 fn plain_date(s: &str) -> bool {
-    let b = s.as_bytes();
+    plain_date_bytes(s.as_bytes())
+}
+
+/// [`plain_date`] of a field's bytes.
+#[inline(always)]
+fn plain_date_bytes(b: &[u8]) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
     let digits = [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit());
     let month = (b[5], b[6]);
     let day = (b[8], b[9]);
-    digits
-        && b[..4] != *b"0000"
-        && matches!(month, (b'0', b'1'..=b'9') | (b'1', b'0'..=b'2'))
-        && matches!(day, (b'0', b'1'..=b'9') | (b'1', _) | (b'2', b'0'..=b'8'))
+    if !(digits && b[..4] != *b"0000" && matches!(month, (b'0', b'1'..=b'9') | (b'1', b'0'..=b'2'))) {
+        return false;
+    }
+    match day {
+        (b'0', b'1'..=b'9') | (b'1', _) | (b'2', b'0'..=b'8') => true,
+        (b'2', b'9') | (b'3', b'0'..=b'1') => {
+            // About one date in ten: the month's length decides.
+            let number =
+                |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'));
+            let (y, m, d) = (number(0..4), number(5..7), number(8..10));
+            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            let days = match m {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            d <= days
+        }
+        _ => false,
+    }
 }
 
 /// `str(s)` written into `out`, which has room for it; the rest of `out`.
@@ -173,6 +196,15 @@ fn put_str<'o>(out: &'o mut [u8], s: &str) -> &'o mut [u8] {
     let out = put_u32(out, s.len());
     let (here, rest) = out.split_at_mut(s.len());
     put_bytes(here, s.as_bytes());
+    rest
+}
+
+/// `str` of a field's bytes (UTF-8) written into `out`, which has room for it; the rest of `out`.
+#[inline(always)]
+fn put_field<'o>(out: &'o mut [u8], s: &[u8]) -> &'o mut [u8] {
+    let out = put_u32(out, s.len());
+    let (here, rest) = out.split_at_mut(s.len());
+    put_bytes(here, s);
     rest
 }
 
@@ -185,16 +217,21 @@ fn put_u32(out: &mut [u8], n: usize) -> &mut [u8] {
 }
 
 /// Copies `src` into `dst` (as long) in fixed-size pieces that compile to plain moves: the fields of a row
-/// are a few to a few dozen bytes, for which a call to `memcpy` per field costs more than the copy.
-#[inline]
+/// are a few to a few dozen bytes, for which a call to `memcpy` per field costs more than the copy. No loop,
+/// which the compiler would turn back into a `memcpy` call: up to 64 bytes in at most four overlapping
+/// 16-byte moves, longer fields (rare) by `memcpy`. Always inlined, for the same reason.
+#[inline(always)]
 fn put_bytes(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
-    if n >= 16 {
-        let mut i = 0;
-        while i + 16 < n {
-            dst[i..i + 16].copy_from_slice(&src[i..i + 16]);
-            i += 16;
-        }
+    if n > 64 {
+        dst.copy_from_slice(src);
+    } else if n > 32 {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[16..32].copy_from_slice(&src[16..32]);
+        dst[n - 32..n - 16].copy_from_slice(&src[n - 32..n - 16]);
+        dst[n - 16..].copy_from_slice(&src[n - 16..]);
+    } else if n >= 16 {
+        dst[..16].copy_from_slice(&src[..16]);
         dst[n - 16..].copy_from_slice(&src[n - 16..]);
     } else if n >= 8 {
         dst[..8].copy_from_slice(&src[..8]);
@@ -202,10 +239,10 @@ fn put_bytes(dst: &mut [u8], src: &[u8]) {
     } else if n >= 4 {
         dst[..4].copy_from_slice(&src[..4]);
         dst[n - 4..].copy_from_slice(&src[n - 4..]);
-    } else {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = *s;
-        }
+    } else if n > 0 {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
     }
 }
 
@@ -656,7 +693,7 @@ fn list_fingerprint<T>(domain: &str, rows: &[T], encode: impl Fn(&T, &mut Enc)) 
 /// [`PopulationHash`] made with the expected count; the caller compares the counts at the end.
 pub struct SortedRows {
     enc: Enc,
-    last_code: String,
+    last_code: Vec<u8>,
     rows: usize,
 }
 
@@ -664,7 +701,7 @@ impl Default for SortedRows {
     fn default() -> Self {
         SortedRows {
             enc: Enc::unhashed(),
-            last_code: String::new(),
+            last_code: Vec::new(),
             rows: 0,
         }
     }
@@ -684,7 +721,7 @@ impl SortedRows {
     /// [`SortedRows::push`] of a row whose fields are all known to be NFC (`nfc`), for a caller that has
     /// settled it for many rows at once.
     pub fn push_nfc<S: AsRef<str>>(&mut self, row: &EntityRow<'_, S>, nfc: bool) -> bool {
-        if row.code.is_empty() || (self.rows > 0 && row.code <= self.last_code.as_str()) {
+        if !self.follows(row.code.as_bytes()) {
             return false;
         }
         // The plain check settles nearly every row; whatever it is unsure of gets the full one.
@@ -692,9 +729,70 @@ impl SortedRows {
             return false;
         }
         row.encode(&mut self.enc);
+        self.accepted(row.code.as_bytes());
+        true
+    }
+
+    /// Whether `code` may come next: not empty, and after the previous row's.
+    #[inline]
+    fn follows(&self, code: &[u8]) -> bool {
+        !code.is_empty() && (self.rows == 0 || code > self.last_code.as_slice())
+    }
+
+    /// Counts a row of `code` in.
+    #[inline]
+    fn accepted(&mut self, code: &[u8]) {
         self.last_code.clear();
-        self.last_code.push_str(row.code);
+        self.last_code.extend_from_slice(code);
         self.rows += 1;
+    }
+
+    /// [`SortedRows::push_nfc`] of a row known to be NFC, given in place as a reader splits a buffer
+    /// without making cells (`fastcsv::Reader::plain_row`): field `k` of §4.1 is `text[start..ends[0]]` for
+    /// `k = 0`, else `text[ends[k - 1] + 1..ends[k]]`, except the tags, which are `tags` (the items of the
+    /// field). `true` if the row is accepted and encoded; `false`, nothing changed, if the plain checks
+    /// ([`EntityRow::plainly_valid`]) do not settle it or its code does not follow: the caller then pushes
+    /// it with [`SortedRows::push_nfc`], which decides. Checks and encodes exactly as `push_nfc` does a row
+    /// of these fields, the cells built field by field and the encoding written once (a property test
+    /// holds the two to each other).
+    #[inline]
+    pub fn push_plain(&mut self, text: &[u8], start: usize, ends: &[usize; 13], tags: &[&str]) -> bool {
+        let field = |k: usize| -> &[u8] {
+            let from = if k == 0 { start } else { ends[k - 1] + 1 };
+            &text[from..ends[k]]
+        };
+        let code = field(0);
+        if !self.follows(code) {
+            return false;
+        }
+        // Every field but the tags looked at without a branch per field (`&`, not `&&`), as in
+        // `plainly_valid`.
+        let mut edges = plain_edges(field(12));
+        for k in 0..11 {
+            edges &= plain_edges(field(k));
+        }
+        let (class, established, last) = (field(10), field(8), field(12));
+        let plain = edges
+            && (class.is_empty() || (class.len() == 1 && matches!(class[0], b'A'..=b'D')))
+            && (established.is_empty() || plain_date_bytes(established))
+            && (last.is_empty() || plain_date_bytes(last))
+            && tags.iter().all(|t| plain_edges(t.as_bytes()))
+            && tags.windows(2).all(|w| w[0] < w[1]);
+        if !plain {
+            return false;
+        }
+        let listed = tags.iter().map(|t| t.len() + 4).sum::<usize>();
+        let size = (0..11).map(|k| field(k).len() + 4).sum::<usize>() + 4 + listed + 4 + last.len();
+        let mut out = self.enc.room(size);
+        for k in 0..11 {
+            out = put_field(out, field(k));
+        }
+        out = put_u32(out, tags.len());
+        for t in tags {
+            out = put_field(out, t.as_bytes());
+        }
+        put_field(out, last);
+        self.accepted(code);
         true
     }
 
@@ -1044,7 +1142,7 @@ mod tests {
                 })
                 .collect()
         };
-        let mut accepted = 0;
+        let (mut accepted, mut plain) = (0, 0);
         for i in 0..30_000 {
             let texts: Vec<String> = (0..8).map(|_| field()).collect();
             let tags: Vec<String> = (0..next(4)).map(|_| field()).collect();
@@ -1071,6 +1169,31 @@ mod tests {
             }
             let mut sorted = SortedRows::default();
             assert_eq!(sorted.push_nfc(&row, true), valid, "{:?}", (code, &texts, &tags));
+            // The same row in place, as a reader finds it in a buffer after another row (`_`, `\n` and the
+            // tags cell stand for what the fields are separated by): `push_plain` takes it only if
+            // `push_nfc` does, with the same encoding, and leaves nothing behind otherwise.
+            let mut fields = row.before_tags().to_vec();
+            fields.extend(["(tags)", row.last_inspected]);
+            let mut text = String::from("B0,x\n");
+            let start = text.len();
+            let mut ends = [0; 13];
+            for (k, f) in fields.iter().enumerate() {
+                text.push_str(f);
+                ends[k] = text.len();
+                text.push(if k == 12 { '\n' } else { ',' });
+            }
+            let tag_refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+            let mut placed = SortedRows::default();
+            let took = placed.push_plain(text.as_bytes(), start, &ends, &tag_refs);
+            // Exactly the rows the plain checks settle.
+            assert_eq!(took, row.plainly_valid(), "{:?}", (code, &texts, &tags));
+            if took {
+                assert!(valid, "taken in place but refused: {:?}", (code, &texts, &tags));
+                plain += 1;
+            } else {
+                assert_eq!(placed.rows(), 0);
+                assert_eq!(placed.take_encoded(0, Vec::new()).unwrap(), Vec::<u8>::new());
+            }
             if valid {
                 accepted += 1;
                 // The encoding field by field through the encoder's primitives.
@@ -1081,9 +1204,58 @@ mod tests {
                 e.strs(row.tags);
                 e.str(row.last_inspected);
                 assert_eq!(sorted.take_encoded(0, Vec::new()).unwrap(), e.pending());
+                if took {
+                    assert_eq!(placed.take_encoded(0, Vec::new()).unwrap(), e.pending());
+                }
             }
         }
-        assert!(accepted > 1_000, "{accepted}");
+        assert!(
+            accepted > 1_000 && plain > 40,
+            "{accepted} accepted, {plain} in place"
+        );
+    }
+
+    /// `push_plain` checks the code against the row before: not empty, and after it.
+    #[test]
+    fn rows_in_place_follow_the_code_before() {
+        let text = "B,,,,,,,,,,,,\nA,,,,,,,,,,,,\nC,,,,,,,,,,,,\nC,,,,,,,,,,,,\n,,,,,,,,,,,,\n";
+        let mut sorted = SortedRows::default();
+        let mut took = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let start = 14 * i;
+            let ends: [usize; 13] = std::array::from_fn(|k| start + line.find(',').unwrap() + k);
+            took.push(sorted.push_plain(text.as_bytes(), start, &ends, &[]));
+        }
+        assert_eq!(took, [true, false, true, false, false]);
+        assert_eq!(sorted.rows(), 2);
+    }
+
+    /// The byte tests of `plain_date` are `parse_date`: every day 00..39 of every month 00..13 of years
+    /// around every leap-year rule, and strings that are not dates.
+    #[test]
+    fn plain_dates_are_the_dates_parse_date_accepts() {
+        for year in [
+            "0000", "0001", "0004", "1900", "2000", "2023", "2024", "2100", "2400", "9999",
+        ] {
+            for month in 0..14 {
+                for day in 0..40 {
+                    let s = format!("{year}-{month:02}-{day:02}");
+                    assert_eq!(plain_date(&s), parse_date(&s).is_some(), "{s}");
+                }
+            }
+        }
+        for s in [
+            "",
+            "2026-1-01",
+            "2026/01/01",
+            "2026-01-1x",
+            " 2026-01-01",
+            "2026-01-01 ",
+            "２０２６-01-01",
+            "20260101",
+        ] {
+            assert_eq!(plain_date(s), parse_date(s).is_some(), "{s}");
+        }
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub use rules::{
     StratumCount, Task,
 };
 pub use seed::{check_witness, commitment, derive_seed};
-pub(crate) use text::{only_stable_starters, unsure_from};
+pub(crate) use text::StableRuns;
 
 /// The algorithm identifier this module implements.
 pub const ALGORITHM: &str = "fairdraw-draw/1";

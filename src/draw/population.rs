@@ -126,8 +126,9 @@ impl std::hash::Hash for ShortKey {
     }
 }
 
-/// Slots of [`LeanPopulation::seen`].
-const SEEN: usize = 256;
+/// Slots of [`LeanPopulation::seen`]: enough that the dates of the last inspections (a few hundred distinct
+/// ones, in no order) mostly keep their slots; 256 slots sent most of them to the map.
+const SEEN: usize = 1024;
 
 /// The [`ShortKey`] of `value`, or `None` if it is empty or longer than [`SHORT`] bytes. Read as at most four
 /// loads of fixed size, without a loop or a call: the first and last 8 (or 4, or 1) bytes cover every byte
@@ -163,7 +164,7 @@ fn short_key(value: &str) -> Option<ShortKey> {
 /// and `last_inspected` of every entity, `entity_type`, `industry` and `tags` only while the scope is unknown
 /// or filters on them, and no `name` (empty). Field values repeat a lot (a few regions, statuses, classes and
 /// dates among a million entities), so each distinct value is stored once.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LeanPopulation {
     /// The codes (inline up to 24 bytes), in canonical order.
     codes: Vec<Text>,
@@ -229,7 +230,7 @@ impl LeanPopulation {
             self.seen.resize(SEEN, (ShortKey(0, 0, 0), 0));
         }
         // The top bits of a multiplication by 2^64 / φ spread every bit of the number over the slots.
-        let slot = (key.folded().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize % SEEN;
+        let slot = (key.folded().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize % SEEN;
         if self.seen[slot].0 == key {
             return self.seen[slot].1;
         }
@@ -249,6 +250,27 @@ impl LeanPopulation {
     /// Appends the fields of `row` the plan can read under `scope` (`None`: not known yet, keep them all).
     /// `false` (nothing appended) if the population already holds `u32::MAX` entities.
     pub fn push<S: AsRef<str>>(&mut self, scope: Option<&Scope>, row: &EntityRow<'_, S>) -> bool {
+        let values = [
+            row.entity_type,
+            row.industry,
+            row.region,
+            row.status,
+            row.risk_class,
+            row.last_inspected,
+        ];
+        self.push_fields(scope, row.code, values, row.tags)
+    }
+
+    /// [`LeanPopulation::push`] of an entity's code, its `values` of the fields of [`Field`] in that order,
+    /// and its tags, for a caller that has them without an [`EntityRow`].
+    #[inline]
+    pub fn push_fields<S: AsRef<str>>(
+        &mut self,
+        scope: Option<&Scope>,
+        code: &str,
+        values: [&str; 6],
+        tags: &[S],
+    ) -> bool {
         let entity = self.codes.len();
         if entity >= u32::MAX as usize {
             return false;
@@ -257,29 +279,32 @@ impl LeanPopulation {
         fn kept(kept: bool, value: &str) -> &str {
             if kept { value } else { "" }
         }
+        let [entity_type, industry, region, status, risk_class, last_inspected] = values;
         let values = [
-            kept(keep(|s| s.entity_types.is_empty()), row.entity_type),
-            kept(keep(|s| s.industries.is_empty()), row.industry),
-            row.region,
-            row.status,
-            row.risk_class,
-            row.last_inspected,
+            kept(keep(|s| s.entity_types.is_empty()), entity_type),
+            kept(keep(|s| s.industries.is_empty()), industry),
+            region,
+            status,
+            risk_class,
+            last_inspected,
         ];
         let mut fields = self.recent;
         for (f, value) in fields.iter_mut().zip(values) {
             // A short value is looked up at once (its key is a few loads, found among the values seen
             // lately by one comparison); a long one is compared with the entity before's first.
-            if value.len() <= SHORT || self.values[*f as usize] != value {
+            if value.is_empty() {
+                *f = 0;
+            } else if value.len() <= SHORT || self.values[*f as usize] != value {
                 *f = self.value(value);
             }
         }
         self.recent = fields;
-        self.codes.push(row.code.into());
+        self.codes.push(code.into());
         for (column, f) in self.fields.iter_mut().zip(fields) {
             column.push(f);
         }
-        if keep(|s| s.tags_any.is_empty()) && !row.tags.is_empty() {
-            let tags = row.tags.iter().map(|t| Text::from(t.as_ref())).collect();
+        if keep(|s| s.tags_any.is_empty()) && !tags.is_empty() {
+            let tags = tags.iter().map(|t| Text::from(t.as_ref())).collect();
             self.tags.push((entity as u32, tags));
         }
         true

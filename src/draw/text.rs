@@ -91,6 +91,35 @@ pub(crate) fn unsure_from(b: &[u8], from: usize) -> usize {
     unsure_from_with(b, from, crate::fastcsv::has_avx2())
 }
 
+/// NFC settled for the rows of one buffer, taken in order: by runs of rows at once up to the next character
+/// [`unsure_from`] finds, and the row holding that character by itself ([`only_stable_starters`]), after
+/// which the search goes on past it.
+pub(crate) struct StableRuns<'t> {
+    text: &'t str,
+    /// Every character that starts before this is a stable starter.
+    unsure: usize,
+}
+
+impl<'t> StableRuns<'t> {
+    pub(crate) fn new(text: &'t str) -> StableRuns<'t> {
+        StableRuns {
+            text,
+            unsure: unsure_from(text.as_bytes(), 0),
+        }
+    }
+
+    /// Whether the row `text[start..end]`, the one after the row asked about before (if any), is made only
+    /// of stable starters, and so is NFC in every field. Ask once per row.
+    #[inline]
+    pub(crate) fn row(&mut self, start: usize, end: usize) -> bool {
+        if end <= self.unsure {
+            return true;
+        }
+        self.unsure = unsure_from(self.text.as_bytes(), end);
+        only_stable_starters(&self.text[start..end])
+    }
+}
+
 /// [`unsure_from`], with the AVX2 kernel only if `avx2` (which the CPU must then have); tests run every
 /// kernel on the same bytes.
 fn unsure_from_with(b: &[u8], from: usize, avx2: bool) -> usize {
