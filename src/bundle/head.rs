@@ -131,7 +131,10 @@ impl Scan<'_> {
                     self.value()?;
                 }
             }
-            if last && excluded.is_some() && strata.is_some() || !self.next_member()? {
+            // Once both are read and the scan may stop early, the rest of the outcome is not looked at;
+            // otherwise the next member is moved to, and the end of the outcome ends the scan.
+            let done = last && excluded.is_some() && strata.is_some();
+            if done || !self.next_member()? {
                 return Some(HeadOutcome {
                     excluded: excluded?,
                     strata: strata?,
@@ -226,6 +229,10 @@ impl Scan<'_> {
     /// members) it has: the commas at its own depth, plus one unless it is empty. The bytes that can be
     /// structure are found 64 at a time ([`candidates`]) and walked in order: a `"` outside a string opens
     /// one, inside it closes it unless escaped, and brackets and commas count only outside strings.
+    ///
+    /// Bracket kinds are not matched (`[1}` counts 1): on text that is not JSON the count may be anything,
+    /// which is safe only because the quick path compares the head with the whole parse and with the rows
+    /// read, and leaves the bundle to the general path on any difference.
     fn container(&mut self) -> Option<usize> {
         self.at += 1;
         self.skip_ws();
@@ -470,7 +477,8 @@ mod tests {
         ];
         for text in &refused {
             assert_eq!(JsonHead::scan(text.as_bytes()), None, "{text}");
-            assert!(heads_agree(text));
+            // Refused by the scan, the head is serde's (or none, where serde refuses it too).
+            assert_eq!(JsonHead::read(text), serde_json::from_str(text).ok(), "{text}");
         }
         let escaped_key = format!(r#"{{"rul\u0065s": {{"scope": {SCOPE}}}, {outcome}}}"#);
         assert_eq!(JsonHead::scan(escaped_key.as_bytes()), None);

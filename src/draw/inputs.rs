@@ -756,7 +756,13 @@ impl SortedRows {
     /// of these fields, the cells built field by field and the encoding written once (a property test
     /// holds the two to each other).
     #[inline]
-    pub fn push_plain(&mut self, text: &[u8], start: usize, ends: &[usize; 13], tags: &[&str]) -> bool {
+    pub(crate) fn push_plain(
+        &mut self,
+        text: &[u8],
+        start: usize,
+        ends: &[usize; 13],
+        tags: &[&str],
+    ) -> bool {
         let field = |k: usize| -> &[u8] {
             let from = if k == 0 { start } else { ends[k - 1] + 1 };
             &text[from..ends[k]]

@@ -264,7 +264,7 @@ impl LeanPopulation {
     /// [`LeanPopulation::push`] of an entity's code, its `values` of the fields of [`Field`] in that order,
     /// and its tags, for a caller that has them without an [`EntityRow`].
     #[inline]
-    pub fn push_fields<S: AsRef<str>>(
+    pub(crate) fn push_fields<S: AsRef<str>>(
         &mut self,
         scope: Option<&Scope>,
         code: &str,
