@@ -657,30 +657,44 @@ fn block_mask(block: &[u8; 64]) -> u64 {
     unsafe { block_mask_sse2(block) }
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn block_mask_sse2(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_or_si128, _mm_set1_epi8};
+    let comma = _mm_set1_epi8(b',' as i8);
+    let newline = _mm_set1_epi8(b'\n' as i8);
+    let quote = _mm_set1_epi8(b'"' as i8);
+    sse2_block_bits(block, |v| {
+        _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline)),
+            _mm_cmpeq_epi8(v, quote),
+        )
+    })
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 fn block_mask(block: &[u8; 64]) -> u64 {
     scalar_mask(block)
 }
 
+/// The bytes of a 64-byte block that `hit` marks, as bits (first byte lowest), 16 bytes to a comparison:
+/// `hit` maps 16 bytes to a vector whose bytes are all ones where a byte is wanted. SSE2 is part of the
+/// x86-64 baseline. Shared by the CSV index ([`Specials`]) and the
+/// structure scan of `bundle.json`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn block_mask_sse2(block: &[u8; 64]) -> u64 {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    let comma = _mm_set1_epi8(b',' as i8);
-    let newline = _mm_set1_epi8(b'\n' as i8);
-    let quote = _mm_set1_epi8(b'"' as i8);
+#[inline]
+pub(crate) fn sse2_block_bits(
+    block: &[u8; 64],
+    hit: impl Fn(std::arch::x86_64::__m128i) -> std::arch::x86_64::__m128i,
+) -> u64 {
+    use std::arch::x86_64::{_mm_loadu_si128, _mm_movemask_epi8};
     let mut m = 0u64;
     for (k, part) in block.chunks_exact(16).enumerate() {
         // SAFETY: `part` is 16 bytes of `block`, all read; the load has no alignment requirement.
         let v = unsafe { _mm_loadu_si128(part.as_ptr().cast()) };
-        let hit = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline)),
-            _mm_cmpeq_epi8(v, quote),
-        );
         // The 16 bits of the mask are the 16 bytes' high bits, first byte lowest.
-        m |= u64::from(_mm_movemask_epi8(hit) as u16) << (16 * k);
+        m |= u64::from(_mm_movemask_epi8(hit(v)) as u16) << (16 * k);
     }
     m
 }

@@ -318,35 +318,27 @@ fn candidates(block: &[u8; 64]) -> u64 {
     unsafe { candidates_sse2(block) }
 }
 
-/// [`scalar_candidates`], 16 bytes to a comparison.
+/// [`scalar_candidates`], 16 bytes to a comparison ([`crate::fastcsv::sse2_block_bits`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 fn candidates_sse2(block: &[u8; 64]) -> u64 {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_or_si128, _mm_set1_epi8};
     let quote = _mm_set1_epi8(b'"' as i8);
     let backslash = _mm_set1_epi8(b'\\' as i8);
     let comma = _mm_set1_epi8(b',' as i8);
     let bit5 = _mm_set1_epi8(0x20);
     let open = _mm_set1_epi8(b'{' as i8);
     let close = _mm_set1_epi8(b'}' as i8);
-    let mut m = 0u64;
-    for (k, part) in block.chunks_exact(16).enumerate() {
-        // SAFETY: `part` is 16 bytes of `block`, all read; the load has no alignment requirement.
-        let v = unsafe { _mm_loadu_si128(part.as_ptr().cast()) };
+    crate::fastcsv::sse2_block_bits(block, |v| {
         let braces = _mm_or_si128(v, bit5);
-        let hit = _mm_or_si128(
+        _mm_or_si128(
             _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
             _mm_or_si128(
                 _mm_cmpeq_epi8(v, comma),
                 _mm_or_si128(_mm_cmpeq_epi8(braces, open), _mm_cmpeq_epi8(braces, close)),
             ),
-        );
-        // The 16 bits of the mask are the 16 bytes' high bits, first byte lowest.
-        m |= u64::from(_mm_movemask_epi8(hit) as u16) << (16 * k);
-    }
-    m
+        )
+    })
 }
 
 /// Whether the scanned head of `text` is serde's whenever both read one (the fuzzers' check of the scan).
