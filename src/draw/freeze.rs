@@ -449,38 +449,57 @@ fn strata<'a, P: Population + ?Sized>(
     excluded: &Excluded,
 ) -> Vec<StratumPlan> {
     // Each half's members by key; the halves' lists joined in order.
+    let field = match rules.strata {
+        StrataBy::Region => Field::Region,
+        _ => Field::RiskClass,
+    };
+    let key_of = |i: usize| -> &'a str {
+        match rules.strata {
+            StrataBy::None => "",
+            StrataBy::RiskClass => risk_key(population.risk_class(i)),
+            StrataBy::Region if population.region(i).is_empty() => UNCLASSIFIED,
+            StrataBy::Region => population.region(i),
+        }
+    };
     let halves = in_halves(population.len(), |range| {
         let mut by_key: BTreeMap<&'a str, Vec<u32>> = BTreeMap::new();
+        if let Some(distinct) = population.distinct_values() {
+            // A population that numbers its values: each number's list is found once, by its key (numbers
+            // of values with the same key, such as every risk class when there are no strata, share a
+            // list), and every entity is then pushed straight onto its list.
+            let mut list_of: Vec<u32> = vec![u32::MAX; distinct];
+            let mut lists: Vec<(&'a str, Vec<u32>)> = Vec::new();
+            let mut list_at: BTreeMap<&'a str, usize> = BTreeMap::new();
+            for i in range {
+                if excluded.flag[i] {
+                    continue;
+                }
+                let id = population.value_id(i, field);
+                let at = match list_of[id] {
+                    u32::MAX => {
+                        let key = key_of(i);
+                        let at = *list_at.entry(key).or_insert_with(|| {
+                            lists.push((key, Vec::new()));
+                            lists.len() - 1
+                        });
+                        // Fewer lists than entities, and a population has fewer than u32::MAX.
+                        list_of[id] = at as u32;
+                        at
+                    }
+                    at => at as usize,
+                };
+                lists[at].1.push(i as u32);
+            }
+            by_key.extend(lists);
+            return by_key;
+        }
         // Consecutive entities often share a key; remembering the last list saves most map lookups.
         let mut last: Option<(&'a str, Vec<u32>)> = None;
-        // For a population that numbers its values: the number of the last entity's key field, whose key
-        // the next entity shares when its number is the same.
-        let field = match rules.strata {
-            StrataBy::Region => Field::Region,
-            _ => Field::RiskClass,
-        };
-        let numbered = population.distinct_values().is_some();
-        let mut last_id = usize::MAX;
         for i in range {
             if excluded.flag[i] {
                 continue;
             }
-            if numbered {
-                let id = population.value_id(i, field);
-                if id == last_id
-                    && let Some((_, v)) = &mut last
-                {
-                    v.push(i as u32);
-                    continue;
-                }
-                last_id = id;
-            }
-            let key: &'a str = match rules.strata {
-                StrataBy::None => "",
-                StrataBy::RiskClass => risk_key(population.risk_class(i)),
-                StrataBy::Region if population.region(i).is_empty() => UNCLASSIFIED,
-                StrataBy::Region => population.region(i),
-            };
+            let key = key_of(i);
             match &mut last {
                 Some((k, v)) if *k == key => v.push(i as u32),
                 _ => {
@@ -1142,6 +1161,51 @@ mod tests {
             let named = format!("{whole:?}");
             assert!(whole.is_err() && named.contains(&*population[at].code), "{named}");
             assert_eq!(check_scope(&rules, &lean(&population)), whole);
+        }
+    }
+
+    /// The strata of a lean population (each value number's list found once, by its key) are the whole
+    /// rows' strata, in either half, by every kind of strata: also where values of different numbers share a
+    /// key, as every risk class does without strata, and an empty region does with one named 未分类.
+    #[test]
+    fn lean_strata_are_the_whole_rows_strata_by_every_kind() {
+        let (_, mut population) = two_halves();
+        for (i, e) in population.iter_mut().enumerate() {
+            e.region = ["R1", "", "R2", UNCLASSIFIED, "R3"][(i / 3) % 5].into();
+        }
+        let mut lean = LeanPopulation::default();
+        for e in &population {
+            assert!(lean.push(None, &e.row()));
+        }
+        let members = |strata: Vec<StratumPlan>| -> Vec<(String, Vec<u32>)> {
+            strata.into_iter().map(|s| (s.key, s.members)).collect()
+        };
+        // The example's quota lists stratum A, which is a stratum whatever the rows.
+        for (by, keys) in [
+            ("none", vec!["", "A"]),
+            ("risk_class", vec!["A", "B", "C", UNCLASSIFIED]),
+            ("region", vec!["A", "R1", "R2", "R3", UNCLASSIFIED]),
+        ] {
+            let mut v = example();
+            v["strata"] = serde_json::json!(by);
+            let rules = Rules::from_value(v).unwrap();
+            let excluded = exclusions(&rules, &population);
+            let whole = members(strata(&rules, &population, &excluded));
+            let found: Vec<&str> = whole.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(found, keys, "{by}");
+            assert_eq!(
+                members(strata(&rules, &lean, &exclusions(&rules, &lean))),
+                whole,
+                "{by}"
+            );
+            // Every entity not excluded is in exactly one stratum, in canonical order there.
+            let mut all: Vec<u32> = whole.iter().flat_map(|(_, m)| m.iter().copied()).collect();
+            assert!(whole.iter().all(|(_, m)| m.is_sorted()), "{by}");
+            all.sort_unstable();
+            let kept: Vec<u32> = (0..population.len() as u32)
+                .filter(|&i| !excluded.flag[i as usize])
+                .collect();
+            assert_eq!(all, kept, "{by}");
         }
     }
 
