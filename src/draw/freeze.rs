@@ -462,65 +462,50 @@ fn strata<'a, P: Population + ?Sized>(
         }
     };
     let halves = in_halves(population.len(), |range| {
-        let mut by_key: BTreeMap<&'a str, Vec<u32>> = BTreeMap::new();
-        if let Some(distinct) = population.distinct_values() {
-            // A population that numbers its values: each number's list is found once, by its key (numbers
-            // of values with the same key, such as every risk class when there are no strata, share a
-            // list), and every entity is then pushed straight onto its list.
-            let mut list_of: Vec<u32> = vec![u32::MAX; distinct];
-            let mut lists: Vec<(&'a str, Vec<u32>)> = Vec::new();
-            let mut list_at: BTreeMap<&'a str, usize> = BTreeMap::new();
-            for i in range {
-                if excluded.flag[i] {
-                    continue;
-                }
+        // Each key's list is found once per value number, for a population that numbers its values (numbers
+        // of values with the same key, such as every risk class when there are no strata, share a list), or
+        // else once per run of entities with the same key; every entity is then pushed straight onto it.
+        let numbered = population.distinct_values();
+        let mut list_of: Vec<u32> = vec![u32::MAX; numbered.unwrap_or(0)];
+        let mut lists: Vec<(&'a str, Vec<u32>)> = Vec::new();
+        let mut list_at: BTreeMap<&'a str, usize> = BTreeMap::new();
+        let mut last: Option<(&'a str, usize)> = None;
+        for i in range {
+            if excluded.flag[i] {
+                continue;
+            }
+            let at = if numbered.is_some() {
                 let id = population.value_id(i, field);
-                let at = match list_of[id] {
+                match list_of[id] {
                     u32::MAX => {
-                        let key = key_of(i);
-                        let at = *list_at.entry(key).or_insert_with(|| {
-                            lists.push((key, Vec::new()));
-                            lists.len() - 1
-                        });
+                        let at = list_for(key_of(i), &mut lists, &mut list_at);
                         // Fewer lists than entities, and a population has fewer than u32::MAX.
                         list_of[id] = at as u32;
                         at
                     }
                     at => at as usize,
-                };
-                lists[at].1.push(i as u32);
-            }
-            by_key.extend(lists);
-            return by_key;
-        }
-        // Consecutive entities often share a key; remembering the last list saves most map lookups.
-        let mut last: Option<(&'a str, Vec<u32>)> = None;
-        for i in range {
-            if excluded.flag[i] {
-                continue;
-            }
-            let key = key_of(i);
-            match &mut last {
-                Some((k, v)) if *k == key => v.push(i as u32),
-                _ => {
-                    if let Some((k, v)) = last.take() {
-                        by_key.entry(k).or_default().extend(v);
-                    }
-                    last = Some((key, vec![i as u32]));
                 }
-            }
+            } else {
+                let key = key_of(i);
+                match last {
+                    Some((k, at)) if k == key => at,
+                    _ => {
+                        let at = list_for(key, &mut lists, &mut list_at);
+                        last = Some((key, at));
+                        at
+                    }
+                }
+            };
+            lists[at].1.push(i as u32);
         }
-        if let Some((k, v)) = last {
-            by_key.entry(k).or_default().extend(v);
-        }
-        by_key
+        lists.into_iter().collect::<BTreeMap<&'a str, Vec<u32>>>()
     });
     let mut halves = halves.into_iter();
     let mut by_key = halves.next().unwrap_or_default();
     for (k, v) in halves.flatten() {
         by_key.entry(k).or_default().extend(v);
     }
-    // Lists merged from several runs are still ascending because runs are visited in population order.
+    // Each list is ascending: pushed in canonical order, the first half's before the second's.
     let listed: Vec<&str> = match &rules.quota {
         Quota::Ratio { ratios, .. } => ratios.iter().map(|r| r.stratum.as_str()).collect(),
         Quota::Count { .. } => Vec::new(),
@@ -538,6 +523,18 @@ fn strata<'a, P: Population + ?Sized>(
             reserve: 0,
         })
         .collect()
+}
+
+/// The place in `lists` of key's list, a new one (at the end) for a key not seen before.
+fn list_for<'a>(
+    key: &'a str,
+    lists: &mut Vec<(&'a str, Vec<u32>)>,
+    list_at: &mut BTreeMap<&'a str, usize>,
+) -> usize {
+    *list_at.entry(key).or_insert_with(|| {
+        lists.push((key, Vec::new()));
+        lists.len() - 1
+    })
 }
 
 fn stratum_name(rules: &Rules, key: &str) -> StratumName {
