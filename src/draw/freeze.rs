@@ -1195,14 +1195,23 @@ mod tests {
                 whole,
                 "{by}"
             );
-            // Every entity not excluded is in exactly one stratum, in canonical order there.
-            let mut all: Vec<u32> = whole.iter().flat_map(|(_, m)| m.iter().copied()).collect();
-            assert!(whole.iter().all(|(_, m)| m.is_sorted()), "{by}");
-            all.sort_unstable();
-            let kept: Vec<u32> = (0..population.len() as u32)
-                .filter(|&i| !excluded.flag[i as usize])
-                .collect();
-            assert_eq!(all, kept, "{by}");
+            // Each stratum is every entity not excluded with its key, in canonical order.
+            for (key, members) in &whole {
+                let expected: Vec<u32> = (0..population.len())
+                    .filter(|&i| {
+                        let e = &population[i];
+                        let its = match by {
+                            "none" => "",
+                            "risk_class" => risk_key(&e.risk_class),
+                            _ if e.region.is_empty() => UNCLASSIFIED,
+                            _ => &e.region,
+                        };
+                        !excluded.flag[i] && its == key
+                    })
+                    .map(|i| i as u32)
+                    .collect();
+                assert_eq!(members, &expected, "{by} {key}");
+            }
         }
     }
 
