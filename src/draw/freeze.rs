@@ -462,9 +462,10 @@ fn strata<'a, P: Population + ?Sized>(
         }
     };
     let halves = in_halves(population.len(), |range| {
-        // Each key's list is found once per value number, for a population that numbers its values (numbers
-        // of values with the same key, such as every risk class when there are no strata, share a list), or
-        // else once per run of entities with the same key; every entity is then pushed straight onto it.
+        // Each key's list is found once per value number in this half, for a population that numbers its
+        // values (numbers of values with the same key, such as every risk class when there are no strata,
+        // share a list), or else once per run of entities with the same key; every entity is then pushed
+        // straight onto it.
         let numbered = population.distinct_values();
         let mut list_of: Vec<u32> = vec![u32::MAX; numbered.unwrap_or(0)];
         let mut lists: Vec<(&'a str, Vec<u32>)> = Vec::new();
@@ -479,7 +480,7 @@ fn strata<'a, P: Population + ?Sized>(
                 match list_of[id] {
                     u32::MAX => {
                         let at = list_for(key_of(i), &mut lists, &mut list_at);
-                        // Fewer lists than entities, and a population has fewer than u32::MAX.
+                        // A place is below `lists.len()`, at most the half's entities (≤ u32::MAX): never the mark.
                         list_of[id] = at as u32;
                         at
                     }
@@ -1166,7 +1167,7 @@ mod tests {
     /// key, as every risk class does without strata, and an empty region does with one named 未分类.
     #[test]
     fn lean_strata_are_the_whole_rows_strata_by_every_kind() {
-        let (_, mut population) = two_halves();
+        let (two_halves_rules, mut population) = two_halves();
         for (i, e) in population.iter_mut().enumerate() {
             e.region = ["R1", "", "R2", UNCLASSIFIED, "R3"][(i / 3) % 5].into();
         }
@@ -1185,8 +1186,12 @@ mod tests {
         ] {
             let mut v = example();
             v["strata"] = serde_json::json!(by);
+            // Two explicit exclusions, one at the end of each half, beside those by status and date.
+            v["exclusions"]["entities"] =
+                serde_json::to_value(&two_halves_rules.exclusions.entities).unwrap();
             let rules = Rules::from_value(v).unwrap();
             let excluded = exclusions(&rules, &population);
+            assert!(excluded.list.iter().any(|&(_, r)| r == ExclusionReason::Explicit));
             let whole = members(strata(&rules, &population, &excluded));
             let found: Vec<&str> = whole.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(found, keys, "{by}");
