@@ -55,7 +55,21 @@ pub fn run(ctx: &Ctx, args: Args) -> fairdraw::Result<ExitCode> {
     };
     let show_progress = !ctx.json && std::io::stderr().is_terminal();
     let mut progress = |p: import::ImportProgress| {
-        if show_progress && p.rows_done > 0 && p.rows_done.is_multiple_of(100_000) {
+        if !show_progress {
+            return;
+        }
+        // Writing the rows of a large file takes about as long as reading them: say which is going on.
+        if p.read_all {
+            eprint!(
+                "\r\x1b[K{}",
+                tr!(
+                    ctx.lang,
+                    "已读完 {} 行，正在写入数据库…",
+                    "{} rows read; writing to the database…",
+                    p.rows_done
+                )
+            );
+        } else if p.rows_done > 0 && p.rows_done.is_multiple_of(100_000) {
             eprint!(
                 "\r{}",
                 tr!(ctx.lang, "已处理 {} 行…", "{} rows processed…", p.rows_done)

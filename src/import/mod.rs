@@ -79,16 +79,28 @@ pub struct ImportProgress {
     /// Bytes of the file read (CSV only).
     pub bytes_read: Option<u64>,
     pub bytes_total: u64,
+    /// The whole file has been read (the last report): the rows are now being written to the database, which
+    /// for a fresh million entities takes about as long again.
+    pub read_all: bool,
 }
 
 impl ImportProgress {
     /// Progress as `(done, total)` in one unit for a progress bar: bytes of a CSV file (the only measure known
-    /// in advance), else rows of a sheet that declares its size, else rows with an unknown total (0).
+    /// in advance), else rows of a sheet that declares its size, else rows with an unknown total (0). `done ==
+    /// total` exactly when the whole file is read (`total` the rows read, for a sheet that declared no size),
+    /// so that a full bar means "read, now writing" whatever the file; before that `done` stays below `total`,
+    /// though the reading thread may be at the end of the file while rows are still being checked.
     pub fn units(&self) -> (u64, u64) {
-        match (self.bytes_read, self.rows_total) {
+        let (done, total) = match (self.bytes_read, self.rows_total) {
             (Some(read), _) => (read, self.bytes_total),
             (None, Some(total)) => (self.rows_done, total),
+            (None, None) if self.read_all => (self.rows_done, self.rows_done),
             (None, None) => (self.rows_done, 0),
+        };
+        match (self.read_all, total) {
+            (_, 0) => (done, 0),
+            (true, _) => (total, total),
+            (false, _) => (done.min(total - 1), total),
         }
     }
 }
@@ -1189,6 +1201,7 @@ fn import_rows(
                     rows_total: pos.rows_total,
                     bytes_read: pos.bytes_read,
                     bytes_total,
+                    read_all: false,
                 });
             }
             Ok(())
@@ -1201,6 +1214,7 @@ fn import_rows(
         rows_total: last_pos.rows_total,
         bytes_read: last_pos.bytes_read.map(|_| bytes_total),
         bytes_total,
+        read_all: true,
     });
 
     if summary.rejected > 0 && !options.partial {
@@ -1422,10 +1436,22 @@ mod tests {
             rows_total,
             bytes_read,
             bytes_total: 9000,
+            read_all: false,
         };
         assert_eq!(p(None, Some(4500)).units(), (4500, 9000));
         assert_eq!(p(Some(1200), None).units(), (300, 1200));
         assert_eq!(p(None, None).units(), (300, 0));
+        // Read to the end: full, also when the size was never known.
+        let read = |rows_total, bytes_read| ImportProgress {
+            read_all: true,
+            ..p(rows_total, bytes_read)
+        };
+        assert_eq!(read(None, Some(9000)).units(), (9000, 9000));
+        assert_eq!(read(Some(300), None).units(), (300, 300));
+        assert_eq!(read(None, None).units(), (300, 300));
+        // Not yet: never full, though the reading thread be at the end of the file.
+        assert_eq!(p(None, Some(9000)).units(), (8999, 9000));
+        assert_eq!(p(Some(300), None).units(), (299, 300));
     }
 
     #[test]

@@ -729,7 +729,7 @@ fn progress_reports_rows_and_bytes() {
         &path,
         &ImportOptions::default(),
         now(),
-        &mut |p| seen.push((p.rows_done, p.bytes_read, p.bytes_total)),
+        &mut |p| seen.push((p.rows_done, p.bytes_read, p.bytes_total, p.read_all)),
     )
     .unwrap();
     assert_eq!(s.added, 2500);
@@ -737,5 +737,7 @@ fn progress_reports_rows_and_bytes() {
     assert_eq!(seen.len(), 3);
     assert_eq!(seen.iter().map(|p| p.0).collect::<Vec<_>>(), [1000, 2000, 2500]);
     assert!(seen[0].1.unwrap() > 0 && seen[0].1.unwrap() <= total);
-    assert_eq!(seen[2], (2500, Some(total), total));
+    // Only the last report says the whole file is read (the rows are then written).
+    assert_eq!(seen.iter().map(|p| p.3).collect::<Vec<_>>(), [false, false, true]);
+    assert_eq!(seen[2], (2500, Some(total), total, true));
 }

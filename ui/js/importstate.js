@@ -156,6 +156,19 @@ export function jobPercent(job) {
   return Math.min(100, Math.floor((job.done * 100) / job.total));
 }
 
+/**
+ * The import's progress bar and text for a `job` event: `{percent, text}`, `percent` null for a bar that
+ * only shows activity. The events count the file read, and reach 100 % only once all of it is read
+ * (`ImportProgress::units` in the core); the rows are then still being written to the database (for a fresh
+ * million entities 2.5 s of 4.6 s), which is said instead of a bar standing at 100 %.
+ */
+export function importProgress(job, t) {
+  const percent = jobPercent(job);
+  if (percent === null) return { percent: null, text: t("import.runningRows") };
+  if (percent >= 100) return { percent: null, text: t("import.writing") };
+  return { percent, text: t("import.running", { percent }) };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Verify
 

@@ -10,6 +10,7 @@ import {
   columnOptions,
   defaultReportPath,
   dirname,
+  importProgress,
   jobPercent,
   joinPath,
   mappingRows,
@@ -149,6 +150,14 @@ test("progress is a percentage only when the total is known", () => {
   assert.equal(jobPercent({ done: 50, total: 200 }), 25);
   assert.equal(jobPercent({ done: 300, total: 0 }), null);
   assert.equal(jobPercent({ done: 210, total: 200 }), 100);
+});
+
+test("the import's bar says when the file is read and the rows are being written", () => {
+  assert.deepEqual(importProgress({ done: 50, total: 200 }, zh), { percent: 25, text: "正在导入… 25%" });
+  assert.deepEqual(importProgress({ done: 199, total: 200 }, en), { percent: 99, text: "Importing… 99%" });
+  assert.deepEqual(importProgress({ done: 300, total: 0 }, zh), { percent: null, text: "正在导入…" });
+  assert.deepEqual(importProgress({ done: 200, total: 200 }, zh), { percent: null, text: "文件已读完，正在写入名录库…" });
+  assert.deepEqual(importProgress({ done: 200, total: 200 }, en), { percent: null, text: "File read; writing to the register…" });
 });
 
 test("a verdict is shown as MATCH with the seed, or the first difference", () => {

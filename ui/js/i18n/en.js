@@ -380,6 +380,7 @@ export default {
   "import.start": "Import",
   "import.running": "Importing… {percent}%",
   "import.runningRows": "Importing…",
+  "import.writing": "File read; writing to the register…",
   "import.result": "Import result",
   "import.rows": "Data rows",
   "import.added": "Added",

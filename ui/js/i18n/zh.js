@@ -323,6 +323,7 @@ export default {
   "import.start": "开始导入",
   "import.running": "正在导入… {percent}%",
   "import.runningRows": "正在导入…",
+  "import.writing": "文件已读完，正在写入名录库…",
   "import.result": "导入结果",
   "import.rows": "数据行",
   "import.added": "新增",

@@ -14,7 +14,7 @@ import {
   columnLetter,
   columnOptions,
   defaultReportPath,
-  jobPercent,
+  importProgress,
   mappingRows,
   mappingsOf,
   problemRows,
@@ -219,14 +219,10 @@ export async function importPage(ctx) {
     progressText.textContent = t("import.runningRows");
     const stop = await on("job", (job) => {
       if (job.kind !== "import" || job.state !== "progress") return;
-      const pct = jobPercent(job);
-      if (pct === null) {
-        progress.removeAttribute("value");
-        progressText.textContent = t("import.runningRows");
-      } else {
-        progress.value = pct;
-        progressText.textContent = t("import.running", { percent: pct });
-      }
+      const view = importProgress(job, t);
+      if (view.percent === null) progress.removeAttribute("value");
+      else progress.value = view.percent;
+      progressText.textContent = view.text;
     });
     try {
       state.summary = await call("import_register", {
