@@ -176,7 +176,11 @@ impl Error {
     /// The message for a user, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            Error::Io { path, source } => tr!(lang, "{}：文件读写失败：{}", "{}: {}", path.display(), source),
+            Error::Io { path, source } => match (lang, io_reason_zh(source)) {
+                // The system's own text (English) stays beside the reason, for whoever supports the office.
+                (Lang::Zh, Some(reason)) => format!("{}：文件读写失败：{reason}（{source}）", path.display()),
+                _ => tr!(lang, "{}：文件读写失败：{}", "{}: {}", path.display(), source),
+            },
             Error::Db(e) => match self.code() {
                 ErrorCode::Busy => tr!(
                     lang,
@@ -228,6 +232,26 @@ impl Error {
     }
 }
 
+/// What went wrong with a file, in Chinese, for the kinds of I/O error an office meets (a file not there, no
+/// permission, a full or read-only disk, a folder where a file was expected, a file cut short); `None` for
+/// other kinds, whose system text is shown as it is.
+pub fn io_reason_zh(e: &std::io::Error) -> Option<&'static str> {
+    use std::io::ErrorKind as K;
+    Some(match e.kind() {
+        K::NotFound => "文件或文件夹不存在",
+        K::PermissionDenied => "没有访问权限",
+        K::AlreadyExists => "已有同名的文件",
+        K::StorageFull => "磁盘已满",
+        K::ReadOnlyFilesystem => "所在磁盘是只读的",
+        K::IsADirectory => "这是一个文件夹，不是文件",
+        K::NotADirectory => "路径中有一段不是文件夹",
+        K::FileTooLarge => "文件超过了系统允许的大小",
+        K::ResourceBusy | K::ExecutableFileBusy => "文件正被其他程序占用",
+        K::UnexpectedEof => "文件不完整（内容提前结束）",
+        _ => return None,
+    })
+}
+
 /// The text of a caught panic's payload (a `&str` or a `String`; empty otherwise), for messages about a
 /// third-party crate that panicked on bad input or a failed write.
 pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
@@ -249,6 +273,44 @@ mod tests {
             serde_json::to_string(&ErrorCode::NotFound).unwrap(),
             "\"not_found\""
         );
+    }
+
+    /// An I/O error says what went wrong in Chinese, beside the system's own text; kinds without a Chinese
+    /// wording, and English messages, are as before.
+    #[test]
+    fn io_errors_say_what_went_wrong_in_chinese() {
+        use std::io::{Error as IoError, ErrorKind};
+        let zh = |kind: ErrorKind| Error::io("D:/名录/名录.csv", IoError::from(kind)).message(Lang::Zh);
+        assert_eq!(
+            zh(ErrorKind::NotFound),
+            "D:/名录/名录.csv：文件读写失败：文件或文件夹不存在（entity not found）"
+        );
+        assert!(zh(ErrorKind::PermissionDenied).contains("：文件读写失败：没有访问权限（"));
+        assert!(zh(ErrorKind::StorageFull).contains("：文件读写失败：磁盘已满（"));
+        assert!(zh(ErrorKind::IsADirectory).contains("这是一个文件夹，不是文件"));
+        // No Chinese wording: the system's text alone, as before.
+        assert_eq!(
+            zh(ErrorKind::ConnectionReset),
+            "D:/名录/名录.csv：文件读写失败：connection reset"
+        );
+        let en = Error::io("a.csv", IoError::from(ErrorKind::NotFound)).message(Lang::En);
+        assert_eq!(en, "a.csv: entity not found");
+        // As the system reports them (Linux error numbers).
+        #[cfg(target_os = "linux")]
+        for (errno, reason) in [
+            (2, "文件或文件夹不存在"),
+            (13, "没有访问权限"),
+            (28, "磁盘已满"),
+            (30, "所在磁盘是只读的"),
+            (21, "这是一个文件夹，不是文件"),
+        ] {
+            let message = Error::io("x", IoError::from_raw_os_error(errno)).message(Lang::Zh);
+            assert!(
+                message.starts_with(&format!("x：文件读写失败：{reason}（"))
+                    && message.ends_with(&format!("(os error {errno})）")),
+                "{message}"
+            );
+        }
     }
 
     #[test]
