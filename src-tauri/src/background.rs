@@ -1,10 +1,11 @@
 //! Running core calls off the window's thread, and reporting the progress of long ones as events.
 //!
 //! Every database command is `async` and runs its core call on Tauri's blocking thread pool
-//! ([`db_call`]), so a slow query never freezes the window. Long work (a backup now; imports, video hashing
-//! and PDF export later) goes through [`db_job`], which gives the core function a `progress(done, total)`
-//! callback and turns it into `job` events — `started`, `progress` (at most ten a second, plus the last one),
-//! then `done` or `failed` with the `{code, message}` error — that any window can listen to.
+//! ([`db_call`]), so a slow query never freezes the window. Long work (a backup, an import, an export) goes
+//! through [`db_job`], which gives the core function a `progress(done, total)` callback and turns it into `job`
+//! events — `started`, `progress` (at most ten a second, plus the last one),
+//! then `done` or `failed` with the `{code, message}` error — that any window can listen to. [`job`] is the
+//! same for work that holds the database only for its short steps (hashing a video of several gigabytes).
 
 use std::time::{Duration, Instant};
 
@@ -97,6 +98,20 @@ pub async fn db_job<R: Runtime, T: Send + 'static>(
     kind: &'static str,
     work: impl FnOnce(&mut Db, &mut dyn FnMut(u64, u64)) -> fairdraw::Result<T> + Send + 'static,
 ) -> Result<T, IpcError> {
+    job(app, kind, move |state, progress| {
+        state.with_db(|db| work(db, progress))
+    })
+    .await
+}
+
+/// Runs long work with the state on the blocking thread pool, emitting `job` events of `kind` as it goes.
+/// Unlike [`db_job`], the work takes the database only where it needs it (`AppState::with_db`), so that
+/// other commands are not kept waiting while it reads a large file.
+pub async fn job<R: Runtime, T: Send + 'static>(
+    app: AppHandle<R>,
+    kind: &'static str,
+    work: impl FnOnce(&AppState, &mut dyn FnMut(u64, u64)) -> Result<T, IpcError> + Send + 'static,
+) -> Result<T, IpcError> {
     let id = app.state::<AppState>().next_job_id();
     let event = move |state, done, total, error| JobEvent {
         id,
@@ -108,10 +123,10 @@ pub async fn db_job<R: Runtime, T: Send + 'static>(
     };
     let _ = app.emit(JOB_EVENT, event(JobState::Started, 0, 0, None));
     let emitter = app.clone();
-    let outcome = db_call(app.clone(), move |db| {
+    let outcome = blocking(app.clone(), move |state| {
         let (mut last_done, mut last_total) = (0, 0);
         let mut throttle = Throttle::new(PROGRESS_INTERVAL);
-        let result = work(db, &mut |done, total| {
+        let result = work(state, &mut |done, total| {
             if throttle.admit(Instant::now(), done >= total) {
                 let _ = emitter.emit(JOB_EVENT, event(JobState::Progress, done, total, None));
             }

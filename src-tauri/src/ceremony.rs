@@ -19,7 +19,7 @@ use fairdraw::{Error, ErrorCode};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::background::{db_call, db_job};
+use crate::background::{db_call, job};
 use crate::commands::SETTINGS_EVENT;
 use crate::ipc::IpcError;
 use crate::state::AppState;
@@ -214,8 +214,13 @@ pub async fn ceremony_attach_video<R: Runtime>(
     id: i64,
     path: PathBuf,
 ) -> Result<media::Video, IpcError> {
-    let video = db_job(app.clone(), "video", move |db, progress| {
-        media::attach_video(db, &SystemClock, id, &path, progress)
+    // The file is hashed without holding the database (minutes for a long recording on a slow disk), so the
+    // other pages keep working meanwhile; the ceremony is checked before and the video recorded after.
+    let video = job(app.clone(), "video", move |state, progress| {
+        state.with_db(|db| media::check_attachable(db, id))?;
+        let (sha256, size) = media::hash_file(&path, progress)
+            .map_err(|e| crate::ipc::IpcError::from_core(&e, state.lang()))?;
+        state.with_db(|db| media::record_video(db, &SystemClock, id, &path, &sha256, size))
     })
     .await?;
     let _ = app.emit(

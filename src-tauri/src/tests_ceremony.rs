@@ -310,6 +310,48 @@ fn a_whole_ceremony_from_the_console_with_the_stage_following_each_step() {
     );
     assert_eq!(e["code"], "invalid", "the same content twice: {e}");
 
+    // A recording still arriving (a pipe, which the hashing reads only as it is written): while the hashing
+    // waits, the other pages get the database. The attach holds it only to check the ceremony and to record.
+    #[cfg(unix)]
+    {
+        let pipe = dir.path().join("录像-拷贝中.mp4");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status().unwrap();
+        assert!(made.success());
+        let hashing = {
+            let (console, pipe) = (console.clone(), pipe.clone());
+            std::thread::spawn(move || {
+                invoke(&console, "ceremony_attach_video", json!({"id": id, "path": pipe}))
+            })
+        };
+        // Time for the attach to check the ceremony and reach the pipe (were the database held through the
+        // hashing, the listing below would wait for the pipe's writer, which comes only after it).
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let (sender, listed) = std::sync::mpsc::channel();
+        {
+            let console = console.clone();
+            std::thread::spawn(move || {
+                let _ = sender.send(invoke(&console, "ceremony_videos", json!({"id": id})));
+            });
+        }
+        let listed = listed
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the listing of videos waited for the hashing of another video");
+        assert_eq!(listed.unwrap().as_array().unwrap().len(), 1);
+        std::fs::write(&pipe, vec![9u8; 4096]).unwrap();
+        let v = hashing.join().unwrap().unwrap();
+        assert_eq!(
+            (v["file_name"].as_str(), v["size"].as_u64()),
+            (Some("录像-拷贝中.mp4"), Some(4096))
+        );
+        assert_eq!(
+            ok(&console, "ceremony_videos", json!({"id": id}))
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
     // A restart (a new app on the same database and settings) shows the same ceremony at the same step.
     drop(app);
     let again = crate::tests::app(db);

@@ -143,6 +143,9 @@ pub fn hash_file(path: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<(Str
 }
 
 /// Attaches a video file to a sealed ceremony as a journaled addendum. The same content cannot be attached twice.
+///
+/// The three steps are public for a caller that must not hold the database while gigabytes are hashed (the
+/// desktop app): [`check_attachable`], [`hash_file`], [`record_video`].
 pub fn attach_video(
     db: &mut Db,
     clock: &dyn Clock,
@@ -150,9 +153,27 @@ pub fn attach_video(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Video> {
-    let c = get(db.conn(), id)?;
-    super::require_state(&c, &[State::Sealed], "attach-video")?;
+    check_attachable(db, id)?;
     let (sha256, size) = hash_file(path, progress)?;
+    record_video(db, clock, id, path, &sha256, size)
+}
+
+/// Whether a video may be attached to ceremony `id` (it is sealed): checked before its file is hashed.
+pub fn check_attachable(db: &Db, id: i64) -> Result<()> {
+    let c = get(db.conn(), id)?;
+    super::require_state(&c, &[State::Sealed], "attach-video")
+}
+
+/// Records the video at `path`, of `size` bytes with SHA-256 `sha256` ([`hash_file`]), as a journaled addendum
+/// of sealed ceremony `id`; refused if the same content is attached already.
+pub fn record_video(
+    db: &mut Db,
+    clock: &dyn Clock,
+    id: i64,
+    path: &Path,
+    sha256: &str,
+    size: u64,
+) -> Result<Video> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -160,6 +181,7 @@ pub fn attach_video(
     let now = clock.now();
     journal::transact(db, "ceremony.video", |tx| {
         let c = get(tx, id)?;
+        super::require_state(&c, &[State::Sealed], "attach-video")?;
         let dup: Option<String> = tx
             .query_row(
                 "SELECT file_name FROM video WHERE ceremony = ?1 AND sha256 = ?2",
@@ -188,7 +210,7 @@ pub fn attach_video(
         Ok(Video {
             file_name: file_name.clone(),
             size,
-            sha256: sha256.clone(),
+            sha256: sha256.to_string(),
             attached_at: stamp(now),
         })
     })
