@@ -254,6 +254,14 @@ fn a_whole_ceremony_from_the_console_with_the_stage_following_each_step() {
     let (p, c) = phase(&stage);
     assert_eq!(p, "sealed");
     assert_eq!(c["record_hash"], s["record_hash"]);
+    // The bundle's size comes back with it, for the records page to show: a zip's, none for a folder.
+    let zip = dir.path().join("记录包.fairdraw.zip");
+    let b = ok(&console, "export_bundle", json!({"ceremony": id, "out": zip}));
+    assert_eq!(b["bytes"], std::fs::metadata(&zip).unwrap().len());
+    let folder = dir.path().join("记录包");
+    let b = ok(&console, "export_bundle", json!({"ceremony": id, "out": folder}));
+    assert!(folder.join("bundle.json").is_file());
+    assert_eq!(b["bytes"], Value::Null);
     let qr = &c["qr"];
     assert!(qr["width"].as_u64().unwrap() >= 21);
     assert!(

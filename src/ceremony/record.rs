@@ -283,8 +283,15 @@ pub fn export(conn: &Connection, id: i64, out: &Path) -> Result<Value> {
     let (json, stored) = bundle_json(conn, id)?;
     let frozen = engine::freeze(stored, &inputs::department_names(conn)?)?;
     bundle::write(out, &json, &frozen.inner)?;
-    Ok(json!({"ceremony": id, "bundle": out.display().to_string(),
-              "record_hash": json.attempt.as_ref().map(|a| a["record_hash"].clone())}))
+    // The zip's size (none for a folder): a million entities make about 236 MB.
+    let bytes = std::fs::metadata(out)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    Ok(
+        json!({"ceremony": id, "bundle": out.display().to_string(), "bytes": bytes,
+              "record_hash": json.attempt.as_ref().map(|a| a["record_hash"].clone())}),
+    )
 }
 
 /// Recomputes the record hash from a bundle's members. Returns `(recorded, recomputed)` when they differ,

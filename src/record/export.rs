@@ -245,6 +245,8 @@ pub struct Exported {
     pub draft: bool,
     /// The bundle (zip), for a sealed record.
     pub bundle: Option<PathBuf>,
+    /// Its size in bytes: a million entities make about 236 MB (`population.csv` is stored, §12).
+    pub bundle_bytes: Option<u64>,
     pub pdf: PathBuf,
     pub record_hash: Option<String>,
     pub pages: usize,
@@ -289,9 +291,11 @@ pub fn export(
     progress(Step::Render);
     let rendered = render(&data, fonts, true)?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut bundle_bytes = None;
     if let Some(b) = &bundle_path {
         progress(Step::Bundle);
         ceremony::record::export(conn, id, b)?;
+        bundle_bytes = std::fs::metadata(b).ok().map(|m| m.len());
     }
     progress(Step::Pdf);
     if let Err(e) = write_new(&pdf_path, &rendered.pdf) {
@@ -305,6 +309,7 @@ pub fn export(
         ceremony: id,
         draft,
         bundle: bundle_path,
+        bundle_bytes,
         pdf: pdf_path,
         record_hash: if draft { None } else { c.record_hash.clone() },
         pages: rendered.pages,

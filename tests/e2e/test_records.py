@@ -57,6 +57,18 @@ def verify(app, path):
     app.wait(lambda d: app.el("verify-result").is_displayed(), message="verdict")
 
 
+# The bundle's size after its path, as the page writes it (binary units).
+SIZE = r"（(\d+(?:\.\d)?) (B|KB|MB)）"
+
+
+def assert_size(text, path):
+    """The size shown at the end of `text` is the file's, to the shown precision."""
+    number, unit = re.search(SIZE + "$", text).groups()
+    scale = 1024 ** ["B", "KB", "MB"].index(unit)
+    precision = 0.1 if "." in number else 1
+    assert abs(float(number) * scale - path.stat().st_size) <= precision * scale / 2 + 1, (text, path.stat().st_size)
+
+
 def test_a_sealed_record_is_exported_and_verified(ceremony, tmp_path, launch):
     status = ceremony["status"]
     record_hash = status["ceremony"]["record_hash"] if "ceremony" in status else status["record_hash"]
@@ -78,7 +90,8 @@ def test_a_sealed_record_is_exported_and_verified(ceremony, tmp_path, launch):
     app.click("records-export-record")
     pdf = out / f"{TASK}-第1次-摇号记录.pdf"
     exported = out / f"{TASK}-第1次.fairdraw.zip"
-    app.text_matches("records-record-status", "^已导出摇号记录 PDF：" + re.escape(str(pdf)) + r"（\d+ 页）；记录包：" + re.escape(str(exported)) + "$")
+    app.text_matches("records-record-status", "^已导出摇号记录 PDF：" + re.escape(str(pdf)) + r"（\d+ 页）；记录包：" + re.escape(str(exported)) + SIZE + "$")
+    assert_size(app.el("records-record-status").text, exported)
     assert pdf.read_bytes().startswith(b"%PDF-")
     # Records are deterministic: the app's bundle is the tool's, byte for byte.
     assert exported.read_bytes() == ceremony["cli_bundle"].read_bytes()
@@ -92,7 +105,8 @@ def test_a_sealed_record_is_exported_and_verified(ceremony, tmp_path, launch):
     field.clear()
     field.send_keys(str(alone))
     app.click("records-export-start")
-    app.text_is("records-export-status", f"记录包已导出：{alone / exported.name}")
+    app.text_matches("records-export-status", "^记录包已导出：" + re.escape(str(alone / exported.name)) + SIZE + "$")
+    assert_size(app.el("records-export-status").text, alone / exported.name)
     assert (alone / exported.name).read_bytes() == exported.read_bytes()
     # Exporting again never overwrites.
     app.click("records-export-start")

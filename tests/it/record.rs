@@ -93,6 +93,10 @@ fn a_sealed_record_holds_the_whole_ceremony_and_its_qr_code_names_the_bundle() {
         ]
     );
     let bundle_path = done.bundle.clone().unwrap();
+    assert_eq!(
+        done.bundle_bytes,
+        Some(std::fs::metadata(&bundle_path).unwrap().len())
+    );
     let bundle_name = "永市监抽〔2026〕3号-第2次.fairdraw.zip";
     let b = Bundle::read(&bundle_path).unwrap();
     let hash = b.json.attempt.as_ref().unwrap()["record_hash"]
@@ -461,6 +465,7 @@ fn record_export_command_prints_both_paths_and_the_record_hash() {
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["draft"], true);
     assert_eq!(j["bundle"], serde_json::Value::Null);
+    assert_eq!(j["bundle_bytes"], serde_json::Value::Null);
     assert_eq!(j["record_hash"], serde_json::Value::Null);
     assert!(j["pages"].as_u64().unwrap() >= 3);
     // Again: refused, exit code 1, naming the file.

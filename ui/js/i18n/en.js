@@ -436,6 +436,7 @@ export default {
   "records.fileName": "File name",
   "records.exportStart": "Export",
   "records.exporting": "Exporting…",
+  "records.bundleSize": " ({size})",
   "records.exported": "Record bundle exported: {path}",
   "records.attemptFile": "attempt{attempt}",
   "records.exportRecord": "Export the PDF record and the bundle",

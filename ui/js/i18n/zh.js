@@ -379,6 +379,7 @@ export default {
   "records.fileName": "文件名",
   "records.exportStart": "导出",
   "records.exporting": "正在导出…",
+  "records.bundleSize": "（{size}）",
   "records.exported": "记录包已导出：{path}",
   "records.attemptFile": "第{attempt}次",
   "records.exportRecord": "导出 PDF 摇号记录和记录包",

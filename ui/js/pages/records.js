@@ -5,6 +5,7 @@
 import { call, on } from "../api.js";
 import { fill, h } from "../dom.js";
 import { filePicker } from "../filepicker.js";
+import { formatBytes } from "../format.js";
 import { bundleFileName, joinPath } from "../importstate.js";
 
 /** The folder last exported to, kept while the app runs. */
@@ -35,7 +36,7 @@ export async function recordsPage(ctx) {
         lastFolder = dir;
         recordStatus.textContent = done.draft
           ? t("records.draftExported", { pdf: done.pdf, pages: done.pages })
-          : t("records.recordExported", { pdf: done.pdf, pages: done.pages, bundle: done.bundle });
+          : t("records.recordExported", { pdf: done.pdf, pages: done.pages, bundle: done.bundle }) + sizeNote(done.bundle_bytes, t);
       } catch (e) {
         recordStatus.textContent = "";
         ctx.showError(e);
@@ -51,9 +52,9 @@ export async function recordsPage(ctx) {
       start.disabled = true;
       status.textContent = t("records.exporting");
       try {
-        await call("export_bundle", { ceremony: c.id, out });
+        const done = await call("export_bundle", { ceremony: c.id, out });
         lastFolder = folder;
-        status.textContent = t("records.exported", { path: out });
+        status.textContent = t("records.exported", { path: out }) + sizeNote(done.bytes, t);
       } catch (e) {
         status.textContent = "";
         ctx.showError(e);
@@ -113,4 +114,10 @@ export async function recordsPage(ctx) {
         ),
     exportCard,
   );
+}
+
+/** The size of a written bundle after its path — a million entities make about 236 MB, worth knowing before
+ * copying it — or nothing when it is not known (a bundle written as a folder). */
+function sizeNote(bytes, t) {
+  return typeof bytes === "number" ? t("records.bundleSize", { size: formatBytes(bytes) }) : "";
 }
