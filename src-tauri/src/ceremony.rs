@@ -218,8 +218,8 @@ pub async fn ceremony_attach_video<R: Runtime>(
     // other pages keep working meanwhile; the ceremony is checked before and the video recorded after.
     let video = job(app.clone(), "video", move |state, progress| {
         state.with_db(|db| media::check_attachable(db, id))?;
-        let (sha256, size) = media::hash_file(&path, progress)
-            .map_err(|e| crate::ipc::IpcError::from_core(&e, state.lang()))?;
+        let (sha256, size) =
+            media::hash_file(&path, progress).map_err(|e| IpcError::from_core(&e, state.lang()))?;
         state.with_db(|db| media::record_video(db, &SystemClock, id, &path, &sha256, size))
     })
     .await?;
